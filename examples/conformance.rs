@@ -1,0 +1,355 @@
+//! Conformance runner: `cargo run --release --example conformance -- PATH... [--known-failures FILE]`
+//!
+//! Reads cases in the `relypass-conformance/1` format (see
+//! `../shared/conformance/SCHEMA.md`), configures a relying party from each case,
+//! runs the ceremony through relypass's public API only, and prints one line per
+//! case and last `N passed, N failed`. Exit status 1 if any case failed.
+
+use relypass::attestation::{TrustAnchor, TrustMode, TrustPolicy};
+use relypass::authenticator_data::AuthenticatorData;
+use relypass::cose::{CoseAlgorithm, CredentialPublicKey};
+use relypass::json::{b64url, b64url_decode, Base64Url, UserVerificationRequirement};
+use relypass::{
+    AuthenticationOptions, AuthenticationResponse, Challenge, CredentialRecord, CredentialState,
+    RegistrationOptions, RegistrationResponse, RelyingParty, User, UserHandle,
+};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut paths = Vec::new();
+    let mut known_file = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--known-failures" {
+            known_file = args.next();
+        } else {
+            paths.push(PathBuf::from(a));
+        }
+    }
+    if paths.is_empty() {
+        eprintln!("usage: conformance PATH... [--known-failures FILE]");
+        return ExitCode::from(2);
+    }
+    let known = match known_file.map(|f| load_known(Path::new(&f))) {
+        Some(Ok(k)) => k,
+        Some(Err(e)) => {
+            eprintln!("cannot read known-failures file: {e}");
+            return ExitCode::from(2);
+        }
+        None => BTreeMap::new(),
+    };
+    let mut files = Vec::new();
+    for p in &paths {
+        collect(p, &mut files);
+    }
+    files.sort();
+    let (mut passed, mut failed, mut known_n) = (0, 0, 0);
+    for f in &files {
+        let (name, result, rejected_with) = match run_file(f) {
+            Ok(r) => r,
+            Err(e) => (
+                f.display().to_string(),
+                Err(format!("unreadable case: {e}")),
+                None,
+            ),
+        };
+        match (result, known.get(&name)) {
+            (Ok(()), None) => {
+                passed += 1;
+                match rejected_with {
+                    // Invalid cases show which check refused them, for auditing.
+                    Some(e) => println!("ok {name} (rejected: {e})"),
+                    None => println!("ok {name}"),
+                }
+            }
+            (Ok(()), Some(_)) => {
+                // A listed case that now passes is reported so the list shrinks.
+                passed += 1;
+                println!("ok {name} (listed as a known failure: remove it from the list)");
+            }
+            (Err(why), Some(reason)) => {
+                known_n += 1;
+                println!("known {name}: {reason} [{why}]");
+            }
+            (Err(why), None) => {
+                failed += 1;
+                println!("FAIL {name}: {why}");
+            }
+        }
+    }
+    if known_n > 0 {
+        println!("{passed} passed, {failed} failed, {known_n} known failures");
+    } else {
+        println!("{passed} passed, {failed} failed");
+    }
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn load_known(path: &Path) -> std::io::Result<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| match l.split_once(char::is_whitespace) {
+            Some((n, r)) => (n.to_owned(), r.trim().to_owned()),
+            None => (l.to_owned(), "no reason given".to_owned()),
+        })
+        .collect())
+}
+
+fn collect(p: &Path, out: &mut Vec<PathBuf>) {
+    if p.is_dir() {
+        if let Ok(rd) = std::fs::read_dir(p) {
+            for e in rd.flatten() {
+                collect(&e.path(), out);
+            }
+        }
+    } else if p.extension().is_some_and(|e| e == "json") {
+        out.push(p.to_owned());
+    }
+}
+
+type CaseResult = (String, Result<(), String>, Option<String>);
+
+fn run_file(path: &Path) -> Result<CaseResult, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let case: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let name = case["name"].as_str().unwrap_or("unnamed").to_owned();
+    let expected_valid = case["expected"].as_str() == Some("valid");
+    let outcome = run_case(&case);
+    let mut rejected_with = None;
+    let result = match (expected_valid, outcome) {
+        (true, Ok(facts)) => check_expect(&case["expect"], &facts),
+        (true, Err(e)) => Err(format!("expected valid, got error: {e}")),
+        (false, Ok(_)) => Err(format!(
+            "expected invalid ({}), got valid",
+            case["reason"].as_str().unwrap_or("?")
+        )),
+        (false, Err(e)) => {
+            rejected_with = Some(e);
+            Ok(())
+        }
+    };
+    Ok((name, result, rejected_with))
+}
+
+fn check_expect(expect: &Value, facts: &BTreeMap<&'static str, Value>) -> Result<(), String> {
+    let Some(map) = expect.as_object() else {
+        return Ok(());
+    };
+    for (k, want) in map {
+        let Some(got) = facts.get(k.as_str()) else {
+            return Err(format!(
+                "expect field {k:?} is not reported by the ceremony"
+            ));
+        };
+        if got != want {
+            return Err(format!("expected {k} = {want}, got {got}"));
+        }
+    }
+    Ok(())
+}
+
+fn build_rp(case: &Value) -> Result<RelyingParty, String> {
+    let rp = &case["rp"];
+    let policy = &case["policy"];
+    let mut b = RelyingParty::builder(rp["id"].as_str().unwrap_or_default(), "Conformance");
+    for o in rp["origins"].as_array().into_iter().flatten() {
+        b = b.origin(o.as_str().unwrap_or_default());
+    }
+    let uv = match policy["user_verification"].as_str() {
+        Some("required") => UserVerificationRequirement::Required,
+        Some("discouraged") => UserVerificationRequirement::Discouraged,
+        _ => UserVerificationRequirement::Preferred,
+    };
+    b = b.user_verification(uv);
+    if let Some(algs) = policy["allowed_algorithms"].as_array() {
+        b = b.algorithms(
+            algs.iter()
+                .filter_map(Value::as_i64)
+                .map(CoseAlgorithm::from_i64),
+        );
+    }
+    if policy["allow_cross_origin"].as_bool() == Some(true) {
+        b = b.allow_cross_origin(true);
+    }
+    for o in policy["allowed_top_origins"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        b = b.top_origin(o.as_str().unwrap_or_default());
+    }
+    if policy["user_presence"].as_str() == Some("not_required") {
+        b = b.require_user_presence(false);
+    }
+    let mode = match policy["attestation"].as_str() {
+        Some("none") => TrustMode::None,
+        Some("trusted") => TrustMode::Trusted,
+        _ => TrustMode::Any,
+    };
+    let anchors = policy["trust_anchors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter_map(b64url_decode)
+        .map(TrustAnchor::new)
+        .collect();
+    b = b.trust_policy(TrustPolicy {
+        mode,
+        anchors,
+        ..TrustPolicy::default()
+    });
+    b.build().map_err(|e| e.to_string())
+}
+
+fn run_case(case: &Value) -> Result<BTreeMap<&'static str, Value>, String> {
+    let rp = build_rp(case)?;
+    let challenge = case["challenge"]
+        .as_str()
+        .and_then(lenient_b64url)
+        .ok_or("case has no challenge")?;
+    let now = case["now"]
+        .as_u64()
+        .unwrap_or_else(relypass::ceremony::unix_now);
+    let response = serde_json::to_string(&case["response"]).map_err(|e| e.to_string())?;
+    let mut facts = BTreeMap::new();
+    match case["ceremony"].as_str() {
+        Some("registration") => {
+            let user = User {
+                handle: UserHandle::new(b"conformance-user".to_vec()).map_err(|e| e.to_string())?,
+                name: "conformance".into(),
+                display_name: "Conformance".into(),
+            };
+            let (_, state) = rp
+                .start_registration_with(
+                    &user,
+                    &[],
+                    &RegistrationOptions::default(),
+                    Challenge::from_bytes(challenge),
+                    now,
+                )
+                .map_err(|e| e.to_string())?;
+            let resp = RegistrationResponse::from_json(&response).map_err(|e| e.to_string())?;
+            let v = rp
+                .finish_registration_at(state, &resp, now)
+                .map_err(|e| e.to_string())?;
+            let rec = v.record();
+            facts.insert("fmt", Value::from(v.attestation().fmt.clone()));
+            facts.insert("alg", Value::from(rec.algorithm.to_i64()));
+            facts.insert(
+                "attestation_type",
+                Value::from(v.attestation().attestation_type.as_str()),
+            );
+            facts.insert("aaguid", Value::from(rec.aaguid.to_string()));
+            facts.insert("sign_count", Value::from(rec.sign_count));
+            facts.insert("credential_id", Value::from(b64url(rec.id())));
+            facts.insert(
+                "credential_public_key",
+                Value::from(b64url(rec.public_key.as_slice())),
+            );
+            insert_flags(&mut facts, v.flags());
+        }
+        Some("authentication") => {
+            let cred = &case["credential"];
+            let resp = AuthenticationResponse::from_json(&response).map_err(|e| e.to_string())?;
+            let handle_bytes = cred["user_handle"]
+                .as_str()
+                .and_then(b64url_decode)
+                .or_else(|| resp.user_handle().map(<[u8]>::to_vec))
+                .unwrap_or_else(|| b"conformance-user".to_vec());
+            let handle = UserHandle::new(handle_bytes).map_err(|e| e.to_string())?;
+            let public_key = cred["public_key"]
+                .as_str()
+                .and_then(b64url_decode)
+                .ok_or("case credential has no public_key")?;
+            let algorithm = CredentialPublicKey::from_cose_bytes(&public_key)
+                .map(|k| k.algorithm())
+                .map_err(|e| e.to_string())?;
+            // SCHEMA.md: absent backup_eligible means "equal to the assertion's BE".
+            let be = match cred["backup_eligible"].as_bool() {
+                Some(be) => be,
+                None => {
+                    let ad = resp.json().response.authenticator_data.as_slice();
+                    AuthenticatorData::parse(ad)
+                        .map(|a| a.flags().backup_eligible())
+                        .unwrap_or(false)
+                }
+            };
+            let record = CredentialRecord {
+                id: Base64Url::from(
+                    cred["id"]
+                        .as_str()
+                        .and_then(b64url_decode)
+                        .ok_or("case credential has no id")?,
+                ),
+                user_handle: handle.clone(),
+                public_key: Base64Url::from(public_key),
+                algorithm,
+                sign_count: cred["sign_count"].as_u64().unwrap_or(0) as u32,
+                backup_eligible: be,
+                backup_state: false,
+                user_verified: false,
+                transports: Vec::new(),
+                aaguid: Default::default(),
+                attestation_format: "none".into(),
+                attestation_type: relypass::attestation::AttestationType::None,
+                discoverable: None,
+                created_at: now,
+                last_used_at: None,
+                name: None,
+                state: CredentialState::Active,
+                state_changed_at: now,
+                possibly_cloned: false,
+            };
+            let creds = [record];
+            let (_, state) = rp
+                .start_authentication_with(
+                    Some((&handle, &creds)),
+                    &AuthenticationOptions::default(),
+                    Challenge::from_bytes(challenge),
+                    now,
+                )
+                .map_err(|e| e.to_string())?;
+            let v = rp
+                .finish_authentication_at(state, &resp, &creds[0], now)
+                .map_err(|e| e.to_string())?;
+            facts.insert("sign_count", Value::from(v.sign_count()));
+            insert_flags(&mut facts, v.flags());
+        }
+        other => return Err(format!("unknown ceremony {other:?}")),
+    }
+    Ok(facts)
+}
+
+fn insert_flags(facts: &mut BTreeMap<&'static str, Value>, f: relypass::authenticator_data::Flags) {
+    facts.insert("user_present", Value::from(f.user_present()));
+    facts.insert("user_verified", Value::from(f.user_verified()));
+    facts.insert("backup_eligible", Value::from(f.backup_eligible()));
+    facts.insert("backup_state", Value::from(f.backup_state()));
+}
+
+/// Case challenges are the bytes the server issued, base64url-encoded by the
+/// collector; one source used a plain string whose last character has non-zero
+/// padding bits, so decode leniently here (the library itself compares the
+/// client's challenge string exactly).
+fn lenient_b64url(s: &str) -> Option<Vec<u8>> {
+    use base64::engine::{general_purpose::GeneralPurpose, GeneralPurposeConfig};
+    use base64::Engine;
+    let cfg = GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent);
+    GeneralPurpose::new(&base64::alphabet::URL_SAFE, cfg)
+        .decode(s)
+        .ok()
+}

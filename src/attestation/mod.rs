@@ -1,0 +1,234 @@
+//! Attestation objects (WebAuthn L3 §6.5) and statement verification (§8).
+//!
+//! [`AttestationObject::parse`] splits the CBOR map into `fmt`, `attStmt` and
+//! `authData`; [`verify`] dispatches on the format, one module per format, and
+//! applies the host's [`TrustPolicy`] (§7.1 steps 21–24).
+
+pub mod none;
+
+use crate::authenticator_data::{Aaguid, AuthenticatorData};
+use crate::cose::read_cbor_value;
+use crate::error::{Error, Field, Result};
+use crate::limits;
+use ciborium::value::Value;
+use serde::{Deserialize, Serialize};
+
+/// A parsed attestation object (§6.5.4).
+#[derive(Debug, Clone)]
+pub struct AttestationObject {
+    fmt: String,
+    att_stmt: Vec<(Value, Value)>,
+    auth_data: Vec<u8>,
+}
+
+impl AttestationObject {
+    /// Parses the CBOR attestation object; trailing bytes are an error.
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        const F: Field = Field::AttestationObject;
+        if bytes.len() > limits::MAX_ATTESTATION_OBJECT {
+            return Err(Error::TooLarge {
+                field: F,
+                size: bytes.len(),
+                max: limits::MAX_ATTESTATION_OBJECT,
+            });
+        }
+        let mut rest = bytes;
+        let value = read_cbor_value(&mut rest, F)?;
+        if !rest.is_empty() {
+            return Err(Error::malformed(F, "trailing bytes"));
+        }
+        let Value::Map(entries) = value else {
+            return Err(Error::malformed(F, "not a CBOR map"));
+        };
+        let (mut fmt, mut att_stmt, mut auth_data) = (None, None, None);
+        for (k, v) in entries {
+            let Value::Text(k) = k else { continue };
+            let slot_taken = match (k.as_str(), v) {
+                ("fmt", Value::Text(s)) => fmt.replace(s).is_some(),
+                ("attStmt", Value::Map(m)) => att_stmt.replace(m).is_some(),
+                ("authData", Value::Bytes(b)) => auth_data.replace(b).is_some(),
+                ("fmt" | "attStmt" | "authData", _) => {
+                    return Err(Error::malformed(F, "member has the wrong CBOR type"))
+                }
+                // Unknown members are ignored (forward compatibility).
+                _ => false,
+            };
+            if slot_taken {
+                return Err(Error::malformed(F, "duplicate member"));
+            }
+        }
+        Ok(AttestationObject {
+            fmt: fmt.ok_or(Error::malformed(F, "fmt missing"))?,
+            att_stmt: att_stmt.ok_or(Error::malformed(F, "attStmt missing"))?,
+            auth_data: auth_data.ok_or(Error::malformed(F, "authData missing"))?,
+        })
+    }
+
+    /// The attestation statement format identifier.
+    pub fn fmt(&self) -> &str {
+        &self.fmt
+    }
+    /// The attestation statement (a CBOR map).
+    pub fn att_stmt(&self) -> &[(Value, Value)] {
+        &self.att_stmt
+    }
+    /// The raw authenticator data.
+    pub fn auth_data(&self) -> &[u8] {
+        &self.auth_data
+    }
+}
+
+/// The attestation type a verified statement establishes (§6.5.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AttestationType {
+    /// No attestation (`none`, or statements the policy does not check).
+    None,
+    /// Self attestation: signed by the credential key itself.
+    #[serde(rename = "self")]
+    SelfAttestation,
+    /// Basic attestation: a batch attestation key.
+    Basic,
+    /// Attestation CA (e.g. TPM AIK certificates).
+    AttCa,
+    /// Anonymization CA (e.g. Apple).
+    AnonCa,
+}
+
+impl AttestationType {
+    /// The lower-case name used in the conformance format (`none`, `self`, `basic`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttestationType::None => "none",
+            AttestationType::SelfAttestation => "self",
+            AttestationType::Basic => "basic",
+            AttestationType::AttCa => "attca",
+            AttestationType::AnonCa => "anonca",
+        }
+    }
+}
+
+/// What the host requires of attestation statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrustMode {
+    /// Statements are not checked: every format is accepted as `none` (§7.1 step 21 note).
+    #[default]
+    None,
+    /// The statement must verify; its certificate chain need not reach an anchor.
+    Any,
+    /// The statement must verify and its chain must reach one of the host's anchors.
+    Trusted,
+}
+
+/// Which credentials an anchor may vouch for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnchorScope {
+    /// Any authenticator.
+    Any,
+    /// Only authenticators with one of these AAGUIDs.
+    Aaguids(Vec<Aaguid>),
+    /// Only statements of this format (e.g. `tpm`).
+    Format(String),
+}
+
+/// A root (or pinned intermediate) certificate the host trusts.
+#[derive(Debug, Clone)]
+pub struct TrustAnchor {
+    /// The certificate, DER.
+    pub der: Vec<u8>,
+    /// What it may vouch for.
+    pub scope: AnchorScope,
+}
+
+impl TrustAnchor {
+    /// An anchor for any authenticator and format.
+    pub fn new(der: Vec<u8>) -> Self {
+        TrustAnchor {
+            der,
+            scope: AnchorScope::Any,
+        }
+    }
+}
+
+/// The host's attestation trust policy.
+#[derive(Debug, Clone, Default)]
+pub struct TrustPolicy {
+    /// How far statements are checked.
+    pub mode: TrustMode,
+    /// The anchors for [`TrustMode::Trusted`].
+    pub anchors: Vec<TrustAnchor>,
+    /// Under [`TrustMode::Trusted`], whether `none` and self attestation are still
+    /// accepted (§7.1 step 24 leaves this to the RP). Default: refused.
+    pub allow_untrusted_types: bool,
+}
+
+/// Everything a format verifier needs.
+pub struct VerificationInput<'a> {
+    /// The parsed authenticator data.
+    pub auth_data: &'a AuthenticatorData<'a>,
+    /// SHA-256 of clientDataJSON.
+    pub client_data_hash: &'a [u8; 32],
+    /// Unix seconds at which certificates must be valid.
+    pub now: u64,
+}
+
+/// A verified attestation statement.
+#[derive(Debug, Clone)]
+pub struct AttestationOutcome {
+    /// The format identifier.
+    pub fmt: String,
+    /// The attestation type established.
+    pub attestation_type: AttestationType,
+    /// The certificate chain (DER, leaf first) when the format has one.
+    pub trust_path: Vec<Vec<u8>>,
+}
+
+/// Verifies the statement per its format and applies the trust policy.
+pub fn verify(
+    obj: &AttestationObject,
+    input: &VerificationInput<'_>,
+    policy: &TrustPolicy,
+) -> Result<AttestationOutcome> {
+    if policy.mode == TrustMode::None {
+        // §7.1 step 21: an RP that does not verify attestation treats it as `none`
+        // (the `none` format's own structure is still checked, it costs nothing).
+        if obj.fmt() == "none" {
+            none::verify(obj.att_stmt())?;
+        }
+        return Ok(AttestationOutcome {
+            fmt: obj.fmt().to_owned(),
+            attestation_type: AttestationType::None,
+            trust_path: Vec::new(),
+        });
+    }
+    let outcome = match obj.fmt() {
+        "none" => {
+            none::verify(obj.att_stmt())?;
+            AttestationOutcome {
+                fmt: "none".into(),
+                attestation_type: AttestationType::None,
+                trust_path: Vec::new(),
+            }
+        }
+        other => {
+            let _ = input;
+            return Err(Error::UnsupportedAttestationFormat(other.to_owned()));
+        }
+    };
+    // §7.1 step 24: assess trustworthiness.
+    if policy.mode == TrustMode::Trusted
+        && matches!(
+            outcome.attestation_type,
+            AttestationType::None | AttestationType::SelfAttestation
+        )
+        && !policy.allow_untrusted_types
+    {
+        return Err(Error::AttestationNotTrusted(format!(
+            "{} attestation carries no trust path",
+            outcome.attestation_type.as_str()
+        )));
+    }
+    Ok(outcome)
+}

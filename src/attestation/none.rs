@@ -1,0 +1,27 @@
+//! The `none` attestation statement format (WebAuthn L3 §8.7).
+
+use crate::error::{Error, Result};
+use ciborium::value::Value;
+
+/// §8.7: the statement MUST be an empty map; there is nothing else to verify.
+pub fn verify(att_stmt: &[(Value, Value)]) -> Result<()> {
+    if att_stmt.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Attestation {
+            format: "none",
+            reason: "attStmt is not empty".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_map_only() {
+        assert!(verify(&[]).is_ok());
+        assert!(verify(&[(Value::Text("x".into()), Value::Null)]).is_err());
+    }
+}

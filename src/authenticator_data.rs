@@ -1,0 +1,365 @@
+//! Authenticator data (WebAuthn L3 §6.1): rpIdHash, flags, signCount, attested
+//! credential data (§6.5.1) and the extensions map.
+//!
+//! Layout: `rpIdHash[32] ‖ flags[1] ‖ signCount[4, BE] ‖ attestedCredentialData? ‖
+//! extensions?`. The two optional parts are present exactly when the AT and ED flags
+//! say so; anything after them is an error, because a parser that skips unknown
+//! trailing bytes lets two verifiers disagree about what was signed.
+
+use crate::cose::{read_cbor_value, CredentialPublicKey};
+use crate::error::{Error, Field, Result};
+use crate::limits;
+use ciborium::value::Value;
+
+/// The flags byte of authenticator data (§6.1).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Flags(u8);
+
+impl Flags {
+    /// Bit 0: User Present.
+    pub const UP: u8 = 0x01;
+    /// Bit 2: User Verified.
+    pub const UV: u8 = 0x04;
+    /// Bit 3: Backup Eligibility.
+    pub const BE: u8 = 0x08;
+    /// Bit 4: Backup State.
+    pub const BS: u8 = 0x10;
+    /// Bit 6: Attested credential data included.
+    pub const AT: u8 = 0x40;
+    /// Bit 7: Extension data included.
+    pub const ED: u8 = 0x80;
+
+    /// Wraps a raw flags byte.
+    pub fn from_bits(bits: u8) -> Self {
+        Flags(bits)
+    }
+    /// The raw byte.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+    /// UP: the user was present.
+    pub fn user_present(self) -> bool {
+        self.0 & Self::UP != 0
+    }
+    /// UV: the user was verified.
+    pub fn user_verified(self) -> bool {
+        self.0 & Self::UV != 0
+    }
+    /// BE: the credential may be backed up (synced).
+    pub fn backup_eligible(self) -> bool {
+        self.0 & Self::BE != 0
+    }
+    /// BS: the credential is currently backed up.
+    pub fn backup_state(self) -> bool {
+        self.0 & Self::BS != 0
+    }
+    /// AT: attested credential data follows.
+    pub fn attested_credential_data(self) -> bool {
+        self.0 & Self::AT != 0
+    }
+    /// ED: an extensions map follows.
+    pub fn extension_data(self) -> bool {
+        self.0 & Self::ED != 0
+    }
+}
+
+impl core::fmt::Debug for Flags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut names = Vec::new();
+        for (bit, name) in [
+            (Self::UP, "UP"),
+            (Self::UV, "UV"),
+            (Self::BE, "BE"),
+            (Self::BS, "BS"),
+            (Self::AT, "AT"),
+            (Self::ED, "ED"),
+        ] {
+            if self.0 & bit != 0 {
+                names.push(name);
+            }
+        }
+        write!(f, "Flags({:#04x}: {})", self.0, names.join("|"))
+    }
+}
+
+/// An authenticator's AAGUID (§6.5.1): 16 bytes, shown as a UUID.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Aaguid(pub [u8; 16]);
+
+impl Aaguid {
+    /// The all-zero AAGUID (no attestation / U2F).
+    pub const ZERO: Aaguid = Aaguid([0; 16]);
+
+    /// Parses the hyphenated UUID form (`cb69481e-8ff7-4039-93ec-0a2729a154a8`).
+    pub fn parse(s: &str) -> Option<Self> {
+        let hex: Vec<u8> = s.bytes().filter(|b| *b != b'-').collect();
+        if hex.len() != 32 {
+            return None;
+        }
+        let mut out = [0u8; 16];
+        for (i, chunk) in hex.chunks(2).enumerate() {
+            let s = core::str::from_utf8(chunk).ok()?;
+            *out.get_mut(i)? = u8::from_str_radix(s, 16).ok()?;
+        }
+        Some(Aaguid(out))
+    }
+}
+
+impl core::fmt::Display for Aaguid {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for (i, b) in self.0.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                f.write_str("-")?;
+            }
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl core::fmt::Debug for Aaguid {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Aaguid({self})")
+    }
+}
+
+impl serde::Serialize for Aaguid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Aaguid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Aaguid::parse(&s).ok_or_else(|| serde::de::Error::custom("invalid AAGUID"))
+    }
+}
+
+/// Attested credential data (§6.5.1).
+#[derive(Clone, Debug)]
+pub struct AttestedCredentialData<'a> {
+    /// The authenticator model's AAGUID.
+    pub aaguid: Aaguid,
+    /// The credential id (at most 1023 bytes).
+    pub credential_id: &'a [u8],
+    /// The COSE_Key bytes exactly as the authenticator encoded them.
+    pub public_key_bytes: &'a [u8],
+    /// The parsed, validated public key.
+    pub public_key: CredentialPublicKey,
+}
+
+/// Parsed authenticator data, borrowing the bytes it was parsed from.
+#[derive(Clone, Debug)]
+pub struct AuthenticatorData<'a> {
+    raw: &'a [u8],
+    rp_id_hash: &'a [u8; 32],
+    flags: Flags,
+    sign_count: u32,
+    attested: Option<AttestedCredentialData<'a>>,
+    extensions: Option<Value>,
+}
+
+impl<'a> AuthenticatorData<'a> {
+    /// Parses authenticator data, rejecting truncation and trailing bytes.
+    pub fn parse(raw: &'a [u8]) -> Result<Self> {
+        const F: Field = Field::AuthenticatorData;
+        if raw.len() > limits::MAX_AUTHENTICATOR_DATA {
+            return Err(Error::TooLarge {
+                field: F,
+                size: raw.len(),
+                max: limits::MAX_AUTHENTICATOR_DATA,
+            });
+        }
+        let (rp_id_hash, rest) = raw
+            .split_first_chunk::<32>()
+            .ok_or(Error::malformed(F, "shorter than 37 bytes"))?;
+        let (&[flags], rest) = rest
+            .split_first_chunk::<1>()
+            .ok_or(Error::malformed(F, "shorter than 37 bytes"))?;
+        let (count, mut rest) = rest
+            .split_first_chunk::<4>()
+            .ok_or(Error::malformed(F, "shorter than 37 bytes"))?;
+        let flags = Flags(flags);
+        let sign_count = u32::from_be_bytes(*count);
+
+        let attested = if flags.attested_credential_data() {
+            Some(parse_attested(&mut rest)?)
+        } else {
+            None
+        };
+
+        let extensions = if flags.extension_data() {
+            let v = read_cbor_value(&mut rest, Field::AuthenticatorExtensions)?;
+            match &v {
+                Value::Map(m) if m.len() <= limits::MAX_EXTENSION_ENTRIES => {}
+                Value::Map(_) => {
+                    return Err(Error::malformed(
+                        Field::AuthenticatorExtensions,
+                        "too many extension entries",
+                    ))
+                }
+                _ => {
+                    return Err(Error::malformed(
+                        Field::AuthenticatorExtensions,
+                        "extensions are not a CBOR map",
+                    ))
+                }
+            }
+            Some(v)
+        } else {
+            None
+        };
+
+        if !rest.is_empty() {
+            return Err(Error::malformed(F, "trailing bytes"));
+        }
+        Ok(AuthenticatorData {
+            raw,
+            rp_id_hash,
+            flags,
+            sign_count,
+            attested,
+            extensions,
+        })
+    }
+
+    /// The bytes this was parsed from (what the authenticator signed).
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+    /// SHA-256 of the RP ID the authenticator scoped the credential to.
+    pub fn rp_id_hash(&self) -> &[u8; 32] {
+        self.rp_id_hash
+    }
+    /// The flags.
+    pub fn flags(&self) -> Flags {
+        self.flags
+    }
+    /// The signature counter.
+    pub fn sign_count(&self) -> u32 {
+        self.sign_count
+    }
+    /// Attested credential data, present when AT is set.
+    pub fn attested_credential_data(&self) -> Option<&AttestedCredentialData<'a>> {
+        self.attested.as_ref()
+    }
+    /// The authenticator extension outputs, present when ED is set.
+    pub fn extensions(&self) -> Option<&Value> {
+        self.extensions.as_ref()
+    }
+}
+
+fn parse_attested<'a>(rest: &mut &'a [u8]) -> Result<AttestedCredentialData<'a>> {
+    const F: Field = Field::AttestedCredentialData;
+    let (aaguid, r) = rest
+        .split_first_chunk::<16>()
+        .ok_or(Error::malformed(F, "truncated AAGUID"))?;
+    let (len, r) = r
+        .split_first_chunk::<2>()
+        .ok_or(Error::malformed(F, "truncated credential id length"))?;
+    let len = usize::from(u16::from_be_bytes(*len));
+    // §7.1 step 25: credential ids longer than 1023 bytes are refused.
+    if len > limits::MAX_CREDENTIAL_ID {
+        return Err(Error::CredentialIdTooLong { len });
+    }
+    if len == 0 {
+        return Err(Error::malformed(F, "empty credential id"));
+    }
+    let (credential_id, mut r) = r
+        .split_at_checked(len)
+        .ok_or(Error::malformed(F, "truncated credential id"))?;
+    let before = r;
+    let value = read_cbor_value(&mut r, Field::CosePublicKey)?;
+    let used = before.len() - r.len();
+    let public_key_bytes = before
+        .get(..used)
+        .ok_or(Error::malformed(F, "COSE key length"))?;
+    let public_key = CredentialPublicKey::from_cbor_value(value)?;
+    *rest = r;
+    Ok(AttestedCredentialData {
+        aaguid: Aaguid(*aaguid),
+        credential_id,
+        public_key_bytes,
+        public_key,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base(flags: u8) -> Vec<u8> {
+        let mut v = vec![0xab; 32];
+        v.push(flags);
+        v.extend_from_slice(&7u32.to_be_bytes());
+        v
+    }
+
+    #[test]
+    fn minimal_assertion_data() {
+        let d = base(Flags::UP | Flags::UV);
+        let a = AuthenticatorData::parse(&d).unwrap();
+        assert!(a.flags().user_present() && a.flags().user_verified());
+        assert!(!a.flags().backup_eligible());
+        assert_eq!(a.sign_count(), 7);
+        assert!(a.attested_credential_data().is_none());
+    }
+
+    #[test]
+    fn truncated_rejected() {
+        for n in 0..37 {
+            assert!(AuthenticatorData::parse(&base(1)[..n]).is_err(), "{n}");
+        }
+    }
+
+    #[test]
+    fn trailing_bytes_rejected() {
+        let mut d = base(Flags::UP);
+        d.push(0);
+        assert!(matches!(
+            AuthenticatorData::parse(&d),
+            Err(Error::Malformed {
+                reason: "trailing bytes",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn extensions_parsed_when_ed_set() {
+        let mut d = base(Flags::UP | Flags::ED);
+        d.extend_from_slice(&[0xa1, 0x63, b'f', b'o', b'o', 0xf5]); // {"foo": true}
+        let a = AuthenticatorData::parse(&d).unwrap();
+        assert!(matches!(a.extensions(), Some(Value::Map(m)) if m.len() == 1));
+        // ED set but the data is not a map.
+        let mut d = base(Flags::UP | Flags::ED);
+        d.push(0x01);
+        assert!(AuthenticatorData::parse(&d).is_err());
+        // ED set with nothing after it.
+        assert!(AuthenticatorData::parse(&base(Flags::UP | Flags::ED)).is_err());
+    }
+
+    #[test]
+    fn at_without_data_rejected() {
+        let mut d = base(Flags::UP | Flags::AT);
+        d.extend_from_slice(&[0; 16]);
+        d.extend_from_slice(&[0x04, 0x00]); // claims a 1024-byte credential id
+        assert!(matches!(
+            AuthenticatorData::parse(&d),
+            Err(Error::CredentialIdTooLong { len: 1024 })
+        ));
+        let mut d = base(Flags::UP | Flags::AT);
+        d.extend_from_slice(&[0; 16]);
+        d.extend_from_slice(&[0x00, 0x10, 1, 2, 3]); // claims 16, has 3
+        assert!(AuthenticatorData::parse(&d).is_err());
+    }
+
+    #[test]
+    fn aaguid_round_trip() {
+        let a = Aaguid::parse("cb69481e-8ff7-4039-93ec-0a2729a154a8").unwrap();
+        assert_eq!(a.to_string(), "cb69481e-8ff7-4039-93ec-0a2729a154a8");
+        assert!(Aaguid::parse("zz").is_none());
+        assert!(Aaguid::parse("cb69481e-8ff7-4039-93ec-0a2729a154ag").is_none());
+    }
+}

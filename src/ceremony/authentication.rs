@@ -1,0 +1,378 @@
+//! Verifying an authentication assertion (WebAuthn L3 §7.2).
+
+use super::{
+    check_auth_data, check_client_data, check_expiry, check_type_and_id, constant_time_eq,
+    decode_limited, Challenge,
+};
+use crate::authenticator_data::{AuthenticatorData, Flags};
+use crate::client_data::{ClientDataType, CollectedClientData};
+use crate::config::{CounterPolicy, RelyingParty};
+use crate::cose::CredentialPublicKey;
+use crate::credential::{CredentialRecord, UserHandle};
+use crate::error::{Error, Field, Result};
+use crate::json::{
+    AuthenticationResponseJson, Base64Url, ExtensionsJson, RequestOptionsJson,
+    UserVerificationRequirement,
+};
+use crate::limits;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The server side of an authentication between `start` and `finish`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthenticationState {
+    challenge: Challenge,
+    rp_id: String,
+    /// The user named before the ceremony; `None` for discoverable sign-in.
+    user: Option<UserHandle>,
+    /// allowCredentials ids; empty for discoverable sign-in.
+    allow: Vec<Base64Url>,
+    user_verification: UserVerificationRequirement,
+    expires_at: u64,
+}
+
+impl AuthenticationState {
+    /// The challenge (also the key a store files this state under).
+    pub fn challenge(&self) -> &Challenge {
+        &self.challenge
+    }
+    /// The user named at `start`, if any.
+    pub fn user(&self) -> Option<&UserHandle> {
+        self.user.as_ref()
+    }
+    /// Unix seconds after which `finish` refuses this state.
+    pub fn expires_at(&self) -> u64 {
+        self.expires_at
+    }
+    /// The UV requirement `finish` will enforce.
+    pub fn user_verification(&self) -> UserVerificationRequirement {
+        self.user_verification
+    }
+}
+
+/// Per-ceremony options for [`RelyingParty::start_authentication`].
+#[derive(Debug, Clone, Default)]
+pub struct AuthenticationOptions {
+    /// Override the user-verification requirement (e.g. `Required` for
+    /// passkey-only accounts).
+    pub user_verification: Option<UserVerificationRequirement>,
+    /// Hints.
+    pub hints: Vec<String>,
+    /// Extension inputs, passed through to the browser.
+    pub extensions: Option<ExtensionsJson>,
+}
+
+/// A parsed authentication response (the browser's `credential.toJSON()`).
+#[derive(Debug, Clone)]
+pub struct AuthenticationResponse {
+    json: AuthenticationResponseJson,
+}
+
+impl AuthenticationResponse {
+    /// Parses the response JSON (bounded in size; unknown members ignored).
+    pub fn from_json(json: &str) -> Result<Self> {
+        if json.len() > limits::MAX_RESPONSE_JSON {
+            return Err(Error::TooLarge {
+                field: Field::ResponseJson,
+                size: json.len(),
+                max: limits::MAX_RESPONSE_JSON,
+            });
+        }
+        let json = serde_json::from_str(json).map_err(|_| {
+            Error::malformed(Field::ResponseJson, "not an AuthenticationResponseJSON")
+        })?;
+        Ok(AuthenticationResponse { json })
+    }
+
+    /// Wraps an already deserialized response.
+    pub fn from_parsed(json: AuthenticationResponseJson) -> Self {
+        AuthenticationResponse { json }
+    }
+
+    /// The JSON structure.
+    pub fn json(&self) -> &AuthenticationResponseJson {
+        &self.json
+    }
+
+    /// The credential id, for looking up the stored record.
+    pub fn credential_id(&self) -> &[u8] {
+        self.json.raw_id.as_slice()
+    }
+
+    /// The user handle the authenticator returned, if any.
+    pub fn user_handle(&self) -> Option<&[u8]> {
+        self.json
+            .response
+            .user_handle
+            .as_ref()
+            .map(|u| u.as_slice())
+    }
+
+    /// The challenge the client signed, read from clientDataJSON (`None` if the
+    /// client data does not parse). A store may use it to find the ceremony state.
+    pub fn challenge(&self) -> Option<Vec<u8>> {
+        challenge_of(self.json.response.client_data_json.as_slice())
+    }
+}
+
+pub(crate) fn challenge_of(client_data_json: &[u8]) -> Option<Vec<u8>> {
+    let c = CollectedClientData::parse(client_data_json).ok()?;
+    crate::json::b64url_decode(&c.challenge)
+}
+
+/// The changes a successful sign-in makes to the stored record, applied by the
+/// store with compare-and-set on the counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialUpdate {
+    /// The credential.
+    pub credential_id: Vec<u8>,
+    /// The counter the verification was made against (the compare-and-set guard).
+    pub previous_sign_count: u32,
+    /// The new counter.
+    pub sign_count: u32,
+    /// The new backup state.
+    pub backup_state: bool,
+    /// The sign-in time.
+    pub last_used_at: u64,
+    /// Set when a non-advancing counter was accepted under the `Warn` policy.
+    pub possibly_cloned: bool,
+}
+
+/// An assertion that passed every §7.2 step; only `finish_authentication` builds one.
+#[derive(Debug, Clone)]
+pub struct VerifiedAuthentication {
+    user_handle: UserHandle,
+    flags: Flags,
+    update: CredentialUpdate,
+    client_extension_results: ExtensionsJson,
+    authenticator_extensions: Option<ciborium::value::Value>,
+}
+
+impl VerifiedAuthentication {
+    /// The signed-in user.
+    pub fn user_handle(&self) -> &UserHandle {
+        &self.user_handle
+    }
+    /// The credential used.
+    pub fn credential_id(&self) -> &[u8] {
+        &self.update.credential_id
+    }
+    /// The authenticator data flags.
+    pub fn flags(&self) -> Flags {
+        self.flags
+    }
+    /// Whether the user was verified (UV flag).
+    pub fn user_verified(&self) -> bool {
+        self.flags.user_verified()
+    }
+    /// The new signature counter.
+    pub fn sign_count(&self) -> u32 {
+        self.update.sign_count
+    }
+    /// True when the counter did not advance and the `Warn` policy accepted it.
+    pub fn possibly_cloned(&self) -> bool {
+        self.update.possibly_cloned
+    }
+    /// The update to store.
+    pub fn update(&self) -> &CredentialUpdate {
+        &self.update
+    }
+    /// Client extension outputs, untouched.
+    pub fn client_extension_results(&self) -> &ExtensionsJson {
+        &self.client_extension_results
+    }
+    /// Authenticator extension outputs, if any.
+    pub fn authenticator_extensions(&self) -> Option<&ciborium::value::Value> {
+        self.authenticator_extensions.as_ref()
+    }
+    /// Applies the update to a record (for hosts without compare-and-set storage).
+    pub fn apply_to(&self, record: &mut CredentialRecord) {
+        record.sign_count = self.update.sign_count;
+        record.backup_state = self.update.backup_state;
+        record.last_used_at = Some(self.update.last_used_at);
+        record.possibly_cloned |= self.update.possibly_cloned;
+    }
+}
+
+impl RelyingParty {
+    /// Starts an authentication. With `user`, allowCredentials lists that user's
+    /// usable credentials; without, it is empty (discoverable / autofill sign-in).
+    pub fn start_authentication(
+        &self,
+        user: Option<(&UserHandle, &[CredentialRecord])>,
+        options: &AuthenticationOptions,
+    ) -> Result<(RequestOptionsJson, AuthenticationState)> {
+        self.start_authentication_with(user, options, Challenge::random()?, super::unix_now())
+    }
+
+    /// [`start_authentication`](Self::start_authentication) with challenge and time supplied.
+    pub fn start_authentication_with(
+        &self,
+        user: Option<(&UserHandle, &[CredentialRecord])>,
+        options: &AuthenticationOptions,
+        challenge: Challenge,
+        now: u64,
+    ) -> Result<(RequestOptionsJson, AuthenticationState)> {
+        let uv = options.user_verification.unwrap_or(self.user_verification);
+        let allow_records: Vec<&CredentialRecord> = user
+            .map(|(_, creds)| {
+                creds
+                    .iter()
+                    .filter(|c| c.state.can_authenticate())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let timeout = self.authentication_timeout;
+        let opts = RequestOptionsJson {
+            challenge: Base64Url::from(challenge.as_bytes().to_vec()),
+            timeout: Some(u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX)),
+            rp_id: Some(self.rp_id.clone()),
+            allow_credentials: allow_records.iter().map(|c| c.descriptor()).collect(),
+            user_verification: Some(uv),
+            hints: options.hints.clone(),
+            extensions: options.extensions.clone(),
+        };
+        let state = AuthenticationState {
+            challenge,
+            rp_id: self.rp_id.clone(),
+            user: user.map(|(u, _)| u.clone()),
+            allow: allow_records.iter().map(|c| c.id.clone()).collect(),
+            user_verification: uv,
+            expires_at: now.saturating_add(timeout.as_secs()),
+        };
+        Ok((opts, state))
+    }
+
+    /// Finishes an authentication at the current time against the stored `credential`
+    /// (looked up by [`AuthenticationResponse::credential_id`]).
+    pub fn finish_authentication(
+        &self,
+        state: AuthenticationState,
+        response: &AuthenticationResponse,
+        credential: &CredentialRecord,
+    ) -> Result<VerifiedAuthentication> {
+        self.finish_authentication_at(state, response, credential, super::unix_now())
+    }
+
+    /// [`finish_authentication`](Self::finish_authentication) at time `now`.
+    pub fn finish_authentication_at(
+        &self,
+        state: AuthenticationState,
+        response: &AuthenticationResponse,
+        credential: &CredentialRecord,
+        now: u64,
+    ) -> Result<VerifiedAuthentication> {
+        let key = CredentialPublicKey::from_cose_bytes(credential.public_key.as_slice())?;
+        self.verify_assertion(state, response, credential, &key, now)
+    }
+
+    /// The §7.2 steps with an already parsed public key (hosts may cache keys).
+    pub fn verify_assertion(
+        &self,
+        state: AuthenticationState,
+        response: &AuthenticationResponse,
+        credential: &CredentialRecord,
+        key: &CredentialPublicKey,
+        now: u64,
+    ) -> Result<VerifiedAuthentication> {
+        if state.rp_id != self.rp_id {
+            return Err(Error::StateMismatch);
+        }
+        check_expiry(state.expires_at, now)?;
+        let r = &response.json;
+        check_type_and_id(&r.type_, &r.id, r.raw_id.as_slice())?;
+        let cred_id = r.raw_id.as_slice();
+
+        // The record handed in must be the one the response names.
+        if !constant_time_eq(credential.id.as_slice(), cred_id) {
+            return Err(Error::UnknownCredential);
+        }
+        // §7.2 step 5: if allowCredentials was given, the credential is in it.
+        if !state.allow.is_empty() && !state.allow.iter().any(|a| a.as_slice() == cred_id) {
+            return Err(Error::UnknownCredential);
+        }
+        if !credential.state.can_authenticate() {
+            return Err(Error::CredentialNotActive);
+        }
+        // §7.2 step 6: identify the user and check credential ownership.
+        let response_handle = r.response.user_handle.as_ref().map(|u| u.as_slice());
+        match &state.user {
+            Some(user) => {
+                if credential.user_handle != *user {
+                    return Err(Error::CredentialNotOwned);
+                }
+                if let Some(h) = response_handle {
+                    if h != user.as_bytes() {
+                        return Err(Error::CredentialNotOwned);
+                    }
+                }
+            }
+            None => {
+                let h = response_handle.ok_or(Error::MissingUserHandle)?;
+                if h != credential.user_handle.as_bytes() {
+                    return Err(Error::CredentialNotOwned);
+                }
+            }
+        }
+
+        // §7.2 steps 8-10: decode.
+        let cdj = decode_limited(
+            &r.response.client_data_json,
+            Field::ClientDataJson,
+            limits::MAX_CLIENT_DATA_JSON,
+        )?;
+        let ad_bytes = decode_limited(
+            &r.response.authenticator_data,
+            Field::AuthenticatorData,
+            limits::MAX_AUTHENTICATOR_DATA,
+        )?;
+        let sig = decode_limited(
+            &r.response.signature,
+            Field::Signature,
+            limits::MAX_SIGNATURE,
+        )?;
+        let c = CollectedClientData::parse(cdj)?;
+        // §7.2 steps 11-14 (type, challenge, origin, crossOrigin/topOrigin).
+        check_client_data(self, &c, ClientDataType::Get, &state.challenge)?;
+        let auth_data = AuthenticatorData::parse(ad_bytes)?;
+        // §7.2 steps 15-18 (rpIdHash, UP, UV, BS without BE).
+        check_auth_data(self, &auth_data, state.user_verification)?;
+        let flags = auth_data.flags();
+        // §7.2 step 18: BE never changes for a credential (§6.1.3).
+        if flags.backup_eligible() != credential.backup_eligible {
+            return Err(Error::BackupEligibilityChanged);
+        }
+        // §7.2 steps 20-21: signature over authData ‖ SHA-256(clientDataJSON).
+        let hash = Sha256::digest(cdj);
+        crate::signature::verify(key, &[ad_bytes, hash.as_slice()], sig)?;
+
+        // §7.2 step 22: signature counter.
+        let received = auth_data.sign_count();
+        let stored = credential.sign_count;
+        let mut possibly_cloned = false;
+        if (received != 0 || stored != 0) && received <= stored {
+            match self.counter_policy {
+                CounterPolicy::Strict => return Err(Error::Counter { stored, received }),
+                CounterPolicy::Warn => possibly_cloned = true,
+            }
+        }
+        Ok(VerifiedAuthentication {
+            user_handle: credential.user_handle.clone(),
+            flags,
+            update: CredentialUpdate {
+                credential_id: cred_id.to_vec(),
+                previous_sign_count: stored,
+                sign_count: if possibly_cloned {
+                    stored.max(received)
+                } else {
+                    received
+                },
+                backup_state: flags.backup_state(),
+                last_used_at: now,
+                possibly_cloned,
+            },
+            client_extension_results: r.client_extension_results.clone(),
+            authenticator_extensions: auth_data.extensions().cloned(),
+        })
+    }
+}

@@ -1,0 +1,168 @@
+//! The two ceremonies as explicit states.
+//!
+//! `start` produces the options for the browser and a state; `finish` consumes the
+//! state (so it cannot be finished twice in one process; the store's take-once
+//! makes that hold across processes) and either returns a verified outcome, which
+//! only this module can construct, or the error naming the failed check.
+//!
+//! The checks shared by §7.1 and §7.2 live here, one function per spec step.
+
+pub mod authentication;
+pub mod registration;
+
+use crate::authenticator_data::AuthenticatorData;
+use crate::client_data::{ClientDataType, CollectedClientData};
+use crate::config::RelyingParty;
+use crate::error::{Error, Field, Result};
+use crate::json::{b64url, UserVerificationRequirement};
+use serde::{Deserialize, Serialize};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The current Unix time in seconds.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A ceremony challenge: 32 bytes from the OS random source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Challenge(crate::json::Base64Url);
+
+impl Challenge {
+    /// Draws a fresh challenge from the OS CSPRNG (§13.4.3: at least 16 bytes).
+    pub fn random() -> Result<Self> {
+        let mut b = [0u8; 32];
+        getrandom::fill(&mut b).map_err(|_| Error::Random)?;
+        Ok(Challenge(b.to_vec().into()))
+    }
+
+    /// A challenge with given bytes: for tests, conformance runners, and hosts that
+    /// mint challenges themselves. Must be at least 16 random bytes in production.
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Challenge(bytes.into())
+    }
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+
+    /// base64url, as it appears in clientDataJSON.
+    pub fn to_base64url(&self) -> String {
+        b64url(self.as_bytes())
+    }
+}
+
+/// Steps common to both ceremonies over CollectedClientData.
+pub(crate) fn check_client_data(
+    rp: &RelyingParty,
+    c: &CollectedClientData,
+    expected: ClientDataType,
+    challenge: &Challenge,
+) -> Result<()> {
+    // §7.1 step 7 / §7.2 step 11: C.type.
+    if c.ty != Some(expected) {
+        return Err(Error::ClientDataType {
+            expected: expected.ceremony(),
+        });
+    }
+    // §7.1 step 8 / §7.2 step 12: C.challenge equals base64url(challenge). Compared
+    // as strings, so no lenient decoding can make two encodings equal.
+    if !constant_time_eq(c.challenge.as_bytes(), challenge.to_base64url().as_bytes()) {
+        return Err(Error::Challenge);
+    }
+    // §7.1 step 9 / §7.2 step 13: C.origin is an expected origin.
+    if !rp.origins.matches(&c.origin) {
+        return Err(Error::Origin {
+            origin: c.origin.clone(),
+        });
+    }
+    // §7.1 step 10 / §7.2 step 14: crossOrigin only where the RP expects iframes.
+    if c.cross_origin == Some(true) && !rp.allow_cross_origin {
+        return Err(Error::CrossOrigin);
+    }
+    // §7.1 step 11 / §7.2 step 15: topOrigin, when present, must be expected.
+    if let Some(top) = &c.top_origin {
+        if !rp.allow_cross_origin || !rp.top_origins.matches(top) {
+            return Err(Error::TopOrigin {
+                top_origin: top.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Steps common to both ceremonies over authenticator data flags.
+pub(crate) fn check_auth_data(
+    rp: &RelyingParty,
+    a: &AuthenticatorData<'_>,
+    uv: UserVerificationRequirement,
+) -> Result<()> {
+    // §7.1 step 13 / §7.2 step 15: rpIdHash.
+    if !constant_time_eq(a.rp_id_hash(), &rp.rp_id_hash) {
+        return Err(Error::RpIdHash);
+    }
+    let f = a.flags();
+    // §7.1 step 14 / §7.2 step 16: UP.
+    if rp.require_user_presence && !f.user_present() {
+        return Err(Error::UserNotPresent);
+    }
+    // §7.1 step 15 / §7.2 step 17: UV when required.
+    if uv == UserVerificationRequirement::Required && !f.user_verified() {
+        return Err(Error::UserNotVerified);
+    }
+    // §7.1 step 16 / §7.2 step 18 (§6.1.3): BS may only be set when BE is.
+    if f.backup_state() && !f.backup_eligible() {
+        return Err(Error::BackupStateWithoutEligibility);
+    }
+    Ok(())
+}
+
+pub(crate) fn decode_limited(
+    data: &crate::json::Base64Url,
+    field: Field,
+    max: usize,
+) -> Result<&[u8]> {
+    if data.len() > max {
+        return Err(Error::TooLarge {
+            field,
+            size: data.len(),
+            max,
+        });
+    }
+    Ok(data.as_slice())
+}
+
+pub(crate) fn check_type_and_id(type_: &str, id: &str, raw_id: &[u8]) -> Result<()> {
+    // §7.1 step 3 / §7.2 step 3 (PublicKeyCredential.type).
+    if type_ != "public-key" {
+        return Err(Error::CredentialType);
+    }
+    if raw_id.is_empty() || raw_id.len() > crate::limits::MAX_CREDENTIAL_ID {
+        return Err(Error::malformed(Field::CredentialId, "bad length"));
+    }
+    // `id` is the base64url encoding of `rawId`; a mismatch means the JSON was edited.
+    if id.as_bytes() != b64url(raw_id).as_bytes() {
+        return Err(Error::CredentialIdMismatch);
+    }
+    Ok(())
+}
+
+pub(crate) fn check_expiry(expires_at: u64, now: u64) -> Result<()> {
+    if now > expires_at {
+        Err(Error::StateExpired)
+    } else {
+        Ok(())
+    }
+}
+
+/// Equality without an early exit, for values an attacker may probe byte by byte.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

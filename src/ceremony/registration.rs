@@ -1,0 +1,353 @@
+//! Registering a new credential (WebAuthn L3 §7.1).
+
+use super::{
+    check_auth_data, check_client_data, check_expiry, check_type_and_id, decode_limited, Challenge,
+};
+use crate::attestation::{self, AttestationObject, AttestationOutcome, AttestationType};
+use crate::authenticator_data::{Aaguid, AuthenticatorData, Flags};
+use crate::client_data::{ClientDataType, CollectedClientData};
+use crate::config::RelyingParty;
+use crate::cose::CoseAlgorithm;
+use crate::credential::{exclude_list, CredentialRecord, CredentialState, User};
+use crate::error::{Error, Field, Result};
+use crate::json::{
+    AttestationConveyancePreference, AuthenticatorAttachment, AuthenticatorSelection,
+    AuthenticatorTransport, Base64Url, CreationOptionsJson, CredentialParameters, ExtensionsJson,
+    PublicKeyCredentialType, RegistrationResponseJson, RelyingPartyEntity, ResidentKeyRequirement,
+    UserEntityJson, UserVerificationRequirement,
+};
+use crate::limits;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The server side of a registration between `start` and `finish`.
+///
+/// Serializable so a host can keep it in a session or a shared store; it carries
+/// its own expiry and is consumed by [`RelyingParty::finish_registration`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegistrationState {
+    challenge: Challenge,
+    rp_id: String,
+    user: User,
+    user_verification: UserVerificationRequirement,
+    algorithms: Vec<CoseAlgorithm>,
+    expires_at: u64,
+}
+
+impl RegistrationState {
+    /// The challenge (also the key a store files this state under).
+    pub fn challenge(&self) -> &Challenge {
+        &self.challenge
+    }
+    /// The user being registered.
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+    /// Unix seconds after which `finish` refuses this state.
+    pub fn expires_at(&self) -> u64 {
+        self.expires_at
+    }
+    /// The UV requirement `finish` will enforce.
+    pub fn user_verification(&self) -> UserVerificationRequirement {
+        self.user_verification
+    }
+}
+
+/// Per-ceremony options for [`RelyingParty::start_registration`]; unset fields take
+/// the RP's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct RegistrationOptions {
+    /// Override the user-verification requirement.
+    pub user_verification: Option<UserVerificationRequirement>,
+    /// Override the resident-key requirement.
+    pub resident_key: Option<ResidentKeyRequirement>,
+    /// Restrict to platform or roaming authenticators.
+    pub authenticator_attachment: Option<AuthenticatorAttachment>,
+    /// Override the attestation conveyance preference.
+    pub attestation: Option<AttestationConveyancePreference>,
+    /// Hints (`security-key`, `client-device`, `hybrid`).
+    pub hints: Vec<String>,
+    /// Extension inputs, passed through to the browser.
+    pub extensions: Option<ExtensionsJson>,
+}
+
+/// A parsed registration response (the browser's `credential.toJSON()`).
+#[derive(Debug, Clone)]
+pub struct RegistrationResponse {
+    json: RegistrationResponseJson,
+}
+
+impl RegistrationResponse {
+    /// Parses the response JSON (bounded in size; unknown members ignored).
+    pub fn from_json(json: &str) -> Result<Self> {
+        if json.len() > limits::MAX_RESPONSE_JSON {
+            return Err(Error::TooLarge {
+                field: Field::ResponseJson,
+                size: json.len(),
+                max: limits::MAX_RESPONSE_JSON,
+            });
+        }
+        let json = serde_json::from_str(json)
+            .map_err(|_| Error::malformed(Field::ResponseJson, "not a RegistrationResponseJSON"))?;
+        Ok(RegistrationResponse { json })
+    }
+
+    /// Wraps an already deserialized response.
+    pub fn from_parsed(json: RegistrationResponseJson) -> Self {
+        RegistrationResponse { json }
+    }
+
+    /// The JSON structure.
+    pub fn json(&self) -> &RegistrationResponseJson {
+        &self.json
+    }
+
+    /// The credential id claimed by the response.
+    pub fn credential_id(&self) -> &[u8] {
+        self.json.raw_id.as_slice()
+    }
+}
+
+/// A registration that passed every §7.1 step. Only [`RelyingParty::finish_registration`]
+/// builds one, so a host cannot store a credential that skipped verification.
+#[derive(Debug, Clone)]
+pub struct VerifiedRegistration {
+    record: CredentialRecord,
+    flags: Flags,
+    attestation: AttestationOutcome,
+    client_extension_results: ExtensionsJson,
+    authenticator_extensions: Option<ciborium::value::Value>,
+}
+
+impl VerifiedRegistration {
+    /// The credential record to store (state `Active`).
+    pub fn record(&self) -> &CredentialRecord {
+        &self.record
+    }
+    /// Consumes this into the record to store.
+    pub fn into_record(self) -> CredentialRecord {
+        self.record
+    }
+    /// The authenticator data flags of the registration.
+    pub fn flags(&self) -> Flags {
+        self.flags
+    }
+    /// The verified attestation (format, type, trust path).
+    pub fn attestation(&self) -> &AttestationOutcome {
+        &self.attestation
+    }
+    /// The credential's algorithm.
+    pub fn algorithm(&self) -> CoseAlgorithm {
+        self.record.algorithm
+    }
+    /// The AAGUID.
+    pub fn aaguid(&self) -> Aaguid {
+        self.record.aaguid
+    }
+    /// Client extension outputs (`clientExtensionResults`), untouched.
+    pub fn client_extension_results(&self) -> &ExtensionsJson {
+        &self.client_extension_results
+    }
+    /// Authenticator extension outputs from authData, if any.
+    pub fn authenticator_extensions(&self) -> Option<&ciborium::value::Value> {
+        self.authenticator_extensions.as_ref()
+    }
+}
+
+impl RelyingParty {
+    /// Starts a registration for `user`, excluding `existing` credentials (active
+    /// and disabled ones; see [`exclude_list`]). Uses the OS clock and RNG.
+    pub fn start_registration(
+        &self,
+        user: &User,
+        existing: &[CredentialRecord],
+        options: &RegistrationOptions,
+    ) -> Result<(CreationOptionsJson, RegistrationState)> {
+        self.start_registration_with(
+            user,
+            existing,
+            options,
+            Challenge::random()?,
+            super::unix_now(),
+        )
+    }
+
+    /// [`start_registration`](Self::start_registration) with the challenge and time supplied.
+    pub fn start_registration_with(
+        &self,
+        user: &User,
+        existing: &[CredentialRecord],
+        options: &RegistrationOptions,
+        challenge: Challenge,
+        now: u64,
+    ) -> Result<(CreationOptionsJson, RegistrationState)> {
+        let uv = options.user_verification.unwrap_or(self.user_verification);
+        let rk = options.resident_key.unwrap_or(self.resident_key);
+        let timeout = self.registration_timeout;
+        let opts = CreationOptionsJson {
+            rp: RelyingPartyEntity {
+                id: self.rp_id.clone(),
+                name: self.rp_name.clone(),
+            },
+            user: UserEntityJson {
+                id: Base64Url::from(user.handle.as_bytes().to_vec()),
+                name: user.name.clone(),
+                display_name: user.display_name.clone(),
+            },
+            challenge: Base64Url::from(challenge.as_bytes().to_vec()),
+            pub_key_cred_params: self
+                .algorithms
+                .iter()
+                .map(|a| CredentialParameters {
+                    type_: PublicKeyCredentialType::PublicKey,
+                    alg: a.to_i64(),
+                })
+                .collect(),
+            timeout: Some(u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX)),
+            exclude_credentials: exclude_list(existing),
+            authenticator_selection: Some(AuthenticatorSelection {
+                authenticator_attachment: options.authenticator_attachment,
+                resident_key: Some(rk),
+                require_resident_key: rk == ResidentKeyRequirement::Required,
+                user_verification: Some(uv),
+            }),
+            hints: options.hints.clone(),
+            attestation: Some(options.attestation.unwrap_or(self.attestation)),
+            attestation_formats: Vec::new(),
+            extensions: options.extensions.clone(),
+        };
+        let state = RegistrationState {
+            challenge,
+            rp_id: self.rp_id.clone(),
+            user: user.clone(),
+            user_verification: uv,
+            algorithms: self.algorithms.clone(),
+            expires_at: now.saturating_add(timeout.as_secs()),
+        };
+        Ok((opts, state))
+    }
+
+    /// Finishes a registration at the current time: runs every §7.1 step.
+    pub fn finish_registration(
+        &self,
+        state: RegistrationState,
+        response: &RegistrationResponse,
+    ) -> Result<VerifiedRegistration> {
+        self.finish_registration_at(state, response, super::unix_now())
+    }
+
+    /// [`finish_registration`](Self::finish_registration) at time `now` (Unix
+    /// seconds), which is also the time certificates must be valid at.
+    pub fn finish_registration_at(
+        &self,
+        state: RegistrationState,
+        response: &RegistrationResponse,
+        now: u64,
+    ) -> Result<VerifiedRegistration> {
+        if state.rp_id != self.rp_id {
+            return Err(Error::StateMismatch);
+        }
+        check_expiry(state.expires_at, now)?;
+        let r = &response.json;
+        check_type_and_id(&r.type_, &r.id, r.raw_id.as_slice())?;
+
+        // §7.1 steps 5-6: parse clientDataJSON.
+        let cdj = decode_limited(
+            &r.response.client_data_json,
+            Field::ClientDataJson,
+            limits::MAX_CLIENT_DATA_JSON,
+        )?;
+        let c = CollectedClientData::parse(cdj)?;
+        // §7.1 steps 7-11.
+        check_client_data(self, &c, ClientDataType::Create, &state.challenge)?;
+        // §7.1 step 12: hash over the raw bytes.
+        let client_data_hash: [u8; 32] = Sha256::digest(cdj).into();
+
+        // §7.1 step 13: decode the attestation object.
+        let att_bytes = decode_limited(
+            &r.response.attestation_object,
+            Field::AttestationObject,
+            limits::MAX_ATTESTATION_OBJECT,
+        )?;
+        let obj = AttestationObject::parse(att_bytes)?;
+        let auth_data = AuthenticatorData::parse(obj.auth_data())?;
+
+        // §7.1 steps 14-17.
+        check_auth_data(self, &auth_data, state.user_verification)?;
+
+        // §7.1 step 19: attested credential data must be present.
+        let acd = auth_data
+            .attested_credential_data()
+            .ok_or(Error::MissingAttestedCredentialData)?;
+        // The credential id in authData is the one the browser reported.
+        if acd.credential_id != r.raw_id.as_slice() {
+            return Err(Error::CredentialIdMismatch);
+        }
+
+        // §7.1 step 21: the key's alg is one we offered in pubKeyCredParams.
+        let alg = acd.public_key.algorithm();
+        if !state.algorithms.contains(&alg) {
+            return Err(Error::UnsupportedAlgorithm(alg));
+        }
+
+        // §7.1 steps 20-24: attestation statement and trust.
+        let input = attestation::VerificationInput {
+            auth_data: &auth_data,
+            client_data_hash: &client_data_hash,
+            now,
+        };
+        let outcome = attestation::verify(&obj, &input, &self.trust)?;
+
+        // §7.1 step 25: credential id length (also enforced while parsing).
+        if acd.credential_id.len() > limits::MAX_CREDENTIAL_ID {
+            return Err(Error::CredentialIdTooLong {
+                len: acd.credential_id.len(),
+            });
+        }
+        // §7.1 step 26 (credential id not yet registered) needs the store: see
+        // `store::Passkeys::finish_registration`.
+
+        let flags = auth_data.flags();
+        let discoverable = r
+            .client_extension_results
+            .get("credProps")
+            .and_then(|v| v.get("rk"))
+            .and_then(serde_json::Value::as_bool);
+        let transports: Vec<AuthenticatorTransport> = r.response.transports.clone();
+        let record = CredentialRecord {
+            id: Base64Url::from(acd.credential_id.to_vec()),
+            user_handle: state.user.handle.clone(),
+            public_key: Base64Url::from(acd.public_key_bytes.to_vec()),
+            algorithm: alg,
+            sign_count: auth_data.sign_count(),
+            backup_eligible: flags.backup_eligible(),
+            backup_state: flags.backup_state(),
+            user_verified: flags.user_verified(),
+            transports,
+            aaguid: acd.aaguid,
+            attestation_format: outcome.fmt.clone(),
+            attestation_type: outcome.attestation_type,
+            discoverable,
+            created_at: now,
+            last_used_at: None,
+            name: None,
+            state: CredentialState::Active,
+            state_changed_at: now,
+            possibly_cloned: false,
+        };
+        Ok(VerifiedRegistration {
+            record,
+            flags,
+            attestation: outcome,
+            client_extension_results: r.client_extension_results.clone(),
+            authenticator_extensions: auth_data.extensions().cloned(),
+        })
+    }
+}
+
+impl AttestationOutcome {
+    /// Whether this outcome carries a certificate trust path.
+    pub fn has_trust_path(&self) -> bool {
+        !self.trust_path.is_empty() && self.attestation_type != AttestationType::None
+    }
+}

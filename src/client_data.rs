@@ -1,0 +1,155 @@
+//! CollectedClientData (WebAuthn L3 §5.8.1), parsed as JSON.
+//!
+//! §5.8.1.2 describes a "limited verification algorithm" that string-matches a
+//! prefix; we do not use it. The bytes are parsed as JSON (so escapes, member
+//! order and unknown members are all handled as a JSON parser would), and the
+//! hash that authenticators sign is always taken over the raw bytes.
+
+use crate::error::{CeremonyKind, Error, Field, Result};
+use crate::limits;
+use serde::Deserialize;
+
+/// The `type` member of client data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientDataType {
+    /// `webauthn.create`
+    Create,
+    /// `webauthn.get`
+    Get,
+}
+
+impl ClientDataType {
+    /// The ceremony this type belongs to.
+    pub fn ceremony(self) -> CeremonyKind {
+        match self {
+            ClientDataType::Create => CeremonyKind::Registration,
+            ClientDataType::Get => CeremonyKind::Authentication,
+        }
+    }
+}
+
+/// Parsed client data.
+#[derive(Debug, Clone)]
+pub struct CollectedClientData {
+    /// `type`, or `None` when it was some other string (refused at the type step).
+    pub ty: Option<ClientDataType>,
+    /// `challenge` exactly as sent (base64url of the server's challenge).
+    pub challenge: String,
+    /// `origin` exactly as sent.
+    pub origin: String,
+    /// `crossOrigin`, when present.
+    pub cross_origin: Option<bool>,
+    /// `topOrigin`, when present.
+    pub top_origin: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Raw {
+    #[serde(rename = "type")]
+    ty: String,
+    challenge: String,
+    origin: String,
+    #[serde(rename = "crossOrigin", default)]
+    cross_origin: Option<bool>,
+    #[serde(rename = "topOrigin", default)]
+    top_origin: Option<String>,
+}
+
+impl CollectedClientData {
+    /// Parses clientDataJSON bytes (UTF-8 JSON object; unknown members ignored).
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        const F: Field = Field::ClientDataJson;
+        if bytes.len() > limits::MAX_CLIENT_DATA_JSON {
+            return Err(Error::TooLarge {
+                field: F,
+                size: bytes.len(),
+                max: limits::MAX_CLIENT_DATA_JSON,
+            });
+        }
+        // §7.1 step 5 / §7.2 step 9: UTF-8 decode, then parse as JSON.
+        let text = core::str::from_utf8(bytes).map_err(|_| Error::malformed(F, "not UTF-8"))?;
+        let raw: Raw = serde_json::from_str(text)
+            .map_err(|_| Error::malformed(F, "not a client data JSON object"))?;
+        let ty = match raw.ty.as_str() {
+            "webauthn.create" => Some(ClientDataType::Create),
+            "webauthn.get" => Some(ClientDataType::Get),
+            _ => None,
+        };
+        Ok(CollectedClientData {
+            ty,
+            challenge: raw.challenge,
+            origin: raw.origin,
+            cross_origin: raw.cross_origin,
+            top_origin: raw.top_origin,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_members_in_any_order_with_unknown_keys() {
+        let c = CollectedClientData::parse(
+            br#"{"origin":"https://a.example","extra":{"x":[1]},"challenge":"abc","type":"webauthn.get","crossOrigin":false}"#,
+        )
+        .unwrap();
+        assert_eq!(c.ty, Some(ClientDataType::Get));
+        assert_eq!(c.origin, "https://a.example");
+        assert_eq!(c.challenge, "abc");
+        assert_eq!(c.cross_origin, Some(false));
+        assert_eq!(c.top_origin, None);
+    }
+
+    #[test]
+    fn escapes_are_decoded() {
+        let c = CollectedClientData::parse(
+            br#"{"type":"webauthn.create","challenge":"a\u0062c","origin":"https:\/\/a.example"}"#,
+        )
+        .unwrap();
+        assert_eq!(c.challenge, "abc");
+        assert_eq!(c.origin, "https://a.example");
+    }
+
+    #[test]
+    fn unknown_type_is_kept_as_none() {
+        let c = CollectedClientData::parse(
+            br#"{"type":"payment.get","challenge":"abc","origin":"https://a.example"}"#,
+        )
+        .unwrap();
+        assert_eq!(c.ty, None);
+    }
+
+    #[test]
+    fn malformed_inputs() {
+        for bad in [
+            &b""[..],
+            b"[]",
+            b"{",
+            b"\xff\xfe",
+            br#"{"type":"webauthn.get","origin":"x"}"#,
+            br#"{"type":1,"challenge":"a","origin":"x"}"#,
+            br#"{"type":"webauthn.get","challenge":"a","origin":"x","crossOrigin":"yes"}"#,
+            br#"{"type":"webauthn.get","type":"webauthn.create","challenge":"a","origin":"x"}"#,
+        ] {
+            assert!(
+                matches!(
+                    CollectedClientData::parse(bad),
+                    Err(Error::Malformed { .. })
+                ),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn oversized_rejected_before_parsing() {
+        let big = vec![b' '; limits::MAX_CLIENT_DATA_JSON + 1];
+        assert!(matches!(
+            CollectedClientData::parse(&big),
+            Err(Error::TooLarge { .. })
+        ));
+    }
+}

@@ -1,0 +1,310 @@
+//! The relying-party configuration and its builder.
+//!
+//! A configuration that can never work (no origins, no algorithms, an RP ID that is
+//! not the host of an origin or one of its parent domains) is refused by
+//! [`RelyingPartyBuilder::build`], not discovered at the first sign-in.
+//!
+//! **Changing the RP ID orphans every registered passkey**: credentials are
+//! scoped to the RP ID by the authenticator, so they will never be offered
+//! again. Log [`RelyingParty::rp_id`] at start-up and treat it as permanent.
+
+use crate::attestation::TrustPolicy;
+use crate::cose::CoseAlgorithm;
+use crate::error::{Error, Result};
+use crate::json::{
+    AttestationConveyancePreference, ResidentKeyRequirement, UserVerificationRequirement,
+};
+use crate::origin::{AllowedOrigins, Origin};
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+/// What to do when an assertion's signature counter does not advance (§7.2 step 22).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CounterPolicy {
+    /// Refuse the assertion with [`Error::Counter`].
+    #[default]
+    Strict,
+    /// Accept it and flag the result as a possible clone; the host decides.
+    Warn,
+}
+
+/// A configured relying party: the input to every ceremony.
+#[derive(Debug, Clone)]
+pub struct RelyingParty {
+    pub(crate) rp_id: String,
+    pub(crate) rp_id_hash: [u8; 32],
+    pub(crate) rp_name: String,
+    pub(crate) origins: AllowedOrigins,
+    pub(crate) allow_cross_origin: bool,
+    pub(crate) top_origins: AllowedOrigins,
+    pub(crate) algorithms: Vec<CoseAlgorithm>,
+    pub(crate) registration_timeout: Duration,
+    pub(crate) authentication_timeout: Duration,
+    pub(crate) user_verification: UserVerificationRequirement,
+    pub(crate) resident_key: ResidentKeyRequirement,
+    pub(crate) attestation: AttestationConveyancePreference,
+    pub(crate) trust: TrustPolicy,
+    pub(crate) counter_policy: CounterPolicy,
+    pub(crate) require_user_presence: bool,
+}
+
+impl RelyingParty {
+    /// Starts a builder for RP ID `rp_id` (a domain) with display name `rp_name`.
+    pub fn builder(rp_id: impl Into<String>, rp_name: impl Into<String>) -> RelyingPartyBuilder {
+        RelyingPartyBuilder {
+            rp_id: rp_id.into(),
+            rp_name: rp_name.into(),
+            origins: Vec::new(),
+            allow_cross_origin: false,
+            top_origins: Vec::new(),
+            algorithms: vec![
+                CoseAlgorithm::ES256,
+                CoseAlgorithm::EdDSA,
+                CoseAlgorithm::ES384,
+                CoseAlgorithm::ES512,
+                CoseAlgorithm::RS256,
+                CoseAlgorithm::PS256,
+            ],
+            registration_timeout: Duration::from_secs(300),
+            authentication_timeout: Duration::from_secs(300),
+            user_verification: UserVerificationRequirement::Preferred,
+            resident_key: ResidentKeyRequirement::Preferred,
+            attestation: AttestationConveyancePreference::None,
+            trust: TrustPolicy::default(),
+            counter_policy: CounterPolicy::Strict,
+            require_user_presence: true,
+        }
+    }
+
+    /// The effective RP ID. Log it at start-up: changing it orphans every passkey.
+    pub fn rp_id(&self) -> &str {
+        &self.rp_id
+    }
+    /// The display name (free text; changing it never affects verification).
+    pub fn rp_name(&self) -> &str {
+        &self.rp_name
+    }
+    /// SHA-256 of the RP ID, as authenticators put it in authData.
+    pub fn rp_id_hash(&self) -> &[u8; 32] {
+        &self.rp_id_hash
+    }
+    /// The allowed origins.
+    pub fn origins(&self) -> &AllowedOrigins {
+        &self.origins
+    }
+    /// Accepted algorithms in preference order.
+    pub fn algorithms(&self) -> &[CoseAlgorithm] {
+        &self.algorithms
+    }
+    /// The default user-verification requirement.
+    pub fn user_verification(&self) -> UserVerificationRequirement {
+        self.user_verification
+    }
+    /// The attestation trust policy.
+    pub fn trust_policy(&self) -> &TrustPolicy {
+        &self.trust
+    }
+    /// The counter policy.
+    pub fn counter_policy(&self) -> CounterPolicy {
+        self.counter_policy
+    }
+}
+
+/// Builder for [`RelyingParty`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct RelyingPartyBuilder {
+    rp_id: String,
+    rp_name: String,
+    origins: Vec<String>,
+    allow_cross_origin: bool,
+    top_origins: Vec<String>,
+    algorithms: Vec<CoseAlgorithm>,
+    registration_timeout: Duration,
+    authentication_timeout: Duration,
+    user_verification: UserVerificationRequirement,
+    resident_key: ResidentKeyRequirement,
+    attestation: AttestationConveyancePreference,
+    trust: TrustPolicy,
+    counter_policy: CounterPolicy,
+    require_user_presence: bool,
+}
+
+impl RelyingPartyBuilder {
+    /// Adds an allowed origin (`https://host[:port]`; `http` only for localhost;
+    /// or an opaque app origin such as `android:apk-key-hash:...`).
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origins.push(origin.into());
+        self
+    }
+    /// Adds several allowed origins.
+    pub fn origins<I: IntoIterator<Item = S>, S: Into<String>>(mut self, origins: I) -> Self {
+        self.origins.extend(origins.into_iter().map(Into::into));
+        self
+    }
+    /// Allows ceremonies in cross-origin iframes (`crossOrigin: true`). Off by default.
+    pub fn allow_cross_origin(mut self, allow: bool) -> Self {
+        self.allow_cross_origin = allow;
+        self
+    }
+    /// Adds a top-level origin allowed to embed the RP (checked against `topOrigin`).
+    pub fn top_origin(mut self, origin: impl Into<String>) -> Self {
+        self.top_origins.push(origin.into());
+        self
+    }
+    /// Accepted algorithms in preference order (default ES256, EdDSA, ES384, ES512,
+    /// RS256, PS256; Ed448, ML-DSA and RS1 are off unless listed here).
+    pub fn algorithms<I: IntoIterator<Item = CoseAlgorithm>>(mut self, algs: I) -> Self {
+        self.algorithms = algs.into_iter().collect();
+        self
+    }
+    /// How long a registration ceremony may take (default 5 minutes).
+    pub fn registration_timeout(mut self, t: Duration) -> Self {
+        self.registration_timeout = t;
+        self
+    }
+    /// How long an authentication ceremony may take (default 5 minutes).
+    pub fn authentication_timeout(mut self, t: Duration) -> Self {
+        self.authentication_timeout = t;
+        self
+    }
+    /// The default user-verification requirement (default `preferred`).
+    pub fn user_verification(mut self, uv: UserVerificationRequirement) -> Self {
+        self.user_verification = uv;
+        self
+    }
+    /// The resident-key requirement for registration (default `preferred`).
+    pub fn resident_key(mut self, rk: ResidentKeyRequirement) -> Self {
+        self.resident_key = rk;
+        self
+    }
+    /// The attestation conveyance preference sent to the browser (default `none`).
+    pub fn attestation_preference(mut self, a: AttestationConveyancePreference) -> Self {
+        self.attestation = a;
+        self
+    }
+    /// The attestation trust policy (default: statements not checked).
+    pub fn trust_policy(mut self, t: TrustPolicy) -> Self {
+        self.trust = t;
+        self
+    }
+    /// The counter policy (default strict).
+    pub fn counter_policy(mut self, c: CounterPolicy) -> Self {
+        self.counter_policy = c;
+        self
+    }
+    /// Whether the UP flag is required (default true; turn off only for
+    /// conditional-create style flows that the spec allows without UP).
+    pub fn require_user_presence(mut self, required: bool) -> Self {
+        self.require_user_presence = required;
+        self
+    }
+
+    /// Validates and builds the configuration.
+    pub fn build(self) -> Result<RelyingParty> {
+        let rp_id = self.rp_id.trim().to_ascii_lowercase();
+        if rp_id.is_empty()
+            || rp_id.contains(['/', ':', ' '])
+            || rp_id.starts_with('.')
+            || rp_id.ends_with('.')
+        {
+            return Err(Error::Config(format!(
+                "RP ID {:?} is not a domain",
+                self.rp_id
+            )));
+        }
+        if self.origins.is_empty() {
+            return Err(Error::Config("no allowed origins".into()));
+        }
+        let mut origins = Vec::new();
+        for o in &self.origins {
+            let parsed = Origin::parse(o).map_err(|e| Error::Config(e.to_string()))?;
+            if let Some(host) = parsed.host() {
+                // §5.1.3 step 8 / HTML: the RP ID must be the origin's effective
+                // domain or a registrable suffix of it, on a label boundary.
+                let ok = host == rp_id
+                    || host
+                        .strip_suffix(rp_id.as_str())
+                        .is_some_and(|prefix| prefix.ends_with('.'));
+                if !ok {
+                    return Err(Error::Config(format!(
+                        "RP ID {rp_id:?} is not {host:?} or a parent domain of it (origin {o:?})"
+                    )));
+                }
+            }
+            origins.push(parsed);
+        }
+        let mut top = Vec::new();
+        for o in &self.top_origins {
+            top.push(Origin::parse(o).map_err(|e| Error::Config(e.to_string()))?);
+        }
+        if self.algorithms.is_empty() {
+            return Err(Error::Config("no algorithms".into()));
+        }
+        if let Some(a) = self.algorithms.iter().find(|a| !a.is_implemented()) {
+            return Err(Error::Config(format!(
+                "algorithm {a:?} is not implemented in this build"
+            )));
+        }
+        let rp_id_hash = Sha256::digest(rp_id.as_bytes()).into();
+        Ok(RelyingParty {
+            rp_id,
+            rp_id_hash,
+            rp_name: self.rp_name,
+            origins: AllowedOrigins::new(origins),
+            allow_cross_origin: self.allow_cross_origin,
+            top_origins: AllowedOrigins::new(top),
+            algorithms: self.algorithms,
+            registration_timeout: self.registration_timeout,
+            authentication_timeout: self.authentication_timeout,
+            user_verification: self.user_verification,
+            resident_key: self.resident_key,
+            attestation: self.attestation,
+            trust: self.trust,
+            counter_policy: self.counter_policy,
+            require_user_presence: self.require_user_presence,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_configurations_that_cannot_work() {
+        assert!(RelyingParty::builder("example.com", "Ex").build().is_err());
+        assert!(RelyingParty::builder("example.com", "Ex")
+            .origin("https://evilexample.com")
+            .build()
+            .is_err());
+        assert!(RelyingParty::builder("login.example.com", "Ex")
+            .origin("https://www.example.com")
+            .build()
+            .is_err());
+        assert!(RelyingParty::builder("example.com", "Ex")
+            .origin("http://example.com")
+            .build()
+            .is_err());
+        assert!(RelyingParty::builder("example.com", "Ex")
+            .origin("https://example.com")
+            .algorithms([])
+            .build()
+            .is_err());
+    }
+
+    #[test]
+    fn accepts_parent_domains_and_localhost() {
+        let rp = RelyingParty::builder("Example.com", "Ex")
+            .origin("https://login.example.com:443")
+            .build()
+            .unwrap();
+        assert_eq!(rp.rp_id(), "example.com");
+        assert!(rp.origins().matches("https://login.example.com"));
+        assert!(!rp.origins().matches("https://login.example.com:443"));
+        RelyingParty::builder("localhost", "Dev")
+            .origin("http://localhost:8080")
+            .build()
+            .unwrap();
+    }
+}

@@ -1,0 +1,427 @@
+//! COSE_Key (RFC 9052 §7, RFC 9053) credential public keys → verifying keys.
+//!
+//! WebAuthn L3 §5.8.5 / §6.5.1.1: the credential public key is a COSE_Key that MUST
+//! carry `alg`. We parse it with `coset`, then insist that `kty`, `crv` and `alg`
+//! agree and that EC points lie on their curve, so a key that parses here can
+//! only ever verify signatures of the one algorithm it names.
+
+use crate::error::{Error, Field, Result};
+use crate::limits;
+use ciborium::value::Value;
+use coset::{iana, AsCborValue, CoseKey, KeyType, Label, RegisteredLabelWithPrivate};
+
+/// A COSE algorithm identifier (IANA "COSE Algorithms" registry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CoseAlgorithm {
+    /// ECDSA with SHA-256 on P-256 (-7).
+    ES256,
+    /// ECDSA with SHA-384 on P-384 (-35).
+    ES384,
+    /// ECDSA with SHA-512 on P-521 (-36).
+    ES512,
+    /// EdDSA (-8); the curve comes from the key (Ed25519 or Ed448).
+    EdDSA,
+    /// Ed25519, fully specified (-19).
+    Ed25519,
+    /// Ed448, fully specified (-53).
+    Ed448,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (-257).
+    RS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384 (-258).
+    RS384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512 (-259).
+    RS512,
+    /// RSASSA-PSS with SHA-256 (-37).
+    PS256,
+    /// RSASSA-PSS with SHA-384 (-38).
+    PS384,
+    /// RSASSA-PSS with SHA-512 (-39).
+    PS512,
+    /// RSASSA-PKCS1-v1_5 with SHA-1 (-65535). Only ever accepted where an
+    /// attestation format needs it (Windows Hello TPM statements).
+    RS1,
+    /// ML-DSA-44 (-48).
+    MlDsa44,
+    /// ML-DSA-65 (-49).
+    MlDsa65,
+    /// ML-DSA-87 (-50).
+    MlDsa87,
+    /// Any other registered or private value.
+    Other(i64),
+}
+
+impl CoseAlgorithm {
+    /// The IANA integer value.
+    pub fn to_i64(self) -> i64 {
+        match self {
+            CoseAlgorithm::ES256 => -7,
+            CoseAlgorithm::ES384 => -35,
+            CoseAlgorithm::ES512 => -36,
+            CoseAlgorithm::EdDSA => -8,
+            CoseAlgorithm::Ed25519 => -19,
+            CoseAlgorithm::Ed448 => -53,
+            CoseAlgorithm::RS256 => -257,
+            CoseAlgorithm::RS384 => -258,
+            CoseAlgorithm::RS512 => -259,
+            CoseAlgorithm::PS256 => -37,
+            CoseAlgorithm::PS384 => -38,
+            CoseAlgorithm::PS512 => -39,
+            CoseAlgorithm::RS1 => -65535,
+            CoseAlgorithm::MlDsa44 => -48,
+            CoseAlgorithm::MlDsa65 => -49,
+            CoseAlgorithm::MlDsa87 => -50,
+            CoseAlgorithm::Other(v) => v,
+        }
+    }
+
+    /// From the IANA integer value.
+    pub fn from_i64(v: i64) -> Self {
+        match v {
+            -7 => CoseAlgorithm::ES256,
+            -35 => CoseAlgorithm::ES384,
+            -36 => CoseAlgorithm::ES512,
+            -8 => CoseAlgorithm::EdDSA,
+            -19 => CoseAlgorithm::Ed25519,
+            -53 => CoseAlgorithm::Ed448,
+            -257 => CoseAlgorithm::RS256,
+            -258 => CoseAlgorithm::RS384,
+            -259 => CoseAlgorithm::RS512,
+            -37 => CoseAlgorithm::PS256,
+            -38 => CoseAlgorithm::PS384,
+            -39 => CoseAlgorithm::PS512,
+            -65535 => CoseAlgorithm::RS1,
+            -48 => CoseAlgorithm::MlDsa44,
+            -49 => CoseAlgorithm::MlDsa65,
+            -50 => CoseAlgorithm::MlDsa87,
+            other => CoseAlgorithm::Other(other),
+        }
+    }
+
+    /// Whether this build can verify signatures of this algorithm at all.
+    pub fn is_implemented(self) -> bool {
+        !matches!(
+            self,
+            CoseAlgorithm::Other(_)
+                | CoseAlgorithm::Ed448
+                | CoseAlgorithm::MlDsa44
+                | CoseAlgorithm::MlDsa65
+                | CoseAlgorithm::MlDsa87
+        )
+    }
+}
+
+impl serde::Serialize for CoseAlgorithm {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        s.serialize_i64(self.to_i64())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CoseAlgorithm {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        i64::deserialize(d).map(CoseAlgorithm::from_i64)
+    }
+}
+
+/// A verifying key of one of the supported families.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum PublicKey {
+    /// NIST P-256.
+    P256(p256::ecdsa::VerifyingKey),
+    /// NIST P-384.
+    P384(p384::ecdsa::VerifyingKey),
+    /// NIST P-521.
+    P521(Box<p521::ecdsa::VerifyingKey>),
+    /// Ed25519.
+    Ed25519(ed25519_dalek::VerifyingKey),
+    /// RSA (PKCS#1 v1.5 or PSS, per the algorithm).
+    Rsa(Box<rsa::RsaPublicKey>),
+}
+
+/// A parsed, validated credential public key: a verifying key bound to its algorithm.
+#[derive(Clone, Debug)]
+pub struct CredentialPublicKey {
+    alg: CoseAlgorithm,
+    key: PublicKey,
+}
+
+impl CredentialPublicKey {
+    /// The algorithm named by the key's `alg` parameter.
+    pub fn algorithm(&self) -> CoseAlgorithm {
+        self.alg
+    }
+
+    /// The verifying key.
+    pub fn key(&self) -> &PublicKey {
+        &self.key
+    }
+
+    /// Parses exactly one CBOR-encoded COSE_Key; trailing bytes are an error.
+    pub fn from_cose_bytes(bytes: &[u8]) -> Result<Self> {
+        let mut rest = bytes;
+        let value = read_cbor_value(&mut rest, Field::CosePublicKey)?;
+        if !rest.is_empty() {
+            return Err(Error::malformed(Field::CosePublicKey, "trailing bytes"));
+        }
+        Self::from_cbor_value(value)
+    }
+
+    /// Converts an already decoded CBOR value holding a COSE_Key.
+    pub fn from_cbor_value(value: Value) -> Result<Self> {
+        let key = CoseKey::from_cbor_value(value)
+            .map_err(|_| Error::malformed(Field::CosePublicKey, "not a COSE_Key"))?;
+        Self::from_cose_key(&key)
+    }
+
+    /// Converts a `coset` key, checking that kty, crv and alg agree.
+    pub fn from_cose_key(key: &CoseKey) -> Result<Self> {
+        let alg = match &key.alg {
+            Some(RegisteredLabelWithPrivate::Assigned(a)) => CoseAlgorithm::from_i64(*a as i64),
+            Some(RegisteredLabelWithPrivate::PrivateUse(v)) => CoseAlgorithm::from_i64(*v),
+            Some(RegisteredLabelWithPrivate::Text(_)) => {
+                return Err(Error::InvalidPublicKey("text alg"))
+            }
+            // §5.8.5: the credential public key MUST contain `alg`.
+            None => return Err(Error::InvalidPublicKey("alg missing")),
+        };
+        let param = |label: i64| -> Option<&Value> {
+            key.params
+                .iter()
+                .find(|(l, _)| *l == Label::Int(label))
+                .map(|(_, v)| v)
+        };
+        let bytes = |label: i64| -> Result<&[u8]> {
+            match param(label) {
+                Some(Value::Bytes(b)) => Ok(b.as_slice()),
+                _ => Err(Error::InvalidPublicKey(
+                    "missing or non-bytes key parameter",
+                )),
+            }
+        };
+        let crv = || -> Result<i64> {
+            match param(-1) {
+                Some(Value::Integer(i)) => {
+                    i64::try_from(*i).map_err(|_| Error::InvalidPublicKey("crv out of range"))
+                }
+                _ => Err(Error::InvalidPublicKey("crv missing")),
+            }
+        };
+        let key = match &key.kty {
+            KeyType::Assigned(iana::KeyType::EC2) => {
+                let crv = crv()?;
+                let x = bytes(-2)?;
+                // Compressed points (y as a bool) are not allowed for credential keys.
+                let y = bytes(-3)?;
+                match (crv, alg) {
+                    (1, CoseAlgorithm::ES256) => {
+                        PublicKey::P256(ec_point::<p256::NistP256>(x, y, 32).and_then(|p| {
+                            p256::ecdsa::VerifyingKey::from_affine(p)
+                                .map_err(|_| Error::InvalidPublicKey("identity point"))
+                        })?)
+                    }
+                    (2, CoseAlgorithm::ES384) => {
+                        PublicKey::P384(ec_point::<p384::NistP384>(x, y, 48).and_then(|p| {
+                            p384::ecdsa::VerifyingKey::from_affine(p)
+                                .map_err(|_| Error::InvalidPublicKey("identity point"))
+                        })?)
+                    }
+                    (3, CoseAlgorithm::ES512) => {
+                        let p = ec_point::<p521::NistP521>(x, y, 66)?;
+                        let vk = p521::ecdsa::VerifyingKey::from_affine(p)
+                            .map_err(|_| Error::InvalidPublicKey("identity point"))?;
+                        PublicKey::P521(Box::new(vk))
+                    }
+                    (1..=3, _) => return Err(Error::InvalidPublicKey("alg does not match crv")),
+                    _ => return Err(Error::UnsupportedAlgorithm(alg)),
+                }
+            }
+            KeyType::Assigned(iana::KeyType::OKP) => {
+                let crv = crv()?;
+                let x = bytes(-2)?;
+                match (crv, alg) {
+                    (6, CoseAlgorithm::EdDSA | CoseAlgorithm::Ed25519) => {
+                        let arr: [u8; 32] = x
+                            .try_into()
+                            .map_err(|_| Error::InvalidPublicKey("Ed25519 key length"))?;
+                        PublicKey::Ed25519(
+                            ed25519_dalek::VerifyingKey::from_bytes(&arr)
+                                .map_err(|_| Error::InvalidPublicKey("Ed25519 point"))?,
+                        )
+                    }
+                    (6, _) => return Err(Error::InvalidPublicKey("alg does not match crv")),
+                    (7, CoseAlgorithm::EdDSA | CoseAlgorithm::Ed448) => {
+                        return Err(Error::UnsupportedAlgorithm(CoseAlgorithm::Ed448))
+                    }
+                    _ => return Err(Error::UnsupportedAlgorithm(alg)),
+                }
+            }
+            KeyType::Assigned(iana::KeyType::RSA) => {
+                if !matches!(
+                    alg,
+                    CoseAlgorithm::RS256
+                        | CoseAlgorithm::RS384
+                        | CoseAlgorithm::RS512
+                        | CoseAlgorithm::PS256
+                        | CoseAlgorithm::PS384
+                        | CoseAlgorithm::PS512
+                        | CoseAlgorithm::RS1
+                ) {
+                    return Err(Error::InvalidPublicKey("alg is not an RSA algorithm"));
+                }
+                let n = strip_leading_zeros(bytes(-1)?);
+                let e = strip_leading_zeros(bytes(-2)?);
+                if n.len() > limits::MAX_RSA_MODULUS_BYTES || e.len() > 8 || n.is_empty() {
+                    return Err(Error::InvalidPublicKey("RSA parameter size"));
+                }
+                let bits = (n.len() * 8) as u32;
+                let n = rsa::BoxedUint::from_be_slice(n, bits)
+                    .map_err(|_| Error::InvalidPublicKey("RSA modulus"))?;
+                let e = rsa::BoxedUint::from_be_slice(e, 64)
+                    .map_err(|_| Error::InvalidPublicKey("RSA exponent"))?;
+                let k = rsa::RsaPublicKey::new(n, e)
+                    .map_err(|_| Error::InvalidPublicKey("RSA key rejected"))?;
+                PublicKey::Rsa(Box::new(k))
+            }
+            _ => return Err(Error::UnsupportedAlgorithm(alg)),
+        };
+        Ok(CredentialPublicKey { alg, key })
+    }
+}
+
+fn strip_leading_zeros(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    b.get(start..).unwrap_or(&[])
+}
+
+/// Builds an affine point from fixed-size coordinates, refusing points off the curve.
+fn ec_point<C>(x: &[u8], y: &[u8], len: usize) -> Result<C::AffinePoint>
+where
+    C: elliptic_curve_compat::Curve,
+{
+    if x.len() != len || y.len() != len {
+        return Err(Error::InvalidPublicKey("EC coordinate length"));
+    }
+    C::affine_from_xy(x, y).ok_or(Error::InvalidPublicKey("point not on curve"))
+}
+
+/// A small bridge over the three NIST curves so one function checks them all.
+mod elliptic_curve_compat {
+    pub trait Curve {
+        type AffinePoint;
+        fn affine_from_xy(x: &[u8], y: &[u8]) -> Option<Self::AffinePoint>;
+    }
+
+    macro_rules! curve {
+        ($krate:ident, $curve:ident) => {
+            impl Curve for $krate::$curve {
+                type AffinePoint = $krate::AffinePoint;
+                fn affine_from_xy(x: &[u8], y: &[u8]) -> Option<Self::AffinePoint> {
+                    use $krate::elliptic_curve::sec1::FromSec1Point;
+                    let x = $krate::FieldBytes::try_from(x).ok()?;
+                    let y = $krate::FieldBytes::try_from(y).ok()?;
+                    let ep = $krate::Sec1Point::from_affine_coordinates(&x, &y, false);
+                    Option::from($krate::AffinePoint::from_sec1_point(&ep))
+                }
+            }
+        };
+    }
+    curve!(p256, NistP256);
+    curve!(p384, NistP384);
+    curve!(p521, NistP521);
+}
+
+/// Reads one CBOR data item from the front of `input`, advancing it.
+///
+/// Nesting depth is bounded ([`limits::MAX_CBOR_DEPTH`]) so hostile input cannot
+/// exhaust the stack.
+pub(crate) fn read_cbor_value(input: &mut &[u8], field: Field) -> Result<Value> {
+    ciborium::de::from_reader_with_recursion_limit(&mut *input, limits::MAX_CBOR_DEPTH)
+        .map_err(|_| Error::malformed(field, "invalid CBOR"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    fn b64(s: &str) -> Vec<u8> {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s)
+            .unwrap()
+    }
+
+    // The W3C L3 test vector "none-es256" credential key.
+    const ES256_KEY: &str = "pQECAyYgASFYIK_voW-XypstI-uGzLZAmNINuQhWBi6yScM6m2cvJt9hIlggkwpWuHovymYzSwNFir-HlxfBLMaO1zKQry4mZHlrkiA";
+
+    #[test]
+    fn parses_es256() {
+        let k = CredentialPublicKey::from_cose_bytes(&b64(ES256_KEY)).unwrap();
+        assert_eq!(k.algorithm(), CoseAlgorithm::ES256);
+        assert!(matches!(k.key(), PublicKey::P256(_)));
+    }
+
+    #[test]
+    fn trailing_bytes_rejected() {
+        let mut b = b64(ES256_KEY);
+        b.push(0);
+        assert!(matches!(
+            CredentialPublicKey::from_cose_bytes(&b),
+            Err(Error::Malformed { .. })
+        ));
+    }
+
+    fn rebuild(f: impl FnOnce(&mut CoseKey)) -> Vec<u8> {
+        let mut k = CoseKey::from_cbor_value(
+            ciborium::de::from_reader::<Value, _>(b64(ES256_KEY).as_slice()).unwrap(),
+        )
+        .unwrap();
+        f(&mut k);
+        let mut out = Vec::new();
+        ciborium::ser::into_writer(&k.to_cbor_value().unwrap(), &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn alg_crv_mismatch_rejected() {
+        let b =
+            rebuild(|k| k.alg = Some(RegisteredLabelWithPrivate::Assigned(iana::Algorithm::ES384)));
+        assert!(matches!(
+            CredentialPublicKey::from_cose_bytes(&b),
+            Err(Error::InvalidPublicKey(_))
+        ));
+    }
+
+    #[test]
+    fn missing_alg_rejected() {
+        let b = rebuild(|k| k.alg = None);
+        assert!(matches!(
+            CredentialPublicKey::from_cose_bytes(&b),
+            Err(Error::InvalidPublicKey("alg missing"))
+        ));
+    }
+
+    #[test]
+    fn point_off_curve_rejected() {
+        let b = rebuild(|k| {
+            for (l, v) in k.params.iter_mut() {
+                if *l == Label::Int(-3) {
+                    if let Value::Bytes(y) = v {
+                        y[31] ^= 1;
+                    }
+                }
+            }
+        });
+        assert!(matches!(
+            CredentialPublicKey::from_cose_bytes(&b),
+            Err(Error::InvalidPublicKey("point not on curve"))
+        ));
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for input in [&[][..], &[0xa5], &[0xff; 40], &[0x9f; 500]] {
+            assert!(CredentialPublicKey::from_cose_bytes(input).is_err());
+        }
+    }
+}

@@ -1,0 +1,437 @@
+//! WebAuthn L3 JSON dictionaries (§5.1.8–§5.1.10, §5.4, §5.5).
+//!
+//! Field names are exactly the spec's `*JSON` dictionaries, so the options we
+//! serialize are accepted by `PublicKeyCredential.parseCreationOptionsFromJSON()` /
+//! `parseRequestOptionsFromJSON()`, and `credential.toJSON()` output deserializes
+//! into the response types. Unknown members are ignored; extension inputs and
+//! outputs are carried as JSON maps, untouched.
+
+use base64urlsafedata::Base64UrlSafeData;
+use serde::{Deserialize, Serialize};
+
+pub use base64urlsafedata::Base64UrlSafeData as Base64Url;
+
+/// A JSON object of extension inputs or outputs, passed through untouched.
+pub type ExtensionsJson = serde_json::Map<String, serde_json::Value>;
+
+macro_rules! string_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($(#[$vm])* $variant),+ }
+        impl $name {
+            /// The spec's string value.
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),+ } }
+            /// Parses the spec's string value.
+            pub fn from_str_opt(s: &str) -> Option<Self> { match s { $($s => Some($name::$variant),)+ _ => None } }
+        }
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::from_str_opt(&s).ok_or_else(|| serde::de::Error::custom(concat!("unknown ", stringify!($name))))
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// §5.8.6 UserVerificationRequirement.
+    UserVerificationRequirement {
+        /// UV must happen; assertions without the UV flag are refused.
+        Required => "required",
+        /// UV if the authenticator can; not enforced.
+        Preferred => "preferred",
+        /// UV not wanted.
+        Discouraged => "discouraged",
+    }
+);
+
+string_enum!(
+    /// §5.4.6 ResidentKeyRequirement.
+    ResidentKeyRequirement {
+        /// A client-side discoverable credential is not wanted.
+        Discouraged => "discouraged",
+        /// Discoverable if possible.
+        Preferred => "preferred",
+        /// Must be discoverable.
+        Required => "required",
+    }
+);
+
+string_enum!(
+    /// §5.4.7 AttestationConveyancePreference.
+    AttestationConveyancePreference {
+        /// No attestation wanted.
+        None => "none",
+        /// Attestation, possibly anonymized by the client.
+        Indirect => "indirect",
+        /// The authenticator's attestation as produced.
+        Direct => "direct",
+        /// Enterprise (uniquely identifying) attestation.
+        Enterprise => "enterprise",
+    }
+);
+
+string_enum!(
+    /// §5.4.5 AuthenticatorAttachment.
+    AuthenticatorAttachment {
+        /// Built into the client device.
+        Platform => "platform",
+        /// Roaming (security key, phone via hybrid).
+        CrossPlatform => "cross-platform",
+    }
+);
+
+string_enum!(
+    /// §5.8.3 PublicKeyCredentialType.
+    PublicKeyCredentialType {
+        /// The only type.
+        PublicKey => "public-key",
+    }
+);
+
+/// §5.8.4 AuthenticatorTransport. Unknown values are kept, not dropped, so a
+/// newer browser's transport list survives a round trip through storage.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AuthenticatorTransport {
+    /// USB.
+    Usb,
+    /// NFC.
+    Nfc,
+    /// Bluetooth Low Energy.
+    Ble,
+    /// ISO/IEC 7816 smart card with contacts.
+    SmartCard,
+    /// Hybrid (phone as authenticator).
+    Hybrid,
+    /// Platform authenticator.
+    Internal,
+    /// A value this version does not know.
+    Other(String),
+}
+
+impl AuthenticatorTransport {
+    /// The spec's string value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AuthenticatorTransport::Usb => "usb",
+            AuthenticatorTransport::Nfc => "nfc",
+            AuthenticatorTransport::Ble => "ble",
+            AuthenticatorTransport::SmartCard => "smart-card",
+            AuthenticatorTransport::Hybrid => "hybrid",
+            AuthenticatorTransport::Internal => "internal",
+            AuthenticatorTransport::Other(s) => s,
+        }
+    }
+}
+
+impl From<&str> for AuthenticatorTransport {
+    fn from(s: &str) -> Self {
+        match s {
+            "usb" => AuthenticatorTransport::Usb,
+            "nfc" => AuthenticatorTransport::Nfc,
+            "ble" => AuthenticatorTransport::Ble,
+            "smart-card" => AuthenticatorTransport::SmartCard,
+            "hybrid" => AuthenticatorTransport::Hybrid,
+            "internal" => AuthenticatorTransport::Internal,
+            other => AuthenticatorTransport::Other(other.to_owned()),
+        }
+    }
+}
+
+impl Serialize for AuthenticatorTransport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for AuthenticatorTransport {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(AuthenticatorTransport::from(s.as_str()))
+    }
+}
+
+/// §5.4.2 PublicKeyCredentialRpEntity.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RelyingPartyEntity {
+    /// The RP ID.
+    pub id: String,
+    /// The human-palatable RP name.
+    pub name: String,
+}
+
+/// §5.4.3 PublicKeyCredentialUserEntityJSON.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct UserEntityJson {
+    /// The user handle (opaque, at most 64 bytes, no personal data).
+    pub id: Base64UrlSafeData,
+    /// The account name (e.g. user name or e-mail).
+    pub name: String,
+    /// A friendly display name.
+    pub display_name: String,
+}
+
+/// §5.3 PublicKeyCredentialParameters.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CredentialParameters {
+    /// Always `public-key`.
+    #[serde(rename = "type")]
+    pub type_: PublicKeyCredentialType,
+    /// COSE algorithm identifier.
+    pub alg: i64,
+}
+
+/// §5.8.3 PublicKeyCredentialDescriptorJSON.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CredentialDescriptorJson {
+    /// Always `public-key`.
+    #[serde(rename = "type")]
+    pub type_: PublicKeyCredentialType,
+    /// The credential id.
+    pub id: Base64UrlSafeData,
+    /// Transport hints.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transports: Vec<AuthenticatorTransport>,
+}
+
+/// §5.4.4 AuthenticatorSelectionCriteria.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthenticatorSelection {
+    /// Platform or cross-platform.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authenticator_attachment: Option<AuthenticatorAttachment>,
+    /// Discoverable-credential requirement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resident_key: Option<ResidentKeyRequirement>,
+    /// Legacy (L1) form of `residentKey: "required"`.
+    #[serde(default)]
+    pub require_resident_key: bool,
+    /// User-verification requirement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_verification: Option<UserVerificationRequirement>,
+}
+
+/// §5.4 PublicKeyCredentialCreationOptionsJSON.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CreationOptionsJson {
+    /// The relying party.
+    pub rp: RelyingPartyEntity,
+    /// The user.
+    pub user: UserEntityJson,
+    /// The challenge.
+    pub challenge: Base64UrlSafeData,
+    /// Accepted algorithms, in preference order.
+    pub pub_key_cred_params: Vec<CredentialParameters>,
+    /// Milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u32>,
+    /// Credentials the authenticator must not re-register.
+    #[serde(default)]
+    pub exclude_credentials: Vec<CredentialDescriptorJson>,
+    /// Authenticator selection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authenticator_selection: Option<AuthenticatorSelection>,
+    /// Hints (`security-key`, `client-device`, `hybrid`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
+    /// Attestation conveyance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<AttestationConveyancePreference>,
+    /// Preferred attestation statement formats.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attestation_formats: Vec<String>,
+    /// Extension inputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extensions: Option<ExtensionsJson>,
+}
+
+/// §5.5 PublicKeyCredentialRequestOptionsJSON.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestOptionsJson {
+    /// The challenge.
+    pub challenge: Base64UrlSafeData,
+    /// Milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u32>,
+    /// The RP ID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rp_id: Option<String>,
+    /// Credentials the user may use; empty for discoverable sign-in.
+    #[serde(default)]
+    pub allow_credentials: Vec<CredentialDescriptorJson>,
+    /// User-verification requirement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_verification: Option<UserVerificationRequirement>,
+    /// Hints.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
+    /// Extension inputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extensions: Option<ExtensionsJson>,
+}
+
+fn lenient_attachment<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<AuthenticatorAttachment>, D::Error> {
+    // Unknown attachment strings (or null) are ignored, as browsers may add values.
+    let v: Option<String> = Option::deserialize(d)?;
+    Ok(v.and_then(|s| AuthenticatorAttachment::from_str_opt(&s)))
+}
+
+fn empty_as_none<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Base64UrlSafeData>, D::Error> {
+    // Some clients send `""` for a missing userHandle: treat it as absent.
+    let v: Option<String> = Option::deserialize(d)?;
+    match v {
+        None => Ok(None),
+        Some(s) if s.is_empty() => Ok(None),
+        Some(s) => serde_json::from_value(serde_json::Value::String(s))
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
+}
+
+/// §5.2.1 AuthenticatorAttestationResponseJSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttestationResponseJson {
+    /// clientDataJSON bytes.
+    #[serde(rename = "clientDataJSON")]
+    pub client_data_json: Base64UrlSafeData,
+    /// authenticatorData (a convenience copy; the attestation object is authoritative).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authenticator_data: Option<Base64UrlSafeData>,
+    /// Transports the authenticator reports.
+    #[serde(default)]
+    pub transports: Vec<AuthenticatorTransport>,
+    /// SPKI public key (convenience; not used for verification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<Base64UrlSafeData>,
+    /// COSE algorithm (convenience).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key_algorithm: Option<i64>,
+    /// The attestation object (CBOR).
+    pub attestation_object: Base64UrlSafeData,
+}
+
+/// §5.1.8 RegistrationResponseJSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationResponseJson {
+    /// base64url of `rawId`.
+    pub id: String,
+    /// The credential id.
+    pub raw_id: Base64UrlSafeData,
+    /// The attestation response.
+    pub response: AttestationResponseJson,
+    /// How the authenticator is attached.
+    #[serde(
+        default,
+        deserialize_with = "lenient_attachment",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authenticator_attachment: Option<AuthenticatorAttachment>,
+    /// Client extension outputs.
+    #[serde(default)]
+    pub client_extension_results: ExtensionsJson,
+    /// Must be `public-key`.
+    #[serde(rename = "type")]
+    pub type_: String,
+}
+
+/// §5.2.2 AuthenticatorAssertionResponseJSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssertionResponseJson {
+    /// clientDataJSON bytes.
+    #[serde(rename = "clientDataJSON")]
+    pub client_data_json: Base64UrlSafeData,
+    /// authenticatorData bytes.
+    pub authenticator_data: Base64UrlSafeData,
+    /// The signature.
+    pub signature: Base64UrlSafeData,
+    /// The user handle (present for discoverable credentials).
+    #[serde(
+        default,
+        deserialize_with = "empty_as_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_handle: Option<Base64UrlSafeData>,
+}
+
+/// §5.1.9 AuthenticationResponseJSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthenticationResponseJson {
+    /// base64url of `rawId`.
+    pub id: String,
+    /// The credential id.
+    pub raw_id: Base64UrlSafeData,
+    /// The assertion response.
+    pub response: AssertionResponseJson,
+    /// How the authenticator is attached.
+    #[serde(
+        default,
+        deserialize_with = "lenient_attachment",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authenticator_attachment: Option<AuthenticatorAttachment>,
+    /// Client extension outputs.
+    #[serde(default)]
+    pub client_extension_results: ExtensionsJson,
+    /// Must be `public-key`.
+    #[serde(rename = "type")]
+    pub type_: String,
+}
+
+/// base64url without padding, as browsers and the spec use it.
+pub fn b64url(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Decodes base64url, accepting only the unpadded URL-safe alphabet.
+pub fn b64url_decode(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn to_json_output_deserializes() {
+        // Shape of Chrome's `credential.toJSON()` for an assertion, with unknown members.
+        let j = r#"{"id":"AQID","rawId":"AQID","type":"public-key","authenticatorAttachment":"holographic",
+            "response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AA","userHandle":""},
+            "clientExtensionResults":{"prf":{"enabled":true}},"futureMember":1}"#;
+        let r: AuthenticationResponseJson = serde_json::from_str(j).unwrap();
+        assert_eq!(r.raw_id.as_slice(), &[1, 2, 3]);
+        assert!(r.response.user_handle.is_none());
+        assert!(r.authenticator_attachment.is_none());
+        assert!(r.client_extension_results.contains_key("prf"));
+    }
+
+    #[test]
+    fn transports_keep_unknown_values() {
+        let t: Vec<AuthenticatorTransport> =
+            serde_json::from_str(r#"["usb","hybrid","cable-v9"]"#).unwrap();
+        assert_eq!(t[2], AuthenticatorTransport::Other("cable-v9".into()));
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#"["usb","hybrid","cable-v9"]"#
+        );
+    }
+}

@@ -1,0 +1,35 @@
+//! # relypass
+//!
+//! An embeddable, pure-Rust WebAuthn (passkey) relying party: registration and
+//! authentication ceremonies verified step by step against W3C WebAuthn Level 3.
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod attestation;
+pub mod authenticator_data;
+pub mod ceremony;
+pub mod client_data;
+pub mod config;
+pub mod cose;
+pub mod credential;
+pub mod error;
+pub mod json;
+pub mod limits;
+pub mod origin;
+mod p256_verify;
+pub mod signature;
+pub mod store;
+
+pub use ceremony::authentication::{
+    AuthenticationOptions, AuthenticationResponse, AuthenticationState, CredentialUpdate,
+    VerifiedAuthentication,
+};
+pub use ceremony::registration::{
+    RegistrationOptions, RegistrationResponse, RegistrationState, VerifiedRegistration,
+};
+pub use ceremony::Challenge;
+pub use config::{CounterPolicy, RelyingParty, RelyingPartyBuilder};
+pub use credential::{CredentialRecord, CredentialState, User, UserHandle};
+pub use error::{Error, Result};
+pub use store::{CredentialStore, MemoryStore, Passkeys};

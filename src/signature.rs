@@ -1,0 +1,105 @@
+//! `verify(key, message, signature)` for every implemented COSE algorithm.
+//!
+//! Messages are passed as parts (`authData`, `clientDataHash`) and hashed
+//! incrementally, so the hot path of an assertion never copies the signed bytes.
+//! EdDSA is the exception: it signs the message itself, so its parts are joined.
+
+use crate::cose::{CoseAlgorithm, CredentialPublicKey, PublicKey};
+use crate::error::{Error, Result};
+use sha2::Digest;
+
+/// Verifies `signature` over the concatenation of `parts` with the key's own algorithm.
+pub fn verify(key: &CredentialPublicKey, parts: &[&[u8]], signature: &[u8]) -> Result<()> {
+    verify_with(key.key(), key.algorithm(), parts, signature)
+}
+
+fn digest<D: Digest>(parts: &[&[u8]]) -> sha2::digest::Output<D> {
+    let mut h = D::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize()
+}
+
+/// Verifies with an explicit algorithm; the key family must match the algorithm.
+pub(crate) fn verify_with(
+    key: &PublicKey,
+    alg: CoseAlgorithm,
+    parts: &[&[u8]],
+    signature: &[u8],
+) -> Result<()> {
+    use p256::ecdsa::signature::hazmat::PrehashVerifier;
+    let ok = match (key, alg) {
+        (PublicKey::P256(vk), CoseAlgorithm::ES256) => {
+            // WebAuthn ECDSA signatures are ASN.1 DER (§6.5.5).
+            let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| Error::Signature)?;
+            let hash = digest::<sha2::Sha256>(parts);
+            crate::p256_verify::verify_prehash(vk, &hash.into(), &sig)
+        }
+        (PublicKey::P384(vk), CoseAlgorithm::ES384) => {
+            let sig = p384::ecdsa::Signature::from_der(signature).map_err(|_| Error::Signature)?;
+            vk.verify_prehash(&digest::<sha2::Sha384>(parts), &sig)
+                .is_ok()
+        }
+        (PublicKey::P521(vk), CoseAlgorithm::ES512) => {
+            let sig = p521::ecdsa::Signature::from_der(signature).map_err(|_| Error::Signature)?;
+            vk.verify_prehash(&digest::<sha2::Sha512>(parts), &sig)
+                .is_ok()
+        }
+        (PublicKey::Ed25519(vk), CoseAlgorithm::EdDSA | CoseAlgorithm::Ed25519) => {
+            let sig =
+                ed25519_dalek::Signature::from_slice(signature).map_err(|_| Error::Signature)?;
+            let msg = parts.concat();
+            // Strict verification rejects small-order keys and non-canonical S.
+            vk.verify_strict(&msg, &sig).is_ok()
+        }
+        (PublicKey::Rsa(k), alg) => {
+            use rsa::{Pkcs1v15Sign, Pss};
+            let r = match alg {
+                CoseAlgorithm::RS256 => k.verify(
+                    Pkcs1v15Sign::new::<sha2::Sha256>(),
+                    &digest::<sha2::Sha256>(parts),
+                    signature,
+                ),
+                CoseAlgorithm::RS384 => k.verify(
+                    Pkcs1v15Sign::new::<sha2::Sha384>(),
+                    &digest::<sha2::Sha384>(parts),
+                    signature,
+                ),
+                CoseAlgorithm::RS512 => k.verify(
+                    Pkcs1v15Sign::new::<sha2::Sha512>(),
+                    &digest::<sha2::Sha512>(parts),
+                    signature,
+                ),
+                CoseAlgorithm::RS1 => k.verify(
+                    Pkcs1v15Sign::new::<sha1::Sha1>(),
+                    &digest::<sha1::Sha1>(parts),
+                    signature,
+                ),
+                CoseAlgorithm::PS256 => k.verify(
+                    Pss::<sha2::Sha256>::new(),
+                    &digest::<sha2::Sha256>(parts),
+                    signature,
+                ),
+                CoseAlgorithm::PS384 => k.verify(
+                    Pss::<sha2::Sha384>::new(),
+                    &digest::<sha2::Sha384>(parts),
+                    signature,
+                ),
+                CoseAlgorithm::PS512 => k.verify(
+                    Pss::<sha2::Sha512>::new(),
+                    &digest::<sha2::Sha512>(parts),
+                    signature,
+                ),
+                other => return Err(Error::UnsupportedAlgorithm(other)),
+            };
+            r.is_ok()
+        }
+        (_, alg) => return Err(Error::UnsupportedAlgorithm(alg)),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Signature)
+    }
+}

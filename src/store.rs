@@ -1,0 +1,328 @@
+//! The edge: the storage trait a host implements, the in-memory store, and
+//! [`Passkeys`], the thin async service that ties ceremonies to a store (look up
+//! credentials, take the ceremony state once, apply updates with compare-and-set).
+
+use crate::ceremony::authentication::{
+    AuthenticationOptions, AuthenticationResponse, AuthenticationState, CredentialUpdate,
+    VerifiedAuthentication,
+};
+use crate::ceremony::registration::{
+    RegistrationOptions, RegistrationResponse, RegistrationState, VerifiedRegistration,
+};
+use crate::ceremony::unix_now;
+use crate::config::RelyingParty;
+use crate::credential::{CredentialRecord, CredentialState, User, UserHandle};
+use crate::error::{Error, Field, Result};
+use crate::json::{CreationOptionsJson, RequestOptionsJson};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+/// Storage the host implements. Every method is async so hosts can use any
+/// database; implementations must be safe to call concurrently.
+pub trait CredentialStore: Send + Sync {
+    /// A user by handle.
+    fn user_by_handle(
+        &self,
+        handle: &UserHandle,
+    ) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// A user by account name.
+    fn user_by_name(&self, name: &str) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// Inserts a user; fails if the handle or name is taken.
+    fn insert_user(&self, user: &User) -> impl Future<Output = Result<()>> + Send;
+    /// All credentials of a user, in any lifecycle state.
+    fn credentials_for_user(
+        &self,
+        handle: &UserHandle,
+    ) -> impl Future<Output = Result<Vec<CredentialRecord>>> + Send;
+    /// A credential by id.
+    fn credential_by_id(
+        &self,
+        id: &[u8],
+    ) -> impl Future<Output = Result<Option<CredentialRecord>>> + Send;
+    /// Inserts a new credential; returns [`Error::CredentialAlreadyRegistered`] if
+    /// the id exists (atomically: two racing inserts cannot both succeed).
+    fn insert_credential(
+        &self,
+        record: &CredentialRecord,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Applies a sign-in update if and only if the stored counter still equals
+    /// `update.previous_sign_count` (compare-and-set). Returns whether it applied.
+    fn update_after_authentication(
+        &self,
+        update: &CredentialUpdate,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Replaces a credential's mutable management fields (name, state).
+    fn update_credential(
+        &self,
+        record: &CredentialRecord,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Deletes a credential; returns whether it existed.
+    fn delete_credential(&self, id: &[u8]) -> impl Future<Output = Result<bool>> + Send;
+    /// Files a serialized ceremony state under `key` until `expires_at`.
+    fn put_ceremony_state(
+        &self,
+        key: &[u8],
+        state: Vec<u8>,
+        expires_at: u64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Removes and returns the state filed under `key` (take-once: of two
+    /// concurrent calls at most one gets it).
+    fn take_ceremony_state(
+        &self,
+        key: &[u8],
+    ) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
+}
+
+#[derive(Default)]
+struct MemoryInner {
+    users: HashMap<UserHandle, User>,
+    credentials: HashMap<Vec<u8>, CredentialRecord>,
+    states: HashMap<Vec<u8>, (Vec<u8>, u64)>,
+}
+
+/// The embedded default store: everything in memory, behind one mutex.
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    inner: Arc<Mutex<MemoryInner>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, MemoryInner>> {
+        self.inner
+            .lock()
+            .map_err(|_| Error::Storage("memory store lock poisoned".into()))
+    }
+}
+
+impl CredentialStore for MemoryStore {
+    async fn user_by_handle(&self, handle: &UserHandle) -> Result<Option<User>> {
+        Ok(self.lock()?.users.get(handle).cloned())
+    }
+    async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
+        Ok(self
+            .lock()?
+            .users
+            .values()
+            .find(|u| u.name == name)
+            .cloned())
+    }
+    async fn insert_user(&self, user: &User) -> Result<()> {
+        let mut g = self.lock()?;
+        if g.users.contains_key(&user.handle) || g.users.values().any(|u| u.name == user.name) {
+            return Err(Error::Storage("user already exists".into()));
+        }
+        g.users.insert(user.handle.clone(), user.clone());
+        Ok(())
+    }
+    async fn credentials_for_user(&self, handle: &UserHandle) -> Result<Vec<CredentialRecord>> {
+        let mut v: Vec<_> = self
+            .lock()?
+            .credentials
+            .values()
+            .filter(|c| c.user_handle == *handle)
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(v)
+    }
+    async fn credential_by_id(&self, id: &[u8]) -> Result<Option<CredentialRecord>> {
+        Ok(self.lock()?.credentials.get(id).cloned())
+    }
+    async fn insert_credential(&self, record: &CredentialRecord) -> Result<()> {
+        let mut g = self.lock()?;
+        if g.credentials.contains_key(record.id()) {
+            return Err(Error::CredentialAlreadyRegistered);
+        }
+        g.credentials.insert(record.id().to_vec(), record.clone());
+        Ok(())
+    }
+    async fn update_after_authentication(&self, u: &CredentialUpdate) -> Result<bool> {
+        let mut g = self.lock()?;
+        let Some(c) = g.credentials.get_mut(u.credential_id.as_slice()) else {
+            return Ok(false);
+        };
+        if c.sign_count != u.previous_sign_count {
+            return Ok(false);
+        }
+        c.sign_count = u.sign_count;
+        c.backup_state = u.backup_state;
+        c.last_used_at = Some(u.last_used_at);
+        c.possibly_cloned |= u.possibly_cloned;
+        Ok(true)
+    }
+    async fn update_credential(&self, record: &CredentialRecord) -> Result<()> {
+        let mut g = self.lock()?;
+        match g.credentials.get_mut(record.id()) {
+            Some(c) => {
+                *c = record.clone();
+                Ok(())
+            }
+            None => Err(Error::UnknownCredential),
+        }
+    }
+    async fn delete_credential(&self, id: &[u8]) -> Result<bool> {
+        Ok(self.lock()?.credentials.remove(id).is_some())
+    }
+    async fn put_ceremony_state(&self, key: &[u8], state: Vec<u8>, expires_at: u64) -> Result<()> {
+        let mut g = self.lock()?;
+        let now = unix_now();
+        // Expired states are swept on write so memory stays bounded by live ceremonies.
+        g.states.retain(|_, (_, exp)| *exp >= now);
+        g.states.insert(key.to_vec(), (state, expires_at));
+        Ok(())
+    }
+    async fn take_ceremony_state(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.lock()?.states.remove(key).map(|(s, _)| s))
+    }
+}
+
+/// The async service: a [`RelyingParty`] plus a [`CredentialStore`].
+///
+/// Ceremony states are filed in the store under their challenge, so `finish`
+/// needs only the browser's response: the challenge inside clientDataJSON finds
+/// the state, and taking it is once-only across every process sharing the store.
+pub struct Passkeys<S> {
+    rp: RelyingParty,
+    store: S,
+}
+
+impl<S: CredentialStore> Passkeys<S> {
+    /// Ties a relying party to a store.
+    pub fn new(rp: RelyingParty, store: S) -> Self {
+        Passkeys { rp, store }
+    }
+    /// The relying party.
+    pub fn relying_party(&self) -> &RelyingParty {
+        &self.rp
+    }
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Starts registering a passkey for `user` (inserted if new).
+    pub async fn start_registration(
+        &self,
+        user: &User,
+        options: &RegistrationOptions,
+    ) -> Result<CreationOptionsJson> {
+        if self.store.user_by_handle(&user.handle).await?.is_none() {
+            self.store.insert_user(user).await?;
+        }
+        let existing = self.store.credentials_for_user(&user.handle).await?;
+        let (opts, state) = self.rp.start_registration(user, &existing, options)?;
+        let bytes = serde_json::to_vec(&state)
+            .map_err(|_| Error::malformed(Field::CeremonyState, "serialize"))?;
+        self.store
+            .put_ceremony_state(state.challenge().as_bytes(), bytes, state.expires_at())
+            .await?;
+        Ok(opts)
+    }
+
+    /// Finishes a registration from the browser's response JSON and stores the credential.
+    pub async fn finish_registration(&self, response_json: &str) -> Result<CredentialRecord> {
+        let response = RegistrationResponse::from_json(response_json)?;
+        let cdj = response.json().response.client_data_json.as_slice();
+        let challenge =
+            crate::ceremony::authentication::challenge_of(cdj).ok_or(Error::Challenge)?;
+        let state: RegistrationState = self.take_state(&challenge).await?;
+        // §7.1 step 26: a credential id already registered (to anyone) is refused
+        // with its own error, before the more expensive checks.
+        if self
+            .store
+            .credential_by_id(response.credential_id())
+            .await?
+            .is_some()
+        {
+            return Err(Error::CredentialAlreadyRegistered);
+        }
+        let verified: VerifiedRegistration = self.rp.finish_registration(state, &response)?;
+        let record = verified.into_record();
+        self.store.insert_credential(&record).await?;
+        Ok(record)
+    }
+
+    /// Starts a sign-in: for a named user (allowCredentials = their active
+    /// credentials) or discoverable (`None`).
+    pub async fn start_authentication(
+        &self,
+        user: Option<&UserHandle>,
+        options: &AuthenticationOptions,
+    ) -> Result<RequestOptionsJson> {
+        let creds;
+        let arg = match user {
+            Some(u) => {
+                creds = self.store.credentials_for_user(u).await?;
+                Some((u, creds.as_slice()))
+            }
+            None => None,
+        };
+        let (opts, state) = self.rp.start_authentication(arg, options)?;
+        let bytes = serde_json::to_vec(&state)
+            .map_err(|_| Error::malformed(Field::CeremonyState, "serialize"))?;
+        self.store
+            .put_ceremony_state(state.challenge().as_bytes(), bytes, state.expires_at())
+            .await?;
+        Ok(opts)
+    }
+
+    /// Finishes a sign-in and records it (counter, backup state, last used) with
+    /// compare-and-set, so two concurrent sign-ins with one counter cannot both pass.
+    pub async fn finish_authentication(
+        &self,
+        response_json: &str,
+    ) -> Result<VerifiedAuthentication> {
+        let response = AuthenticationResponse::from_json(response_json)?;
+        let challenge = response.challenge().ok_or(Error::Challenge)?;
+        let state: AuthenticationState = self.take_state(&challenge).await?;
+        let record = self
+            .store
+            .credential_by_id(response.credential_id())
+            .await?
+            .ok_or(Error::UnknownCredential)?;
+        let verified = self.rp.finish_authentication(state, &response, &record)?;
+        if !self
+            .store
+            .update_after_authentication(verified.update())
+            .await?
+        {
+            // Another sign-in moved the counter first: this one lost the race.
+            return Err(Error::Counter {
+                stored: record.sign_count,
+                received: verified.sign_count(),
+            });
+        }
+        Ok(verified)
+    }
+
+    async fn take_state<T: serde::de::DeserializeOwned>(&self, challenge: &[u8]) -> Result<T> {
+        let bytes = self
+            .store
+            .take_ceremony_state(challenge)
+            .await?
+            .ok_or(Error::StateUsed)?;
+        serde_json::from_slice(&bytes)
+            .map_err(|_| Error::malformed(Field::CeremonyState, "deserialize"))
+    }
+
+    /// The credentials of a user whose lifecycle state is `state`.
+    pub async fn credentials_in_state(
+        &self,
+        user: &UserHandle,
+        state: CredentialState,
+    ) -> Result<Vec<CredentialRecord>> {
+        Ok(self
+            .store
+            .credentials_for_user(user)
+            .await?
+            .into_iter()
+            .filter(|c| c.state == state)
+            .collect())
+    }
+}
