@@ -8,7 +8,7 @@
 use relypass::attestation::{TrustAnchor, TrustMode, TrustPolicy};
 use relypass::authenticator_data::AuthenticatorData;
 use relypass::cose::{CoseAlgorithm, CredentialPublicKey};
-use relypass::json::{b64url, b64url_decode, Base64Url, UserVerificationRequirement};
+use relypass::json::{Base64Url, UserVerificationRequirement, b64url, b64url_decode};
 use relypass::{
     AuthenticationOptions, AuthenticationResponse, Challenge, CredentialRecord, CredentialState,
     RegistrationOptions, RegistrationResponse, RelyingParty, User, UserHandle,
@@ -343,8 +343,8 @@ fn insert_flags(facts: &mut BTreeMap<&'static str, Value>, f: relypass::authenti
 /// padding bits, so decode leniently here (the library itself compares the
 /// client's challenge string exactly).
 fn lenient_b64url(s: &str) -> Option<Vec<u8>> {
-    use base64::engine::{general_purpose::GeneralPurpose, GeneralPurposeConfig};
     use base64::Engine;
+    use base64::engine::{GeneralPurposeConfig, general_purpose::GeneralPurpose};
     let cfg = GeneralPurposeConfig::new()
         .with_encode_padding(false)
         .with_decode_allow_trailing_bits(true)

@@ -6,7 +6,7 @@
 //! say so; anything after them is an error, because a parser that skips unknown
 //! trailing bytes lets two verifiers disagree about what was signed.
 
-use crate::cose::{read_cbor_value, CredentialPublicKey};
+use crate::cose::{CredentialPublicKey, read_cbor_value};
 use crate::error::{Error, Field, Result};
 use crate::limits;
 use ciborium::value::Value;
@@ -197,13 +197,13 @@ impl<'a> AuthenticatorData<'a> {
                     return Err(Error::malformed(
                         Field::AuthenticatorExtensions,
                         "too many extension entries",
-                    ))
+                    ));
                 }
                 _ => {
                     return Err(Error::malformed(
                         Field::AuthenticatorExtensions,
                         "extensions are not a CBOR map",
-                    ))
+                    ));
                 }
             }
             Some(v)

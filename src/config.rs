@@ -14,7 +14,8 @@ use crate::error::{Error, Result};
 use crate::json::{
     AttestationConveyancePreference, ResidentKeyRequirement, UserVerificationRequirement,
 };
-use crate::origin::{AllowedOrigins, Origin};
+use crate::origin::{AllowedOrigins, CrossOriginPolicy, Origin};
+use crate::rp_id::{RelatedOrigins, RpIdRule, check_rp_id, effective_domain_of};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
@@ -35,8 +36,8 @@ pub struct RelyingParty {
     pub(crate) rp_id_hash: [u8; 32],
     pub(crate) rp_name: String,
     pub(crate) origins: AllowedOrigins,
-    pub(crate) allow_cross_origin: bool,
-    pub(crate) top_origins: AllowedOrigins,
+    pub(crate) cross_origin: CrossOriginPolicy,
+    pub(crate) related_origins: Option<RelatedOrigins>,
     pub(crate) algorithms: Vec<CoseAlgorithm>,
     pub(crate) registration_timeout: Duration,
     pub(crate) authentication_timeout: Duration,
@@ -51,12 +52,22 @@ pub struct RelyingParty {
 impl RelyingParty {
     /// Starts a builder for RP ID `rp_id` (a domain) with display name `rp_name`.
     pub fn builder(rp_id: impl Into<String>, rp_name: impl Into<String>) -> RelyingPartyBuilder {
+        Self::builder_with_rule(RpIdRule::Explicit(rp_id.into()), rp_name)
+    }
+
+    /// Starts a builder whose RP ID is derived by `rule` from the first configured
+    /// origin (e.g. [`RpIdRule::SkipLabels`] so `server01.example.com` and
+    /// `server02.example.com` share passkeys under `example.com`).
+    pub fn builder_with_rule(rule: RpIdRule, rp_name: impl Into<String>) -> RelyingPartyBuilder {
         RelyingPartyBuilder {
-            rp_id: rp_id.into(),
+            rule,
             rp_name: rp_name.into(),
             origins: Vec::new(),
             allow_cross_origin: false,
             top_origins: Vec::new(),
+            allow_subdomains: false,
+            allow_any_port: false,
+            related_origins: None,
             algorithms: vec![
                 CoseAlgorithm::ES256,
                 CoseAlgorithm::EdDSA,
@@ -92,6 +103,11 @@ impl RelyingParty {
     pub fn origins(&self) -> &AllowedOrigins {
         &self.origins
     }
+    /// The related origins, if configured (serve `to_json()` at
+    /// `https://{rp_id}/.well-known/webauthn`).
+    pub fn related_origins(&self) -> Option<&RelatedOrigins> {
+        self.related_origins.as_ref()
+    }
     /// Accepted algorithms in preference order.
     pub fn algorithms(&self) -> &[CoseAlgorithm] {
         &self.algorithms
@@ -114,11 +130,14 @@ impl RelyingParty {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct RelyingPartyBuilder {
-    rp_id: String,
+    rule: RpIdRule,
     rp_name: String,
     origins: Vec<String>,
     allow_cross_origin: bool,
     top_origins: Vec<String>,
+    allow_subdomains: bool,
+    allow_any_port: bool,
+    related_origins: Option<RelatedOrigins>,
     algorithms: Vec<CoseAlgorithm>,
     registration_timeout: Duration,
     authentication_timeout: Duration,
@@ -150,6 +169,23 @@ impl RelyingPartyBuilder {
     /// Adds a top-level origin allowed to embed the RP (checked against `topOrigin`).
     pub fn top_origin(mut self, origin: impl Into<String>) -> Self {
         self.top_origins.push(origin.into());
+        self
+    }
+    /// Also accept any subdomain of a configured origin's host (on a label
+    /// boundary: `evilexample.com` never matches `example.com`). Off by default.
+    pub fn allow_subdomains(mut self, allow: bool) -> Self {
+        self.allow_subdomains = allow;
+        self
+    }
+    /// Accept a configured origin on any port. Off by default.
+    pub fn allow_any_port(mut self, allow: bool) -> Self {
+        self.allow_any_port = allow;
+        self
+    }
+    /// Related origins (WebAuthn L3 §5.11): other sites, listed in the RP ID's
+    /// `/.well-known/webauthn` document, whose ceremonies use this RP ID.
+    pub fn related_origins(mut self, related: RelatedOrigins) -> Self {
+        self.related_origins = Some(related);
         self
     }
     /// Accepted algorithms in preference order (default ES256, EdDSA, ES384, ES512,
@@ -202,41 +238,40 @@ impl RelyingPartyBuilder {
 
     /// Validates and builds the configuration.
     pub fn build(self) -> Result<RelyingParty> {
-        let rp_id = self.rp_id.trim().to_ascii_lowercase();
-        if rp_id.is_empty()
-            || rp_id.contains(['/', ':', ' '])
-            || rp_id.starts_with('.')
-            || rp_id.ends_with('.')
-        {
-            return Err(Error::Config(format!(
-                "RP ID {:?} is not a domain",
-                self.rp_id
-            )));
-        }
+        let cfg = |e: &dyn std::fmt::Display| Error::Config(e.to_string());
         if self.origins.is_empty() {
             return Err(Error::Config("no allowed origins".into()));
         }
         let mut origins = Vec::new();
         for o in &self.origins {
-            let parsed = Origin::parse(o).map_err(|e| Error::Config(e.to_string()))?;
-            if let Some(host) = parsed.host() {
-                // §5.1.3 step 8 / HTML: the RP ID must be the origin's effective
-                // domain or a registrable suffix of it, on a label boundary.
-                let ok = host == rp_id
-                    || host
-                        .strip_suffix(rp_id.as_str())
-                        .is_some_and(|prefix| prefix.ends_with('.'));
-                if !ok {
-                    return Err(Error::Config(format!(
-                        "RP ID {rp_id:?} is not {host:?} or a parent domain of it (origin {o:?})"
-                    )));
-                }
+            origins.push(Origin::parse(o).map_err(|e| cfg(&e))?);
+        }
+        let first_web = origins.iter().find(|o| o.as_web().is_some());
+        let rp_id = match (&self.rule, first_web) {
+            (RpIdRule::Explicit(id), _) => crate::rp_id::RpId::parse(id).map_err(|e| cfg(&e))?,
+            (rule, Some(o)) => {
+                let ed = effective_domain_of(o).map_err(|e| cfg(&e))?;
+                rule.derive_for(&ed).map_err(|e| cfg(&e))?
             }
-            origins.push(parsed);
+            (_, None) => {
+                return Err(Error::Config(
+                    "an RP ID rule needs at least one web origin to derive from".into(),
+                ));
+            }
+        };
+        // §5.1.3 step 8 / HTML: the RP ID must be each web origin's effective domain
+        // or a registrable suffix of it, never a public suffix or a sibling.
+        for o in origins.iter().filter(|o| o.as_web().is_some()) {
+            let ed = effective_domain_of(o).map_err(|e| cfg(&e))?;
+            check_rp_id(&rp_id, &ed)
+                .map_err(|e| Error::Config(format!("origin {}: {e}", o.as_str())))?;
+        }
+        if let Some(related) = &self.related_origins {
+            origins.extend(related.origins().iter().cloned());
         }
         let mut top = Vec::new();
         for o in &self.top_origins {
-            top.push(Origin::parse(o).map_err(|e| Error::Config(e.to_string()))?);
+            top.push(Origin::parse(o).map_err(|e| cfg(&e))?);
         }
         if self.algorithms.is_empty() {
             return Err(Error::Config("no algorithms".into()));
@@ -246,14 +281,20 @@ impl RelyingPartyBuilder {
                 "algorithm {a:?} is not implemented in this build"
             )));
         }
+        let rp_id = rp_id.into_string();
         let rp_id_hash = Sha256::digest(rp_id.as_bytes()).into();
         Ok(RelyingParty {
             rp_id,
             rp_id_hash,
             rp_name: self.rp_name,
-            origins: AllowedOrigins::new(origins),
-            allow_cross_origin: self.allow_cross_origin,
-            top_origins: AllowedOrigins::new(top),
+            origins: AllowedOrigins::from_origins(origins)
+                .allow_subdomains(self.allow_subdomains)
+                .allow_any_port(self.allow_any_port),
+            cross_origin: CrossOriginPolicy {
+                allow_cross_origin: self.allow_cross_origin,
+                allowed_top_origins: top,
+            },
+            related_origins: self.related_origins,
             algorithms: self.algorithms,
             registration_timeout: self.registration_timeout,
             authentication_timeout: self.authentication_timeout,
@@ -274,23 +315,31 @@ mod tests {
     #[test]
     fn refuses_configurations_that_cannot_work() {
         assert!(RelyingParty::builder("example.com", "Ex").build().is_err());
-        assert!(RelyingParty::builder("example.com", "Ex")
-            .origin("https://evilexample.com")
-            .build()
-            .is_err());
-        assert!(RelyingParty::builder("login.example.com", "Ex")
-            .origin("https://www.example.com")
-            .build()
-            .is_err());
-        assert!(RelyingParty::builder("example.com", "Ex")
-            .origin("http://example.com")
-            .build()
-            .is_err());
-        assert!(RelyingParty::builder("example.com", "Ex")
-            .origin("https://example.com")
-            .algorithms([])
-            .build()
-            .is_err());
+        assert!(
+            RelyingParty::builder("example.com", "Ex")
+                .origin("https://evilexample.com")
+                .build()
+                .is_err()
+        );
+        assert!(
+            RelyingParty::builder("login.example.com", "Ex")
+                .origin("https://www.example.com")
+                .build()
+                .is_err()
+        );
+        assert!(
+            RelyingParty::builder("example.com", "Ex")
+                .origin("http://example.com")
+                .build()
+                .is_err()
+        );
+        assert!(
+            RelyingParty::builder("example.com", "Ex")
+                .origin("https://example.com")
+                .algorithms([])
+                .build()
+                .is_err()
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use crate::error::{Error, Field, Result};
 use crate::limits;
 use ciborium::value::Value;
-use coset::{iana, AsCborValue, CoseKey, KeyType, Label, RegisteredLabelWithPrivate};
+use coset::{AsCborValue, CoseKey, KeyType, Label, RegisteredLabelWithPrivate, iana};
 
 /// A COSE algorithm identifier (IANA "COSE Algorithms" registry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -180,7 +180,7 @@ impl CredentialPublicKey {
             Some(RegisteredLabelWithPrivate::Assigned(a)) => CoseAlgorithm::from_i64(*a as i64),
             Some(RegisteredLabelWithPrivate::PrivateUse(v)) => CoseAlgorithm::from_i64(*v),
             Some(RegisteredLabelWithPrivate::Text(_)) => {
-                return Err(Error::InvalidPublicKey("text alg"))
+                return Err(Error::InvalidPublicKey("text alg"));
             }
             // §5.8.5: the credential public key MUST contain `alg`.
             None => return Err(Error::InvalidPublicKey("alg missing")),
@@ -251,7 +251,7 @@ impl CredentialPublicKey {
                     }
                     (6, _) => return Err(Error::InvalidPublicKey("alg does not match crv")),
                     (7, CoseAlgorithm::EdDSA | CoseAlgorithm::Ed448) => {
-                        return Err(Error::UnsupportedAlgorithm(CoseAlgorithm::Ed448))
+                        return Err(Error::UnsupportedAlgorithm(CoseAlgorithm::Ed448));
                     }
                     _ => return Err(Error::UnsupportedAlgorithm(alg)),
                 }

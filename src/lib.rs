@@ -18,9 +18,11 @@ pub mod json;
 pub mod limits;
 pub mod origin;
 mod p256_verify;
+pub mod rp_id;
 pub mod signature;
 pub mod store;
 
+pub use ceremony::Challenge;
 pub use ceremony::authentication::{
     AuthenticationOptions, AuthenticationResponse, AuthenticationState, CredentialUpdate,
     VerifiedAuthentication,
@@ -28,7 +30,6 @@ pub use ceremony::authentication::{
 pub use ceremony::registration::{
     RegistrationOptions, RegistrationResponse, RegistrationState, VerifiedRegistration,
 };
-pub use ceremony::Challenge;
 pub use config::{CounterPolicy, RelyingParty, RelyingPartyBuilder};
 pub use credential::{CredentialRecord, CredentialState, User, UserHandle};
 pub use error::{Error, Result};

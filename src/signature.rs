@@ -97,9 +97,5 @@ pub(crate) fn verify_with(
         }
         (_, alg) => return Err(Error::UnsupportedAlgorithm(alg)),
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::Signature)
-    }
+    if ok { Ok(()) } else { Err(Error::Signature) }
 }

@@ -48,7 +48,7 @@ impl AttestationObject {
                 ("attStmt", Value::Map(m)) => att_stmt.replace(m).is_some(),
                 ("authData", Value::Bytes(b)) => auth_data.replace(b).is_some(),
                 ("fmt" | "attStmt" | "authData", _) => {
-                    return Err(Error::malformed(F, "member has the wrong CBOR type"))
+                    return Err(Error::malformed(F, "member has the wrong CBOR type"));
                 }
                 // Unknown members are ignored (forward compatibility).
                 _ => false,

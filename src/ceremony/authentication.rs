@@ -1,8 +1,8 @@
 //! Verifying an authentication assertion (WebAuthn L3 §7.2).
 
 use super::{
-    check_auth_data, check_client_data, check_expiry, check_type_and_id, constant_time_eq,
-    decode_limited, Challenge,
+    Challenge, check_auth_data, check_client_data, check_expiry, check_type_and_id,
+    constant_time_eq, decode_limited,
 };
 use crate::authenticator_data::{AuthenticatorData, Flags};
 use crate::client_data::{ClientDataType, CollectedClientData};

@@ -14,7 +14,7 @@ use crate::authenticator_data::AuthenticatorData;
 use crate::client_data::{ClientDataType, CollectedClientData};
 use crate::config::RelyingParty;
 use crate::error::{Error, Field, Result};
-use crate::json::{b64url, UserVerificationRequirement};
+use crate::json::{UserVerificationRequirement, b64url};
 use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -80,15 +80,18 @@ pub(crate) fn check_client_data(
             origin: c.origin.clone(),
         });
     }
-    // §7.1 step 10 / §7.2 step 14: crossOrigin only where the RP expects iframes.
-    if c.cross_origin == Some(true) && !rp.allow_cross_origin {
-        return Err(Error::CrossOrigin);
-    }
-    // §7.1 step 11 / §7.2 step 15: topOrigin, when present, must be expected.
-    if let Some(top) = &c.top_origin {
-        if !rp.allow_cross_origin || !rp.top_origins.matches(top) {
+    // §7.1 steps 10-11 / §7.2 step 14: crossOrigin only where the RP expects
+    // iframes, and topOrigin, when present, must be an expected embedder.
+    use crate::origin::OriginError;
+    match rp
+        .cross_origin
+        .check(c.cross_origin, c.top_origin.as_deref())
+    {
+        Ok(()) => {}
+        Err(OriginError::CrossOriginNotAllowed) => return Err(Error::CrossOrigin),
+        Err(_) => {
             return Err(Error::TopOrigin {
-                top_origin: top.clone(),
+                top_origin: c.top_origin.clone().unwrap_or_default(),
             });
         }
     }

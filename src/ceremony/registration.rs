@@ -1,14 +1,14 @@
 //! Registering a new credential (WebAuthn L3 §7.1).
 
 use super::{
-    check_auth_data, check_client_data, check_expiry, check_type_and_id, decode_limited, Challenge,
+    Challenge, check_auth_data, check_client_data, check_expiry, check_type_and_id, decode_limited,
 };
 use crate::attestation::{self, AttestationObject, AttestationOutcome, AttestationType};
 use crate::authenticator_data::{Aaguid, AuthenticatorData, Flags};
 use crate::client_data::{ClientDataType, CollectedClientData};
 use crate::config::RelyingParty;
 use crate::cose::CoseAlgorithm;
-use crate::credential::{exclude_list, CredentialRecord, CredentialState, User};
+use crate::credential::{CredentialRecord, CredentialState, User, exclude_list};
 use crate::error::{Error, Field, Result};
 use crate::json::{
     AttestationConveyancePreference, AuthenticatorAttachment, AuthenticatorSelection,
