@@ -301,10 +301,10 @@ impl RelyingParty {
                 if credential.user_handle != *user {
                     return Err(Error::CredentialNotOwned);
                 }
-                if let Some(h) = response_handle {
-                    if h != user.as_bytes() {
-                        return Err(Error::CredentialNotOwned);
-                    }
+                if let Some(h) = response_handle
+                    && h != user.as_bytes()
+                {
+                    return Err(Error::CredentialNotOwned);
                 }
             }
             None => {

@@ -1,0 +1,875 @@
+//! Both ceremonies through the public API: round trips for ES256, Ed25519 and
+//! RS256, and one negative test per §7.1 / §7.2 verification step.
+
+mod common;
+
+use common::{AT, Alg, BE, BS, SoftAuthenticator, Tamper, UP, UV};
+use relypass::json::UserVerificationRequirement;
+use relypass::{
+    AuthenticationOptions, AuthenticationResponse, Challenge, CounterPolicy, CredentialRecord,
+    CredentialState, Error, RegistrationOptions, RegistrationResponse, RelyingParty, User,
+    UserHandle,
+};
+
+const ORIGIN: &str = "https://login.example.com";
+const NOW: u64 = 1_800_000_000;
+
+fn rp() -> RelyingParty {
+    rp_with(|b| b)
+}
+
+fn rp_with(
+    f: impl FnOnce(relypass::RelyingPartyBuilder) -> relypass::RelyingPartyBuilder,
+) -> RelyingParty {
+    f(RelyingParty::builder("example.com", "Example").origin(ORIGIN))
+        .build()
+        .unwrap()
+}
+
+fn user() -> User {
+    User {
+        handle: UserHandle::new(vec![7; 16]).unwrap(),
+        name: "alice".into(),
+        display_name: "Alice".into(),
+    }
+}
+
+fn register_with(
+    rp: &RelyingParty,
+    auth: &mut SoftAuthenticator,
+    opts: &RegistrationOptions,
+    t: &Tamper,
+) -> Result<CredentialRecord, Error> {
+    let (options, state) = rp
+        .start_registration_with(&user(), &[], opts, Challenge::from_bytes(vec![1; 32]), NOW)
+        .unwrap();
+    let json = auth.register(&options, t);
+    let resp = RegistrationResponse::from_json(&json)?;
+    rp.finish_registration_at(state, &resp, NOW + 1)
+        .map(|v| v.into_record())
+}
+
+fn register(
+    rp: &RelyingParty,
+    auth: &mut SoftAuthenticator,
+    t: &Tamper,
+) -> Result<CredentialRecord, Error> {
+    register_with(rp, auth, &RegistrationOptions::default(), t)
+}
+
+fn authenticate_with(
+    rp: &RelyingParty,
+    auth: &mut SoftAuthenticator,
+    record: &CredentialRecord,
+    discoverable: bool,
+    opts: &AuthenticationOptions,
+    t: &Tamper,
+) -> Result<relypass::VerifiedAuthentication, Error> {
+    let creds = [record.clone()];
+    let user = if discoverable {
+        None
+    } else {
+        Some((&record.user_handle, &creds[..]))
+    };
+    let (options, state) = rp
+        .start_authentication_with(user, opts, Challenge::from_bytes(vec![2; 32]), NOW)
+        .unwrap();
+    let json = auth.authenticate(&options, t);
+    let resp = AuthenticationResponse::from_json(&json)?;
+    rp.finish_authentication_at(state, &resp, record, NOW + 1)
+}
+
+fn authenticate(
+    rp: &RelyingParty,
+    auth: &mut SoftAuthenticator,
+    record: &CredentialRecord,
+    t: &Tamper,
+) -> Result<relypass::VerifiedAuthentication, Error> {
+    authenticate_with(
+        rp,
+        auth,
+        record,
+        false,
+        &AuthenticationOptions::default(),
+        t,
+    )
+}
+
+fn registered(alg: Alg) -> (RelyingParty, SoftAuthenticator, CredentialRecord) {
+    let rp = rp();
+    let mut a = SoftAuthenticator::new(alg, ORIGIN, 3);
+    let rec = register(&rp, &mut a, &Tamper::default()).unwrap();
+    (rp, a, rec)
+}
+
+// ---- round trips -------------------------------------------------------------
+
+#[test]
+fn round_trip_all_algorithms() {
+    for alg in [Alg::Es256, Alg::Ed25519, Alg::Rs256] {
+        let (rp, mut a, mut rec) = registered(alg);
+        assert_eq!(rec.algorithm.to_i64(), a.key.cose_alg(), "{alg:?}");
+        assert_eq!(rec.state, CredentialState::Active);
+        assert!(rec.user_verified);
+        assert_eq!(rec.discoverable, Some(true));
+        assert_eq!(rec.transports.len(), 2);
+        for round in 1..=3u32 {
+            let v = authenticate(&rp, &mut a, &rec, &Tamper::default()).unwrap();
+            assert_eq!(v.sign_count(), round);
+            assert_eq!(v.user_handle(), &rec.user_handle);
+            assert!(v.user_verified());
+            v.apply_to(&mut rec);
+            assert_eq!(rec.sign_count, round);
+            assert_eq!(rec.last_used_at, Some(NOW + 1));
+        }
+        // Discoverable sign-in: no allow list, the user handle identifies the user.
+        let v = authenticate_with(
+            &rp,
+            &mut a,
+            &rec,
+            true,
+            &Default::default(),
+            &Tamper::default(),
+        )
+        .unwrap();
+        assert_eq!(v.sign_count(), 4);
+    }
+}
+
+#[test]
+fn options_json_has_spec_field_names() {
+    let rp = rp();
+    let existing = {
+        let (_, _, mut r) = registered(Alg::Es256);
+        r.state = CredentialState::Disabled;
+        let mut revoked = r.clone();
+        revoked.id = vec![9u8; 16].into();
+        revoked.state = CredentialState::Revoked;
+        let mut pending = r.clone();
+        pending.id = vec![8u8; 16].into();
+        pending.state = CredentialState::Pending;
+        vec![r, revoked, pending]
+    };
+    let (opts, _) = rp
+        .start_registration(&user(), &existing, &RegistrationOptions::default())
+        .unwrap();
+    let v = serde_json::to_value(&opts).unwrap();
+    for k in [
+        "rp",
+        "user",
+        "challenge",
+        "pubKeyCredParams",
+        "timeout",
+        "excludeCredentials",
+        "authenticatorSelection",
+        "attestation",
+    ] {
+        assert!(v.get(k).is_some(), "{k}");
+    }
+    assert_eq!(v["user"]["displayName"], "Alice");
+    assert_eq!(
+        v["pubKeyCredParams"][0],
+        serde_json::json!({"type": "public-key", "alg": -7})
+    );
+    // Disabled is excluded; revoked and pending are not.
+    assert_eq!(v["excludeCredentials"].as_array().unwrap().len(), 1);
+    assert_eq!(opts.challenge.len(), 32);
+    let (req, _) = rp.start_authentication(None, &Default::default()).unwrap();
+    let v = serde_json::to_value(&req).unwrap();
+    assert_eq!(v["rpId"], "example.com");
+    assert_eq!(v["allowCredentials"], serde_json::json!([]));
+    assert_eq!(v["userVerification"], "preferred");
+}
+
+#[test]
+fn challenges_are_random() {
+    let rp = rp();
+    let (a, _) = rp.start_authentication(None, &Default::default()).unwrap();
+    let (b, _) = rp.start_authentication(None, &Default::default()).unwrap();
+    assert_ne!(a.challenge, b.challenge);
+}
+
+#[test]
+fn state_round_trips_through_serde() {
+    let rp = rp();
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 5);
+    let (options, state) = rp
+        .start_registration_with(
+            &user(),
+            &[],
+            &Default::default(),
+            Challenge::from_bytes(vec![1; 32]),
+            NOW,
+        )
+        .unwrap();
+    let stored = serde_json::to_string(&state).unwrap();
+    let state: relypass::RegistrationState = serde_json::from_str(&stored).unwrap();
+    let resp = RegistrationResponse::from_json(&a.register(&options, &Tamper::default())).unwrap();
+    rp.finish_registration_at(state, &resp, NOW).unwrap();
+}
+
+// ---- §7.1 registration: one failing test per step ------------------------------
+
+fn reg_err(t: Tamper) -> Error {
+    let rp = rp();
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 4);
+    register(&rp, &mut a, &t).unwrap_err()
+}
+
+#[test]
+fn reg_wrong_credential_type() {
+    assert!(matches!(
+        reg_err(Tamper {
+            credential_type: Some("password".into()),
+            ..Default::default()
+        }),
+        Error::CredentialType
+    ));
+}
+
+#[test]
+fn reg_wrong_client_data_type() {
+    assert!(matches!(
+        reg_err(Tamper {
+            client_data_type: Some("webauthn.get".into()),
+            ..Default::default()
+        }),
+        Error::ClientDataType { .. }
+    ));
+}
+
+#[test]
+fn reg_wrong_challenge() {
+    assert!(matches!(
+        reg_err(Tamper {
+            challenge: Some("AAAA".into()),
+            ..Default::default()
+        }),
+        Error::Challenge
+    ));
+}
+
+#[test]
+fn reg_wrong_origin() {
+    assert!(matches!(
+        reg_err(Tamper {
+            origin: Some("https://evil.example.net".into()),
+            ..Default::default()
+        }),
+        Error::Origin { .. }
+    ));
+    // Suffix without a dot boundary.
+    assert!(matches!(
+        reg_err(Tamper {
+            origin: Some("https://evillogin.example.com".into()),
+            ..Default::default()
+        }),
+        Error::Origin { .. }
+    ));
+}
+
+#[test]
+fn reg_cross_origin_refused() {
+    assert!(matches!(
+        reg_err(Tamper {
+            cross_origin: Some(true),
+            ..Default::default()
+        }),
+        Error::CrossOrigin
+    ));
+}
+
+#[test]
+fn reg_top_origin_refused() {
+    let rp = rp_with(|b| {
+        b.allow_cross_origin(true)
+            .top_origin("https://shop.example.net")
+    });
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 4);
+    let t = Tamper {
+        cross_origin: Some(true),
+        top_origin: Some("https://evil.example.org".into()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        register(&rp, &mut a, &t),
+        Err(Error::TopOrigin { .. })
+    ));
+    let ok = Tamper {
+        cross_origin: Some(true),
+        top_origin: Some("https://shop.example.net".into()),
+        ..Default::default()
+    };
+    register(&rp, &mut a, &ok).unwrap();
+}
+
+#[test]
+fn reg_wrong_rp_id_hash() {
+    assert!(matches!(
+        reg_err(Tamper {
+            rp_id: Some("example.org".into()),
+            ..Default::default()
+        }),
+        Error::RpIdHash
+    ));
+}
+
+#[test]
+fn reg_user_not_present() {
+    assert!(matches!(
+        reg_err(Tamper {
+            flags: Some(UV | AT),
+            ..Default::default()
+        }),
+        Error::UserNotPresent
+    ));
+}
+
+#[test]
+fn reg_user_not_verified_when_required() {
+    let rp = rp();
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 4);
+    let opts = RegistrationOptions {
+        user_verification: Some(UserVerificationRequirement::Required),
+        ..Default::default()
+    };
+    let t = Tamper {
+        flags: Some(UP | AT),
+        ..Default::default()
+    };
+    assert!(matches!(
+        register_with(&rp, &mut a, &opts, &t),
+        Err(Error::UserNotVerified)
+    ));
+    // Preferred does not enforce it.
+    register(&rp, &mut a, &t).unwrap();
+}
+
+#[test]
+fn reg_backup_state_without_eligibility() {
+    assert!(matches!(
+        reg_err(Tamper {
+            flags: Some(UP | UV | AT | BS),
+            ..Default::default()
+        }),
+        Error::BackupStateWithoutEligibility
+    ));
+}
+
+#[test]
+fn reg_missing_attested_credential_data() {
+    assert!(matches!(
+        reg_err(Tamper {
+            flags: Some(UP | UV),
+            ..Default::default()
+        }),
+        Error::MissingAttestedCredentialData
+    ));
+}
+
+#[test]
+fn reg_algorithm_not_offered() {
+    let rp = rp_with(|b| b.algorithms([relypass::cose::CoseAlgorithm::ES256]));
+    let mut a = SoftAuthenticator::new(Alg::Ed25519, ORIGIN, 4);
+    assert!(matches!(
+        register(&rp, &mut a, &Tamper::default()),
+        Err(Error::UnsupportedAlgorithm(_))
+    ));
+}
+
+#[test]
+fn reg_bad_none_attestation() {
+    use ciborium::value::Value;
+    let t = Tamper {
+        att_stmt: Some(vec![(Value::Text("sig".into()), Value::Bytes(vec![1]))]),
+        ..Default::default()
+    };
+    assert!(matches!(
+        reg_err(t),
+        Error::Attestation { format: "none", .. }
+    ));
+}
+
+#[test]
+fn reg_unsupported_format_when_statements_are_checked() {
+    let rp = rp_with(|b| {
+        b.trust_policy(relypass::attestation::TrustPolicy {
+            mode: relypass::attestation::TrustMode::Any,
+            ..Default::default()
+        })
+    });
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 4);
+    let t = Tamper {
+        fmt: Some("made-up".into()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        register(&rp, &mut a, &t),
+        Err(Error::UnsupportedAttestationFormat(_))
+    ));
+}
+
+#[test]
+fn reg_expired_state() {
+    let rp = rp();
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 4);
+    let (options, state) = rp
+        .start_registration_with(
+            &user(),
+            &[],
+            &Default::default(),
+            Challenge::from_bytes(vec![1; 32]),
+            NOW,
+        )
+        .unwrap();
+    let resp = RegistrationResponse::from_json(&a.register(&options, &Tamper::default())).unwrap();
+    assert!(matches!(
+        rp.finish_registration_at(state, &resp, NOW + 301),
+        Err(Error::StateExpired)
+    ));
+}
+
+#[test]
+fn reg_state_from_another_rp() {
+    let other = RelyingParty::builder("example.org", "Other")
+        .origin("https://example.org")
+        .build()
+        .unwrap();
+    let rp = rp();
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 4);
+    let (options, state) = other
+        .start_registration_with(
+            &user(),
+            &[],
+            &Default::default(),
+            Challenge::from_bytes(vec![1; 32]),
+            NOW,
+        )
+        .unwrap();
+    let resp = RegistrationResponse::from_json(&a.register(&options, &Tamper::default())).unwrap();
+    assert!(matches!(
+        rp.finish_registration_at(state, &resp, NOW),
+        Err(Error::StateMismatch)
+    ));
+}
+
+#[test]
+fn reg_malformed_json() {
+    for bad in [
+        "",
+        "{}",
+        "[]",
+        r#"{"id":"AA","rawId":"AA","type":"public-key","response":{}}"#,
+    ] {
+        assert!(
+            matches!(
+                RegistrationResponse::from_json(bad),
+                Err(Error::Malformed { .. })
+            ),
+            "{bad}"
+        );
+    }
+}
+
+// ---- §7.2 authentication: one failing test per step ----------------------------
+
+fn auth_err(alg: Alg, t: Tamper) -> Error {
+    let (rp, mut a, rec) = registered(alg);
+    authenticate(&rp, &mut a, &rec, &t).unwrap_err()
+}
+
+#[test]
+fn auth_wrong_client_data_type() {
+    assert!(matches!(
+        auth_err(
+            Alg::Es256,
+            Tamper {
+                client_data_type: Some("webauthn.create".into()),
+                ..Default::default()
+            }
+        ),
+        Error::ClientDataType { .. }
+    ));
+}
+
+#[test]
+fn auth_wrong_challenge() {
+    assert!(matches!(
+        auth_err(
+            Alg::Es256,
+            Tamper {
+                challenge: Some("AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=".into()),
+                ..Default::default()
+            }
+        ),
+        Error::Challenge
+    ));
+}
+
+#[test]
+fn auth_wrong_origin() {
+    assert!(matches!(
+        auth_err(
+            Alg::Es256,
+            Tamper {
+                origin: Some("https://login.example.com:8443".into()),
+                ..Default::default()
+            }
+        ),
+        Error::Origin { .. }
+    ));
+    assert!(matches!(
+        auth_err(
+            Alg::Es256,
+            Tamper {
+                origin: Some("https://login.example.com/".into()),
+                ..Default::default()
+            }
+        ),
+        Error::Origin { .. }
+    ));
+}
+
+#[test]
+fn auth_cross_origin_refused() {
+    assert!(matches!(
+        auth_err(
+            Alg::Es256,
+            Tamper {
+                cross_origin: Some(true),
+                ..Default::default()
+            }
+        ),
+        Error::CrossOrigin
+    ));
+}
+
+#[test]
+fn auth_wrong_rp_id_hash() {
+    assert!(matches!(
+        auth_err(
+            Alg::Es256,
+            Tamper {
+                rp_id: Some("login.example.com".into()),
+                ..Default::default()
+            }
+        ),
+        Error::RpIdHash
+    ));
+}
+
+#[test]
+fn auth_user_not_present() {
+    assert!(matches!(
+        auth_err(
+            Alg::Es256,
+            Tamper {
+                flags: Some(UV),
+                ..Default::default()
+            }
+        ),
+        Error::UserNotPresent
+    ));
+}
+
+#[test]
+fn auth_user_not_verified_when_required() {
+    let (rp, mut a, rec) = registered(Alg::Es256);
+    let opts = AuthenticationOptions {
+        user_verification: Some(UserVerificationRequirement::Required),
+        ..Default::default()
+    };
+    let t = Tamper {
+        flags: Some(UP),
+        ..Default::default()
+    };
+    assert!(matches!(
+        authenticate_with(&rp, &mut a, &rec, false, &opts, &t),
+        Err(Error::UserNotVerified)
+    ));
+}
+
+#[test]
+fn auth_backup_state_without_eligibility() {
+    assert!(matches!(
+        auth_err(
+            Alg::Es256,
+            Tamper {
+                flags: Some(UP | BS),
+                ..Default::default()
+            }
+        ),
+        Error::BackupStateWithoutEligibility
+    ));
+}
+
+#[test]
+fn auth_backup_eligibility_changed() {
+    assert!(matches!(
+        auth_err(
+            Alg::Es256,
+            Tamper {
+                flags: Some(UP | BE),
+                ..Default::default()
+            }
+        ),
+        Error::BackupEligibilityChanged
+    ));
+}
+
+#[test]
+fn auth_bad_signature_every_algorithm() {
+    for alg in [Alg::Es256, Alg::Ed25519, Alg::Rs256] {
+        assert!(
+            matches!(
+                auth_err(
+                    alg,
+                    Tamper {
+                        corrupt_signature: true,
+                        ..Default::default()
+                    }
+                ),
+                Error::Signature
+            ),
+            "{alg:?}"
+        );
+    }
+}
+
+#[test]
+fn auth_counter_regression_strict_and_warn() {
+    let (rp, mut a, mut rec) = registered(Alg::Es256);
+    rec.sign_count = 10;
+    let t = Tamper {
+        sign_count: Some(10),
+        ..Default::default()
+    };
+    assert!(matches!(
+        authenticate(&rp, &mut a, &rec, &t),
+        Err(Error::Counter {
+            stored: 10,
+            received: 10
+        })
+    ));
+    let warn = rp_with(|b| b.counter_policy(CounterPolicy::Warn));
+    let v = authenticate(
+        &warn,
+        &mut a,
+        &rec,
+        &Tamper {
+            sign_count: Some(3),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(v.possibly_cloned());
+    assert_eq!(v.sign_count(), 10, "the counter never moves backwards");
+}
+
+#[test]
+fn auth_zero_counters_are_fine() {
+    let (rp, mut a, rec) = registered(Alg::Es256);
+    for _ in 0..3 {
+        let v = authenticate(
+            &rp,
+            &mut a,
+            &rec,
+            &Tamper {
+                sign_count: Some(0),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(!v.possibly_cloned());
+    }
+}
+
+#[test]
+fn auth_credential_not_in_allow_list() {
+    let (rp, mut a, rec) = registered(Alg::Es256);
+    let mut other = rec.clone();
+    other.id = vec![0xee; 16].into();
+    let creds = [other];
+    let (options, state) = rp
+        .start_authentication_with(
+            Some((&rec.user_handle, &creds[..])),
+            &Default::default(),
+            Challenge::from_bytes(vec![2; 32]),
+            NOW,
+        )
+        .unwrap();
+    let resp =
+        AuthenticationResponse::from_json(&a.authenticate(&options, &Tamper::default())).unwrap();
+    assert!(matches!(
+        rp.finish_authentication_at(state, &resp, &rec, NOW),
+        Err(Error::UnknownCredential)
+    ));
+}
+
+#[test]
+fn auth_record_for_another_credential() {
+    let (rp, mut a, rec) = registered(Alg::Es256);
+    let mut wrong = rec.clone();
+    wrong.id = vec![0xee; 16].into();
+    let (options, state) = rp
+        .start_authentication_with(
+            None,
+            &Default::default(),
+            Challenge::from_bytes(vec![2; 32]),
+            NOW,
+        )
+        .unwrap();
+    let resp =
+        AuthenticationResponse::from_json(&a.authenticate(&options, &Tamper::default())).unwrap();
+    assert!(matches!(
+        rp.finish_authentication_at(state, &resp, &wrong, NOW),
+        Err(Error::UnknownCredential)
+    ));
+}
+
+#[test]
+fn auth_credential_not_owned_by_user() {
+    let (rp, mut a, rec) = registered(Alg::Es256);
+    let t = Tamper {
+        user_handle: Some(Some(vec![1; 16])),
+        ..Default::default()
+    };
+    assert!(matches!(
+        authenticate(&rp, &mut a, &rec, &t),
+        Err(Error::CredentialNotOwned)
+    ));
+    assert!(matches!(
+        authenticate_with(&rp, &mut a, &rec, true, &Default::default(), &t),
+        Err(Error::CredentialNotOwned)
+    ));
+}
+
+#[test]
+fn auth_discoverable_needs_user_handle() {
+    let (rp, mut a, rec) = registered(Alg::Es256);
+    let t = Tamper {
+        user_handle: Some(None),
+        ..Default::default()
+    };
+    assert!(matches!(
+        authenticate_with(&rp, &mut a, &rec, true, &Default::default(), &t),
+        Err(Error::MissingUserHandle)
+    ));
+    // With a named user the handle is optional.
+    authenticate(&rp, &mut a, &rec, &t).unwrap();
+}
+
+#[test]
+fn auth_inactive_credentials_refused() {
+    let (rp, mut a, mut rec) = registered(Alg::Es256);
+    for s in [
+        CredentialState::Disabled,
+        CredentialState::Revoked,
+        CredentialState::Pending,
+    ] {
+        rec.state = s;
+        assert!(matches!(
+            authenticate_with(
+                &rp,
+                &mut a,
+                &rec,
+                true,
+                &Default::default(),
+                &Tamper::default()
+            ),
+            Err(Error::CredentialNotActive)
+        ));
+    }
+}
+
+#[test]
+fn auth_id_and_raw_id_must_agree() {
+    let (rp, mut a, rec) = registered(Alg::Es256);
+    let (options, state) = rp
+        .start_authentication_with(
+            None,
+            &Default::default(),
+            Challenge::from_bytes(vec![2; 32]),
+            NOW,
+        )
+        .unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&a.authenticate(&options, &Tamper::default())).unwrap();
+    v["id"] = "AAAA".into();
+    let resp = AuthenticationResponse::from_json(&v.to_string()).unwrap();
+    assert!(matches!(
+        rp.finish_authentication_at(state, &resp, &rec, NOW),
+        Err(Error::CredentialIdMismatch)
+    ));
+}
+
+#[test]
+fn auth_expired_state() {
+    let (rp, mut a, rec) = registered(Alg::Es256);
+    let (options, state) = rp
+        .start_authentication_with(
+            None,
+            &Default::default(),
+            Challenge::from_bytes(vec![2; 32]),
+            NOW,
+        )
+        .unwrap();
+    let resp =
+        AuthenticationResponse::from_json(&a.authenticate(&options, &Tamper::default())).unwrap();
+    assert!(matches!(
+        rp.finish_authentication_at(state, &resp, &rec, NOW + 10_000),
+        Err(Error::StateExpired)
+    ));
+}
+
+// ---- the store-backed service ---------------------------------------------------
+
+#[tokio::test]
+async fn passkeys_service_end_to_end_and_single_use_states() {
+    use relypass::{MemoryStore, Passkeys};
+    let pk = Passkeys::new(rp(), MemoryStore::new());
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 9);
+    let options = pk
+        .start_registration(&user(), &Default::default())
+        .await
+        .unwrap();
+    let json = a.register(&options, &Tamper::default());
+    let rec = pk.finish_registration(&json).await.unwrap();
+    // The same response again: the state was taken once.
+    assert!(matches!(
+        pk.finish_registration(&json).await,
+        Err(Error::StateUsed)
+    ));
+    // A new ceremony with the same authenticator: the server refuses the duplicate id.
+    let options = pk
+        .start_registration(&user(), &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(options.exclude_credentials.len(), 1);
+    let json = a.register(&options, &Tamper::default());
+    assert!(matches!(
+        pk.finish_registration(&json).await,
+        Err(Error::CredentialAlreadyRegistered)
+    ));
+
+    let req = pk
+        .start_authentication(Some(&rec.user_handle), &Default::default())
+        .await
+        .unwrap();
+    let json = a.authenticate(&req, &Tamper::default());
+    let v = pk.finish_authentication(&json).await.unwrap();
+    assert_eq!(v.sign_count(), 1);
+    // Replaying the same assertion fails: the challenge was consumed.
+    assert!(matches!(
+        pk.finish_authentication(&json).await,
+        Err(Error::StateUsed)
+    ));
+    use relypass::CredentialStore;
+    let stored = pk
+        .store()
+        .credentials_for_user(&rec.user_handle)
+        .await
+        .unwrap();
+    assert_eq!(stored[0].sign_count, 1);
+    assert!(stored[0].last_used_at.is_some());
+}
