@@ -100,14 +100,7 @@ impl CoseAlgorithm {
 
     /// Whether this build can verify signatures of this algorithm at all.
     pub fn is_implemented(self) -> bool {
-        !matches!(
-            self,
-            CoseAlgorithm::Other(_)
-                | CoseAlgorithm::Ed448
-                | CoseAlgorithm::MlDsa44
-                | CoseAlgorithm::MlDsa65
-                | CoseAlgorithm::MlDsa87
-        )
+        !matches!(self, CoseAlgorithm::Other(_))
     }
 }
 
@@ -137,6 +130,14 @@ pub enum PublicKey {
     Ed25519(ed25519_dalek::VerifyingKey),
     /// RSA (PKCS#1 v1.5 or PSS, per the algorithm).
     Rsa(Box<rsa::RsaPublicKey>),
+    /// Ed448.
+    Ed448(Box<ed448_goldilocks::VerifyingKey>),
+    /// ML-DSA-44 (FIPS 204).
+    MlDsa44(Box<ml_dsa::VerifyingKey<ml_dsa::MlDsa44>>),
+    /// ML-DSA-65 (FIPS 204).
+    MlDsa65(Box<ml_dsa::VerifyingKey<ml_dsa::MlDsa65>>),
+    /// ML-DSA-87 (FIPS 204).
+    MlDsa87(Box<ml_dsa::VerifyingKey<ml_dsa::MlDsa87>>),
 }
 
 /// A parsed, validated credential public key: a verifying key bound to its algorithm.
@@ -251,8 +252,15 @@ impl CredentialPublicKey {
                     }
                     (6, _) => return Err(Error::InvalidPublicKey("alg does not match crv")),
                     (7, CoseAlgorithm::EdDSA | CoseAlgorithm::Ed448) => {
-                        return Err(Error::UnsupportedAlgorithm(CoseAlgorithm::Ed448));
+                        let arr: &[u8; 57] = x
+                            .try_into()
+                            .map_err(|_| Error::InvalidPublicKey("Ed448 key length"))?;
+                        PublicKey::Ed448(Box::new(
+                            ed448_goldilocks::VerifyingKey::from_bytes(arr)
+                                .map_err(|_| Error::InvalidPublicKey("Ed448 point"))?,
+                        ))
                     }
+                    (7, _) => return Err(Error::InvalidPublicKey("alg does not match crv")),
                     _ => return Err(Error::UnsupportedAlgorithm(alg)),
                 }
             }
@@ -282,6 +290,23 @@ impl CredentialPublicKey {
                 let k = rsa::RsaPublicKey::new(n, e)
                     .map_err(|_| Error::InvalidPublicKey("RSA key rejected"))?;
                 PublicKey::Rsa(Box::new(k))
+            }
+            KeyType::Assigned(iana::KeyType::AKP) => {
+                // draft-ietf-cose-dilithium: AKP keys carry the raw public key in `pub` (-1).
+                let pk = bytes(-1)?;
+                fn decode<P: ml_dsa::MlDsaParams>(
+                    pk: &[u8],
+                ) -> Result<Box<ml_dsa::VerifyingKey<P>>> {
+                    let enc = ml_dsa::EncodedVerifyingKey::<P>::try_from(pk)
+                        .map_err(|_| Error::InvalidPublicKey("ML-DSA key length"))?;
+                    Ok(Box::new(ml_dsa::VerifyingKey::<P>::decode(&enc)))
+                }
+                match alg {
+                    CoseAlgorithm::MlDsa44 => PublicKey::MlDsa44(decode(pk)?),
+                    CoseAlgorithm::MlDsa65 => PublicKey::MlDsa65(decode(pk)?),
+                    CoseAlgorithm::MlDsa87 => PublicKey::MlDsa87(decode(pk)?),
+                    _ => return Err(Error::InvalidPublicKey("alg is not an ML-DSA algorithm")),
+                }
             }
             _ => return Err(Error::UnsupportedAlgorithm(alg)),
         };

@@ -53,6 +53,15 @@ pub(crate) fn verify_with(
             // Strict verification rejects small-order keys and non-canonical S.
             vk.verify_strict(&msg, &sig).is_ok()
         }
+        (PublicKey::Ed448(vk), CoseAlgorithm::EdDSA | CoseAlgorithm::Ed448) => {
+            let sig =
+                ed448_goldilocks::Signature::from_slice(signature).map_err(|_| Error::Signature)?;
+            // Pure Ed448 with an empty context (RFC 8032 §5.2), as COSE specifies.
+            vk.verify_raw(&sig, &parts.concat()).is_ok()
+        }
+        (PublicKey::MlDsa44(vk), CoseAlgorithm::MlDsa44) => ml_dsa_verify(vk, parts, signature)?,
+        (PublicKey::MlDsa65(vk), CoseAlgorithm::MlDsa65) => ml_dsa_verify(vk, parts, signature)?,
+        (PublicKey::MlDsa87(vk), CoseAlgorithm::MlDsa87) => ml_dsa_verify(vk, parts, signature)?,
         (PublicKey::Rsa(k), alg) => {
             use rsa::{Pkcs1v15Sign, Pss};
             let r = match alg {
@@ -98,4 +107,14 @@ pub(crate) fn verify_with(
         (_, alg) => return Err(Error::UnsupportedAlgorithm(alg)),
     };
     if ok { Ok(()) } else { Err(Error::Signature) }
+}
+
+/// Pure ML-DSA (FIPS 204 §5.3) with an empty context string, as COSE uses it.
+fn ml_dsa_verify<P: ml_dsa::MlDsaParams>(
+    vk: &ml_dsa::VerifyingKey<P>,
+    parts: &[&[u8]],
+    signature: &[u8],
+) -> Result<bool> {
+    let sig = ml_dsa::Signature::<P>::try_from(signature).map_err(|_| Error::Signature)?;
+    Ok(vk.verify_with_context(&parts.concat(), &[], &sig))
 }

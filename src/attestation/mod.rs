@@ -4,7 +4,13 @@
 //! `authData`; [`verify`] dispatches on the format, one module per format, and
 //! applies the host's [`TrustPolicy`] (§7.1 steps 21–24).
 
+pub mod android_key_description;
+mod b64;
+pub mod cert_path;
+mod der;
+pub mod jws;
 pub mod none;
+pub mod tpm_structures;
 
 use crate::authenticator_data::{Aaguid, AuthenticatorData};
 use crate::cose::read_cbor_value;
