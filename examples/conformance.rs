@@ -202,13 +202,17 @@ fn build_rp(case: &Value) -> Result<RelyingParty, String> {
         .flatten()
         .filter_map(Value::as_str)
         .filter_map(b64url_decode)
-        .map(TrustAnchor::new)
+        .filter_map(|d| TrustAnchor::from_der(&d).ok())
         .collect();
-    b = b.trust_policy(TrustPolicy {
+    let mut trust = TrustPolicy {
         mode,
         anchors,
         ..TrustPolicy::default()
-    });
+    };
+    if let Some(cts) = policy["safetynet_require_cts_profile_match"].as_bool() {
+        trust.safetynet.require_cts_profile_match = cts;
+    }
+    b = b.trust_policy(trust);
     b.build().map_err(|e| e.to_string())
 }
 

@@ -4,12 +4,20 @@
 //! `authData`; [`verify`] dispatches on the format, one module per format, and
 //! applies the host's [`TrustPolicy`] (§7.1 steps 21–24).
 
+pub mod android_key;
 pub mod android_key_description;
+pub mod android_safetynet;
+pub mod apple;
 mod b64;
 pub mod cert_path;
+mod common;
+pub mod compound;
 mod der;
+pub mod fido_u2f;
 pub mod jws;
 pub mod none;
+pub mod packed;
+pub mod tpm;
 pub mod tpm_structures;
 
 use crate::authenticator_data::{Aaguid, AuthenticatorData};
@@ -23,7 +31,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone)]
 pub struct AttestationObject {
     fmt: String,
-    att_stmt: Vec<(Value, Value)>,
+    att_stmt: Value,
     auth_data: Vec<u8>,
 }
 
@@ -51,7 +59,8 @@ impl AttestationObject {
             let Value::Text(k) = k else { continue };
             let slot_taken = match (k.as_str(), v) {
                 ("fmt", Value::Text(s)) => fmt.replace(s).is_some(),
-                ("attStmt", Value::Map(m)) => att_stmt.replace(m).is_some(),
+                // A map for every format but `compound`, whose statement is an array.
+                ("attStmt", v @ (Value::Map(_) | Value::Array(_))) => att_stmt.replace(v).is_some(),
                 ("authData", Value::Bytes(b)) => auth_data.replace(b).is_some(),
                 ("fmt" | "attStmt" | "authData", _) => {
                     return Err(Error::malformed(F, "member has the wrong CBOR type"));
@@ -74,8 +83,15 @@ impl AttestationObject {
     pub fn fmt(&self) -> &str {
         &self.fmt
     }
-    /// The attestation statement (a CBOR map).
+    /// The attestation statement's members (empty when it is not a map).
     pub fn att_stmt(&self) -> &[(Value, Value)] {
+        match &self.att_stmt {
+            Value::Map(m) => m,
+            _ => &[],
+        }
+    }
+    /// The attestation statement as decoded.
+    pub fn att_stmt_value(&self) -> &Value {
         &self.att_stmt
     }
     /// The raw authenticator data.
@@ -142,19 +158,39 @@ pub enum AnchorScope {
 /// A root (or pinned intermediate) certificate the host trusts.
 #[derive(Debug, Clone)]
 pub struct TrustAnchor {
-    /// The certificate, DER.
-    pub der: Vec<u8>,
+    /// The certificate.
+    pub anchor: cert_path::TrustAnchor,
     /// What it may vouch for.
     pub scope: AnchorScope,
 }
 
 impl TrustAnchor {
-    /// An anchor for any authenticator and format.
-    pub fn new(der: Vec<u8>) -> Self {
-        TrustAnchor {
-            der,
+    /// An anchor for any authenticator and format, from a DER certificate.
+    pub fn from_der(der: &[u8]) -> Result<Self> {
+        let anchor = cert_path::TrustAnchor::from_der(der)
+            .map_err(|e| Error::Config(format!("trust anchor: {e}")))?;
+        Ok(TrustAnchor {
+            anchor,
             scope: AnchorScope::Any,
-        }
+        })
+    }
+
+    /// Every certificate of a PEM bundle, as anchors for any authenticator.
+    pub fn from_pem(pem: &str) -> Result<Vec<Self>> {
+        Ok(cert_path::TrustAnchor::from_pem_bundle(pem)
+            .map_err(|e| Error::Config(format!("trust anchor: {e}")))?
+            .into_iter()
+            .map(|anchor| TrustAnchor {
+                anchor,
+                scope: AnchorScope::Any,
+            })
+            .collect())
+    }
+
+    /// Restricts what this anchor may vouch for.
+    pub fn with_scope(mut self, scope: AnchorScope) -> Self {
+        self.scope = scope;
+        self
     }
 }
 
@@ -168,6 +204,10 @@ pub struct TrustPolicy {
     /// Under [`TrustMode::Trusted`], whether `none` and self attestation are still
     /// accepted (§7.1 step 24 leaves this to the RP). Default: refused.
     pub allow_untrusted_types: bool,
+    /// Which android-key authorization lists count as enforced (default TEE only).
+    pub android_key: android_key::AndroidKeyEnforcement,
+    /// SafetyNet response policy.
+    pub safetynet: android_safetynet::SafetyNetPolicy,
 }
 
 /// Everything a format verifier needs.
@@ -201,7 +241,7 @@ pub fn verify(
         // §7.1 step 21: an RP that does not verify attestation treats it as `none`
         // (the `none` format's own structure is still checked, it costs nothing).
         if obj.fmt() == "none" {
-            none::verify(obj.att_stmt())?;
+            none::verify_value(obj.att_stmt_value())?;
         }
         return Ok(AttestationOutcome {
             fmt: obj.fmt().to_owned(),
@@ -210,17 +250,15 @@ pub fn verify(
         });
     }
     let outcome = match obj.fmt() {
-        "none" => {
-            none::verify(obj.att_stmt())?;
-            AttestationOutcome {
-                fmt: "none".into(),
-                attestation_type: AttestationType::None,
-                trust_path: Vec::new(),
-            }
-        }
-        other => {
-            let _ = input;
-            return Err(Error::UnsupportedAttestationFormat(other.to_owned()));
+        "compound" => compound::verify(obj.att_stmt_value(), input, policy)?,
+        fmt => {
+            let Value::Map(stmt) = obj.att_stmt_value() else {
+                return Err(Error::malformed(
+                    Field::AttestationStatement,
+                    "attStmt is not a map",
+                ));
+            };
+            verify_statement(fmt, stmt, input, policy)?
         }
     };
     // §7.1 step 24: assess trustworthiness.
@@ -237,4 +275,30 @@ pub fn verify(
         )));
     }
     Ok(outcome)
+}
+
+/// One statement of format `fmt` (§7.1 step 21: dispatch on the format identifier).
+pub(crate) fn verify_statement(
+    fmt: &str,
+    stmt: &[(Value, Value)],
+    input: &VerificationInput<'_>,
+    policy: &TrustPolicy,
+) -> Result<AttestationOutcome> {
+    match fmt {
+        "none" => {
+            none::verify(stmt)?;
+            Ok(AttestationOutcome {
+                fmt: "none".into(),
+                attestation_type: AttestationType::None,
+                trust_path: Vec::new(),
+            })
+        }
+        "packed" => packed::verify(stmt, input, policy),
+        "fido-u2f" => fido_u2f::verify(stmt, input, policy),
+        "tpm" => tpm::verify(stmt, input, policy),
+        "android-key" => android_key::verify(stmt, input, policy),
+        "android-safetynet" => android_safetynet::verify(stmt, input, policy),
+        "apple" => apple::verify(stmt, input, policy),
+        other => Err(Error::UnsupportedAttestationFormat(other.to_owned())),
+    }
 }

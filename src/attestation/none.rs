@@ -15,6 +15,17 @@ pub fn verify(att_stmt: &[(Value, Value)]) -> Result<()> {
     }
 }
 
+/// As [`verify`], for a statement that may not even be a map.
+pub fn verify_value(att_stmt: &Value) -> Result<()> {
+    match att_stmt {
+        Value::Map(m) => verify(m),
+        _ => Err(Error::Attestation {
+            format: "none",
+            reason: "attStmt is not a map".into(),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

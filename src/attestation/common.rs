@@ -1,0 +1,264 @@
+//! Pieces every certificate-based attestation format shares: reading attStmt
+//! members, verifying a statement signature with `x5c[0]`, comparing a
+//! certificate's key with the credential key, and applying the trust policy to a
+//! chain (§7.1 steps 22-24).
+
+use super::cert_path::{
+    self, CertPathError, EcdsaSignatureFormat, HashAlg, PathOptions, SignatureAlgorithm,
+};
+use super::{AnchorScope, TrustMode, TrustPolicy};
+use crate::authenticator_data::Aaguid;
+use crate::cose::{CoseAlgorithm, CredentialPublicKey, PublicKey};
+use crate::error::{Error, Result};
+use crate::limits;
+use ciborium::value::Value;
+
+/// A failed attestation check, naming the format and the check.
+pub(crate) fn fail(format: &'static str, reason: impl Into<String>) -> Error {
+    Error::Attestation {
+        format,
+        reason: reason.into(),
+    }
+}
+
+/// The value of a text-keyed member of attStmt.
+pub(crate) fn member<'a>(stmt: &'a [(Value, Value)], key: &str) -> Option<&'a Value> {
+    stmt.iter()
+        .find(|(k, _)| matches!(k, Value::Text(t) if t == key))
+        .map(|(_, v)| v)
+}
+
+/// Refuses members other than `allowed` and duplicates: a statement is a fixed
+/// CDDL map, and tolerating extra members lets two verifiers read it differently.
+pub(crate) fn only_members(
+    format: &'static str,
+    stmt: &[(Value, Value)],
+    allowed: &[&str],
+) -> Result<()> {
+    let mut seen: Vec<&str> = Vec::new();
+    for (k, _) in stmt {
+        let Value::Text(k) = k else {
+            return Err(fail(format, "attStmt key is not text"));
+        };
+        if !allowed.contains(&k.as_str()) {
+            return Err(fail(format, format!("unexpected attStmt member {k:?}")));
+        }
+        if seen.contains(&k.as_str()) {
+            return Err(fail(format, format!("duplicate attStmt member {k:?}")));
+        }
+        seen.push(k);
+    }
+    Ok(())
+}
+
+pub(crate) fn bytes_member<'a>(
+    format: &'static str,
+    stmt: &'a [(Value, Value)],
+    key: &str,
+) -> Result<&'a [u8]> {
+    match member(stmt, key) {
+        Some(Value::Bytes(b)) => Ok(b),
+        Some(_) => Err(fail(format, format!("{key} is not a byte string"))),
+        None => Err(fail(format, format!("{key} missing"))),
+    }
+}
+
+pub(crate) fn alg_member(format: &'static str, stmt: &[(Value, Value)]) -> Result<CoseAlgorithm> {
+    match member(stmt, "alg") {
+        Some(Value::Integer(i)) => i64::try_from(*i)
+            .map(CoseAlgorithm::from_i64)
+            .map_err(|_| fail(format, "alg out of range")),
+        Some(_) => Err(fail(format, "alg is not an integer")),
+        None => Err(fail(format, "alg missing")),
+    }
+}
+
+/// `x5c`: a non-empty array of DER certificates, bounded in count and size.
+pub(crate) fn x5c_member<'a>(
+    format: &'static str,
+    stmt: &'a [(Value, Value)],
+) -> Result<Option<Vec<&'a [u8]>>> {
+    let Some(v) = member(stmt, "x5c") else {
+        return Ok(None);
+    };
+    let Value::Array(items) = v else {
+        return Err(fail(format, "x5c is not an array"));
+    };
+    if items.is_empty() {
+        return Err(fail(format, "x5c is empty"));
+    }
+    if items.len() > limits::MAX_CERTIFICATES {
+        return Err(Error::TooLarge {
+            field: crate::error::Field::AttestationStatement,
+            size: items.len(),
+            max: limits::MAX_CERTIFICATES,
+        });
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for it in items {
+        match it {
+            Value::Bytes(b) if b.len() <= limits::MAX_CERTIFICATE => out.push(b.as_slice()),
+            Value::Bytes(b) => {
+                return Err(Error::TooLarge {
+                    field: crate::error::Field::AttestationStatement,
+                    size: b.len(),
+                    max: limits::MAX_CERTIFICATE,
+                });
+            }
+            _ => return Err(fail(format, "x5c entry is not a byte string")),
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The X.509 signature algorithm a COSE statement `alg` names.
+pub(crate) fn cert_algorithm(alg: CoseAlgorithm) -> Option<SignatureAlgorithm> {
+    Some(match alg {
+        CoseAlgorithm::ES256 => SignatureAlgorithm::Ecdsa(HashAlg::Sha256),
+        CoseAlgorithm::ES384 => SignatureAlgorithm::Ecdsa(HashAlg::Sha384),
+        CoseAlgorithm::ES512 => SignatureAlgorithm::Ecdsa(HashAlg::Sha512),
+        CoseAlgorithm::RS256 => SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha256),
+        CoseAlgorithm::RS384 => SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha384),
+        CoseAlgorithm::RS512 => SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha512),
+        // RS1 exists for Windows Hello TPM statements; callers gate it by format.
+        CoseAlgorithm::RS1 => SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha1),
+        CoseAlgorithm::PS256 => SignatureAlgorithm::RsaPss {
+            hash: HashAlg::Sha256,
+            salt_len: 32,
+        },
+        CoseAlgorithm::PS384 => SignatureAlgorithm::RsaPss {
+            hash: HashAlg::Sha384,
+            salt_len: 48,
+        },
+        CoseAlgorithm::PS512 => SignatureAlgorithm::RsaPss {
+            hash: HashAlg::Sha512,
+            salt_len: 64,
+        },
+        CoseAlgorithm::EdDSA | CoseAlgorithm::Ed25519 => SignatureAlgorithm::Ed25519,
+        _ => return None,
+    })
+}
+
+/// Verifies a statement signature with the key of certificate `cert_der`.
+pub(crate) fn verify_with_cert(
+    format: &'static str,
+    cert_der: &[u8],
+    alg: CoseAlgorithm,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<()> {
+    let sig_alg = cert_algorithm(alg).ok_or_else(|| {
+        fail(
+            format,
+            format!("unsupported statement alg {}", alg.to_i64()),
+        )
+    })?;
+    let spki = cert_path::certificate_spki(cert_der)
+        .map_err(|e| fail(format, format!("attestation certificate: {e}")))?;
+    cert_path::verify_with_algorithm(spki, sig_alg, EcdsaSignatureFormat::Der, message, signature)
+        .map_err(|e| match e {
+            CertPathError::BadSignature { .. } | CertPathError::InvalidSignature => {
+                fail(format, "statement signature does not verify")
+            }
+            other => fail(format, format!("statement signature: {other}")),
+        })
+}
+
+/// Whether certificate `cert_der`'s subject public key is the credential key.
+pub(crate) fn cert_key_matches(cert_der: &[u8], key: &CredentialPublicKey) -> bool {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    use x509_parser::public_key::PublicKey as X509Key;
+    let Ok((_, cert)) = X509Certificate::from_der(cert_der) else {
+        return false;
+    };
+    let Ok(parsed) = cert.public_key().parsed() else {
+        return false;
+    };
+    match (parsed, key.key()) {
+        (X509Key::EC(point), k) => match ec_point(k) {
+            Some(ours) => point.data() == ours.as_slice(),
+            None => false,
+        },
+        (X509Key::RSA(rsa_key), PublicKey::Rsa(ours)) => {
+            let (n, e) = rsa_parts(ours);
+            strip(rsa_key.modulus) == n.as_slice() && strip(rsa_key.exponent) == e.as_slice()
+        }
+        (X509Key::Unknown(raw), PublicKey::Ed25519(ours)) => raw == ours.as_bytes().as_slice(),
+        _ => false,
+    }
+}
+
+/// The uncompressed SEC1 encoding of an EC credential key.
+pub(crate) fn ec_point(k: &PublicKey) -> Option<Vec<u8>> {
+    Some(match k {
+        PublicKey::P256(v) => v.to_sec1_point(false).as_bytes().to_vec(),
+        PublicKey::P384(v) => v.to_sec1_point(false).as_bytes().to_vec(),
+        PublicKey::P521(v) => v.to_sec1_point(false).as_bytes().to_vec(),
+        _ => return None,
+    })
+}
+
+/// RSA modulus and exponent, big-endian without leading zeros.
+pub(crate) fn rsa_parts(k: &rsa::RsaPublicKey) -> (Vec<u8>, Vec<u8>) {
+    use rsa::traits::PublicKeyParts;
+    (
+        strip(&k.n().to_be_bytes()).to_vec(),
+        strip(&k.e().to_be_bytes()).to_vec(),
+    )
+}
+
+pub(crate) fn strip(b: &[u8]) -> &[u8] {
+    let i = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    b.get(i..).unwrap_or(&[])
+}
+
+/// Applies the trust policy to a statement's certificate chain (§7.1 steps 23-24)
+/// and returns the trust path to report.
+pub(crate) fn check_chain(
+    format: &'static str,
+    x5c: &[&[u8]],
+    policy: &TrustPolicy,
+    aaguid: Aaguid,
+    now: u64,
+) -> Result<Vec<Vec<u8>>> {
+    let now = i64::try_from(now).unwrap_or(i64::MAX);
+    match policy.mode {
+        TrustMode::None => Ok(x5c.iter().map(|c| c.to_vec()).collect()),
+        TrustMode::Any => {
+            // The chain need not reach an anchor, but the links that are present
+            // must be sound: a statement with a broken chain is not "valid".
+            let mut opts = PathOptions::new(now);
+            opts.check_validity = false;
+            cert_path::verify_chain_signatures_only(x5c, &opts)
+                .map_err(|e| fail(format, format!("certificate chain: {e}")))?;
+            Ok(x5c.iter().map(|c| c.to_vec()).collect())
+        }
+        TrustMode::Trusted => {
+            let anchors: Vec<cert_path::TrustAnchor> = policy
+                .anchors
+                .iter()
+                .filter(|a| match &a.scope {
+                    AnchorScope::Any => true,
+                    AnchorScope::Aaguids(list) => list.contains(&aaguid),
+                    AnchorScope::Format(f) => f == format,
+                })
+                .map(|a| a.anchor.clone())
+                .collect();
+            if anchors.is_empty() {
+                return Err(Error::AttestationNotTrusted(format!(
+                    "no trust anchor configured for {format} / AAGUID {aaguid}"
+                )));
+            }
+            let opts = PathOptions::new(now);
+            let path = cert_path::verify_path(x5c, &anchors, &opts).map_err(|e| match e {
+                CertPathError::UntrustedRoot => Error::AttestationNotTrusted(format!(
+                    "{format}: chain does not reach a trust anchor"
+                )),
+                other => Error::AttestationNotTrusted(format!("{format}: {other}")),
+            })?;
+            let mut out = path.chain;
+            out.push(path.anchor.der().to_vec());
+            Ok(out)
+        }
+    }
+}

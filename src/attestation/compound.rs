@@ -1,0 +1,68 @@
+//! The `compound` attestation statement format (WebAuthn L3 §8.9): several
+//! statements over the same authenticator data, every one of which must verify.
+
+use super::common::fail;
+use super::{AttestationOutcome, AttestationType, TrustPolicy, VerificationInput};
+use crate::error::Result;
+use ciborium::value::Value;
+
+const F: &str = "compound";
+/// At most this many nested statements (each may carry a chain).
+const MAX_STATEMENTS: usize = 4;
+
+/// §8.9: attStmt is an array of `{fmt, attStmt}` maps, at least two; each is
+/// verified by its own format (compound may not nest), all must pass.
+pub fn verify(
+    stmt: &Value,
+    input: &VerificationInput<'_>,
+    policy: &TrustPolicy,
+) -> Result<AttestationOutcome> {
+    let Value::Array(items) = stmt else {
+        return Err(fail(F, "attStmt is not an array"));
+    };
+    if items.len() < 2 {
+        return Err(fail(F, "compound needs at least two statements"));
+    }
+    if items.len() > MAX_STATEMENTS {
+        return Err(fail(F, "too many statements"));
+    }
+    let mut outcomes = Vec::with_capacity(items.len());
+    for item in items {
+        let Value::Map(m) = item else {
+            return Err(fail(F, "statement is not a map"));
+        };
+        let mut fmt = None;
+        let mut att = None;
+        for (k, v) in m {
+            match (k, v) {
+                (Value::Text(k), Value::Text(f)) if k == "fmt" => fmt = Some(f.as_str()),
+                (Value::Text(k), Value::Map(s)) if k == "attStmt" => att = Some(s.as_slice()),
+                _ => return Err(fail(F, "statement member is malformed")),
+            }
+        }
+        let (Some(fmt), Some(att)) = (fmt, att) else {
+            return Err(fail(F, "statement lacks fmt or attStmt"));
+        };
+        if fmt == F {
+            return Err(fail(F, "compound statements may not nest"));
+        }
+        outcomes.push(super::verify_statement(fmt, att, input, policy)?);
+    }
+    // Report the strongest type: a certificate-backed one if any statement has it.
+    let primary = outcomes
+        .iter()
+        .find(|o| {
+            !matches!(
+                o.attestation_type,
+                AttestationType::None | AttestationType::SelfAttestation
+            )
+        })
+        .or_else(|| outcomes.first())
+        .cloned()
+        .ok_or_else(|| fail(F, "no statements"))?;
+    Ok(AttestationOutcome {
+        fmt: F.into(),
+        attestation_type: primary.attestation_type,
+        trust_path: primary.trust_path,
+    })
+}
