@@ -168,7 +168,7 @@ fn parse_authorization_list(
                     return Err(AndroidKeyError::DuplicateTag(TAG_PURPOSE));
                 }
                 let set = inner
-                    .expect(CLASS_UNIVERSAL, true, TAG_SET)
+                    .read_expected(CLASS_UNIVERSAL, true, TAG_SET)
                     .map_err(field("purpose"))?;
                 let mut values = Vec::new();
                 let mut s = DerReader::new(set);
@@ -185,7 +185,7 @@ fn parse_authorization_list(
                     return Err(AndroidKeyError::DuplicateTag(TAG_ALL_APPLICATIONS));
                 }
                 let null = inner
-                    .expect(CLASS_UNIVERSAL, false, TAG_NULL)
+                    .read_expected(CLASS_UNIVERSAL, false, TAG_NULL)
                     .map_err(field("allApplications"))?;
                 if !null.is_empty() {
                     return Err(AndroidKeyError::Malformed {
@@ -213,7 +213,7 @@ fn parse_authorization_list(
 
 fn enumerated(r: &mut DerReader<'_>, name: &'static str) -> Result<i64, AndroidKeyError> {
     let v = r
-        .expect(CLASS_UNIVERSAL, false, TAG_ENUMERATED)
+        .read_expected(CLASS_UNIVERSAL, false, TAG_ENUMERATED)
         .map_err(field(name))?;
     crate::attestation::der::integer_i64(v).map_err(field(name))
 }
@@ -223,13 +223,13 @@ fn enumerated(r: &mut DerReader<'_>, name: &'static str) -> Result<i64, AndroidK
 pub fn parse_key_description(der: &[u8]) -> Result<KeyDescription, AndroidKeyError> {
     let mut outer = DerReader::new(der);
     let body = outer
-        .expect(CLASS_UNIVERSAL, true, TAG_SEQUENCE)
+        .read_expected(CLASS_UNIVERSAL, true, TAG_SEQUENCE)
         .map_err(field("KeyDescription"))?;
     outer.finish().map_err(field("KeyDescription"))?;
     let mut r = DerReader::new(body);
     let attestation_version = {
         let v = r
-            .expect(CLASS_UNIVERSAL, false, TAG_INTEGER)
+            .read_expected(CLASS_UNIVERSAL, false, TAG_INTEGER)
             .map_err(field("attestationVersion"))?;
         crate::attestation::der::integer_i64(v).map_err(field("attestationVersion"))?
     };

@@ -65,7 +65,7 @@ fn parse_nonce_extension(v: &[u8]) -> Option<[u8; 32]> {
     let seq = outer.sequence().ok()?;
     outer.finish().ok()?;
     let mut r = DerReader::new(seq);
-    let tagged = r.expect(CLASS_CONTEXT, true, 1).ok()?;
+    let tagged = r.read_expected(CLASS_CONTEXT, true, 1).ok()?;
     r.finish().ok()?;
     let mut inner = DerReader::new(tagged);
     let nonce = inner.octet_string().ok()?;

@@ -379,10 +379,10 @@ fn bad_params<E>(_: E) -> CertPathError {
 fn hash_alg_id(contents: &[u8]) -> Result<HashAlg, CertPathError> {
     let mut r = DerReader::new(contents);
     let oid = r
-        .expect(CLASS_UNIVERSAL, false, TAG_OID)
+        .read_expected(CLASS_UNIVERSAL, false, TAG_OID)
         .map_err(bad_params)?;
     if !r.is_empty() {
-        r.expect(CLASS_UNIVERSAL, false, TAG_NULL)
+        r.read_expected(CLASS_UNIVERSAL, false, TAG_NULL)
             .map_err(bad_params)?;
     }
     r.finish().map_err(bad_params)?;
@@ -419,7 +419,7 @@ fn parse_pss_params(params: Option<&[u8]>) -> Result<(HashAlg, usize), CertPathE
                 let mgf = inner.sequence().map_err(bad_params)?;
                 let mut m = DerReader::new(mgf);
                 let oid = m
-                    .expect(CLASS_UNIVERSAL, false, TAG_OID)
+                    .read_expected(CLASS_UNIVERSAL, false, TAG_OID)
                     .map_err(bad_params)?;
                 let oid =
                     der::oid_to_string(oid).ok_or(CertPathError::InvalidAlgorithmParameters)?;
@@ -476,7 +476,7 @@ fn parse_spki(spki_der: &[u8]) -> Result<PublicKeyKind<'_>, CertPathError> {
     let mut r = DerReader::new(seq);
     let alg = r.sequence().map_err(bad)?;
     let bits = r
-        .expect(CLASS_UNIVERSAL, false, TAG_BIT_STRING)
+        .read_expected(CLASS_UNIVERSAL, false, TAG_BIT_STRING)
         .map_err(bad)?;
     r.finish().map_err(bad)?;
     // X.690 §8.6.2: first octet is the number of unused bits; keys use whole octets.
@@ -485,7 +485,9 @@ fn parse_spki(spki_der: &[u8]) -> Result<PublicKeyKind<'_>, CertPathError> {
         _ => return Err(CertPathError::InvalidPublicKey),
     };
     let mut a = DerReader::new(alg);
-    let oid = a.expect(CLASS_UNIVERSAL, false, TAG_OID).map_err(bad)?;
+    let oid = a
+        .read_expected(CLASS_UNIVERSAL, false, TAG_OID)
+        .map_err(bad)?;
     let oid = der::oid_to_string(oid).ok_or(CertPathError::InvalidPublicKey)?;
     let params = if a.is_empty() {
         None
@@ -692,7 +694,9 @@ fn split_certificate(der: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
     if !alg.is(CLASS_UNIVERSAL, true, TAG_SEQUENCE) {
         return None;
     }
-    let bits = r.expect(CLASS_UNIVERSAL, false, TAG_BIT_STRING).ok()?;
+    let bits = r
+        .read_expected(CLASS_UNIVERSAL, false, TAG_BIT_STRING)
+        .ok()?;
     r.finish().ok()?;
     // Signatures are whole octets: unused-bits count must be 0.
     let sig = match bits.split_first() {
@@ -711,7 +715,7 @@ fn tbs_signature_alg(tbs: &[u8]) -> Option<&[u8]> {
     if r.peek().ok()?.is(CLASS_CONTEXT, true, 0) {
         r.read().ok()?;
     }
-    r.expect(CLASS_UNIVERSAL, false, TAG_INTEGER).ok()?;
+    r.read_expected(CLASS_UNIVERSAL, false, TAG_INTEGER).ok()?;
     let alg = r.read().ok()?;
     alg.is(CLASS_UNIVERSAL, true, TAG_SEQUENCE)
         .then_some(alg.raw)
@@ -732,7 +736,7 @@ fn parse_cert(der: &[u8], index: usize) -> Result<Cert<'_>, CertPathError> {
     let alg_body = alg.sequence().map_err(|_| parse_err.clone())?;
     let mut a = DerReader::new(alg_body);
     let oid = a
-        .expect(CLASS_UNIVERSAL, false, TAG_OID)
+        .read_expected(CLASS_UNIVERSAL, false, TAG_OID)
         .map_err(|_| parse_err.clone())?;
     let sig_oid = der::oid_to_string(oid).ok_or(parse_err.clone())?;
     let sig_params = if a.is_empty() {
@@ -1278,7 +1282,7 @@ pub fn fido_aaguid_extension(cert_der: &[u8]) -> Result<Option<AaguidExtension>,
         }
         let mut r = DerReader::new(ext.value);
         let inner = r
-            .expect(CLASS_UNIVERSAL, false, TAG_OCTET_STRING)
+            .read_expected(CLASS_UNIVERSAL, false, TAG_OCTET_STRING)
             .map_err(|_| malformed())?;
         r.finish().map_err(|_| malformed())?;
         let aaguid: [u8; 16] = inner.try_into().map_err(|_| malformed())?;

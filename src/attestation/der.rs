@@ -165,7 +165,7 @@ impl<'a> DerReader<'a> {
     }
 
     /// Reads the next TLV and checks its class, form and number.
-    pub(crate) fn expect(
+    pub(crate) fn read_expected(
         &mut self,
         class: u8,
         constructed: bool,
@@ -181,18 +181,18 @@ impl<'a> DerReader<'a> {
 
     /// Reads a universal, constructed SEQUENCE and returns its contents.
     pub(crate) fn sequence(&mut self) -> Result<&'a [u8], DerError> {
-        self.expect(CLASS_UNIVERSAL, true, TAG_SEQUENCE)
+        self.read_expected(CLASS_UNIVERSAL, true, TAG_SEQUENCE)
     }
 
     /// Reads an INTEGER that fits in an i64.
     pub(crate) fn integer(&mut self) -> Result<i64, DerError> {
-        let v = self.expect(CLASS_UNIVERSAL, false, TAG_INTEGER)?;
+        let v = self.read_expected(CLASS_UNIVERSAL, false, TAG_INTEGER)?;
         integer_i64(v)
     }
 
     /// Reads an OCTET STRING.
     pub(crate) fn octet_string(&mut self) -> Result<&'a [u8], DerError> {
-        self.expect(CLASS_UNIVERSAL, false, TAG_OCTET_STRING)
+        self.read_expected(CLASS_UNIVERSAL, false, TAG_OCTET_STRING)
     }
 
     /// Returns the next TLV without consuming it.
