@@ -405,10 +405,10 @@ mod tests {
     fn point_off_curve_rejected() {
         let b = rebuild(|k| {
             for (l, v) in k.params.iter_mut() {
-                if *l == Label::Int(-3) {
-                    if let Value::Bytes(y) = v {
-                        y[31] ^= 1;
-                    }
+                if *l == Label::Int(-3)
+                    && let Value::Bytes(y) = v
+                {
+                    y[31] ^= 1;
                 }
             }
         });
