@@ -40,8 +40,6 @@ pub enum Field {
     StoredCredential,
     /// A user-chosen credential name (management operations).
     CredentialName,
-    /// Extension inputs or outputs.
-    Extensions,
 }
 
 impl core::fmt::Display for Field {
@@ -61,7 +59,6 @@ impl core::fmt::Display for Field {
             Field::CeremonyState => "ceremony state",
             Field::StoredCredential => "stored credential",
             Field::CredentialName => "credential name",
-            Field::Extensions => "extensions",
         };
         f.write_str(s)
     }

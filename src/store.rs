@@ -55,7 +55,8 @@ pub trait CredentialStore: Send + Sync {
         &self,
         update: &CredentialUpdate,
     ) -> impl Future<Output = Result<bool>> + Send;
-    /// Replaces a credential's mutable management fields (name, state).
+    /// Replaces a credential's mutable management fields (name, state and
+    /// `state_changed_at`), as the management operations in [`crate::manage`] set them.
     fn update_credential(
         &self,
         record: &CredentialRecord,
@@ -305,6 +306,20 @@ impl<S: CredentialStore> Passkeys<S> {
     /// permanent, and a revoked (perhaps stolen) key must not re-enter through
     /// registration.
     pub async fn finish_registration(&self, response_json: &str) -> Result<CredentialRecord> {
+        Ok(self
+            .finish_registration_verified(response_json)
+            .await?
+            .into_record())
+    }
+
+    /// [`finish_registration`](Self::finish_registration), returning the whole
+    /// verification: the stored record plus the flags, attestation and extension
+    /// outputs (credProps, prf, largeBlob, credProtect, minPinLength; see
+    /// [`crate::extensions`]).
+    pub async fn finish_registration_verified(
+        &self,
+        response_json: &str,
+    ) -> Result<VerifiedRegistration> {
         let response = RegistrationResponse::from_json(response_json)?;
         let cdj = response.json().response.client_data_json.as_slice();
         let challenge =
@@ -323,7 +338,7 @@ impl<S: CredentialStore> Passkeys<S> {
             return Err(Error::CredentialAlreadyRegistered);
         }
         let verified: VerifiedRegistration = self.rp.finish_registration(state, &response)?;
-        let record = verified.into_record();
+        let record = verified.record();
         // The limit again: two ceremonies started under the limit must not both land.
         let existing = self.store.credentials_for_user(&user).await?;
         self.check_registration_limit(&existing)?;
@@ -335,8 +350,8 @@ impl<S: CredentialStore> Passkeys<S> {
             // record is simply gone, which loses nothing that could sign in.
             self.store.delete_credential(old.id()).await?;
         }
-        self.store.insert_credential(&record).await?;
-        Ok(record)
+        self.store.insert_credential(record).await?;
+        Ok(verified)
     }
 
     fn check_registration_limit(&self, existing: &[CredentialRecord]) -> Result<()> {
