@@ -29,6 +29,38 @@ pub enum CounterPolicy {
     Warn,
 }
 
+/// Which backup states (§6.1.3: BE "backup eligible", BS "backed up") the RP
+/// accepts, checked at registration (§7.1 step 16) and at every sign-in (§7.2
+/// step 18) against the flags in authenticator data.
+///
+/// Synced passkeys (iCloud Keychain, Google Password Manager, password managers)
+/// are backup eligible and usually backed up. Hosts that must know a key never
+/// leaves one device (regulated second factors, hardware-bound enterprise keys)
+/// refuse them; everyone else should keep the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BackupPolicy {
+    /// Accept synced and device-bound credentials alike (the default).
+    #[default]
+    AllowSynced,
+    /// Refuse a credential whenever BS is set: it may be backed up, but must not
+    /// currently be. A credential that gets synced later fails at sign-in.
+    RefuseBackedUp,
+    /// Refuse any credential with BE set: only device-bound keys, which can never
+    /// be backed up, are accepted.
+    RequireDeviceBound,
+}
+
+impl BackupPolicy {
+    /// Whether a credential presenting these flags is accepted.
+    pub fn allows(self, backup_eligible: bool, backup_state: bool) -> bool {
+        match self {
+            BackupPolicy::AllowSynced => true,
+            BackupPolicy::RefuseBackedUp => !backup_state,
+            BackupPolicy::RequireDeviceBound => !backup_eligible && !backup_state,
+        }
+    }
+}
+
 /// A configured relying party: the input to every ceremony.
 #[derive(Debug, Clone)]
 pub struct RelyingParty {
@@ -46,6 +78,7 @@ pub struct RelyingParty {
     pub(crate) attestation: AttestationConveyancePreference,
     pub(crate) trust: TrustPolicy,
     pub(crate) counter_policy: CounterPolicy,
+    pub(crate) backup_policy: BackupPolicy,
     pub(crate) require_user_presence: bool,
 }
 
@@ -83,6 +116,7 @@ impl RelyingParty {
             attestation: AttestationConveyancePreference::None,
             trust: TrustPolicy::default(),
             counter_policy: CounterPolicy::Strict,
+            backup_policy: BackupPolicy::AllowSynced,
             require_user_presence: true,
         }
     }
@@ -124,6 +158,10 @@ impl RelyingParty {
     pub fn counter_policy(&self) -> CounterPolicy {
         self.counter_policy
     }
+    /// The backup (BE/BS) policy.
+    pub fn backup_policy(&self) -> BackupPolicy {
+        self.backup_policy
+    }
 }
 
 /// Builder for [`RelyingParty`].
@@ -146,6 +184,7 @@ pub struct RelyingPartyBuilder {
     attestation: AttestationConveyancePreference,
     trust: TrustPolicy,
     counter_policy: CounterPolicy,
+    backup_policy: BackupPolicy,
     require_user_presence: bool,
 }
 
@@ -229,6 +268,11 @@ impl RelyingPartyBuilder {
         self.counter_policy = c;
         self
     }
+    /// The backup policy (default [`BackupPolicy::AllowSynced`]).
+    pub fn backup_policy(mut self, b: BackupPolicy) -> Self {
+        self.backup_policy = b;
+        self
+    }
     /// Whether the UP flag is required (default true; turn off only for
     /// conditional-create style flows that the spec allows without UP).
     pub fn require_user_presence(mut self, required: bool) -> Self {
@@ -303,6 +347,7 @@ impl RelyingPartyBuilder {
             attestation: self.attestation,
             trust: self.trust,
             counter_policy: self.counter_policy,
+            backup_policy: self.backup_policy,
             require_user_presence: self.require_user_presence,
         })
     }

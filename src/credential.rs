@@ -93,7 +93,27 @@ impl CredentialState {
     pub fn can_authenticate(self) -> bool {
         self == CredentialState::Active
     }
+
+    /// Whether a management operation may move a credential from `self` to `to`.
+    ///
+    /// Active and disabled switch freely (disabling is a reversible block);
+    /// anything not yet revoked may be revoked; revocation is permanent, because
+    /// it is what a host does when an authenticator is lost or compromised, and a
+    /// stolen key must not be one click away from working again. A pending
+    /// credential becomes active only by finishing its registration. Staying in
+    /// the same state is always allowed (a no-op).
+    pub fn can_transition_to(self, to: CredentialState) -> bool {
+        use CredentialState::{Active, Disabled, Pending, Revoked};
+        self == to
+            || matches!(
+                (self, to),
+                (Active, Disabled) | (Disabled, Active) | (Active | Disabled | Pending, Revoked)
+            )
+    }
 }
+
+/// The longest credential name [`CredentialRecord::set_name`] accepts, in characters.
+pub const MAX_CREDENTIAL_NAME_CHARS: usize = 64;
 
 /// What the RP stores per credential (§4 credential record, plus management data).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -144,6 +164,48 @@ impl CredentialRecord {
         self.id.as_slice()
     }
 
+    /// Moves the credential to lifecycle state `to` at `now` (Unix seconds),
+    /// stamping `state_changed_at`. Returns whether the state changed (staying in
+    /// the same state is a no-op that keeps the old timestamp); refuses what
+    /// [`CredentialState::can_transition_to`] refuses.
+    pub fn set_state(&mut self, to: CredentialState, now: u64) -> Result<bool> {
+        if self.state == to {
+            return Ok(false);
+        }
+        if !self.state.can_transition_to(to) {
+            return Err(Error::InvalidStateTransition {
+                from: self.state,
+                to,
+            });
+        }
+        self.state = to;
+        self.state_changed_at = now;
+        Ok(true)
+    }
+
+    /// Sets the user-chosen name. Surrounding whitespace is trimmed and an empty
+    /// name clears it; names longer than [`MAX_CREDENTIAL_NAME_CHARS`] or holding
+    /// control characters are refused (they end up in management pages and logs).
+    pub fn set_name(&mut self, name: Option<&str>) -> Result<()> {
+        let name = name.map(str::trim).filter(|n| !n.is_empty());
+        if let Some(n) = name {
+            if n.chars().count() > MAX_CREDENTIAL_NAME_CHARS {
+                return Err(Error::malformed(
+                    crate::error::Field::CredentialName,
+                    "longer than 64 characters",
+                ));
+            }
+            if n.chars().any(char::is_control) {
+                return Err(Error::malformed(
+                    crate::error::Field::CredentialName,
+                    "contains control characters",
+                ));
+            }
+        }
+        self.name = name.map(str::to_owned);
+        Ok(())
+    }
+
     /// The descriptor used in excludeCredentials / allowCredentials.
     pub fn descriptor(&self) -> CredentialDescriptorJson {
         CredentialDescriptorJson {
@@ -155,7 +217,8 @@ impl CredentialRecord {
 }
 
 /// excludeCredentials for a user's credentials: active and disabled in, revoked
-/// and pending out.
+/// and pending out (§5.4 `excludeCredentials`; the server-side twin is the
+/// duplicate-id check in [`Passkeys::finish_registration`](crate::Passkeys::finish_registration)).
 pub fn exclude_list<'a, I: IntoIterator<Item = &'a CredentialRecord>>(
     credentials: I,
 ) -> Vec<CredentialDescriptorJson> {

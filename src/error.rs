@@ -6,6 +6,7 @@
 //! flags, counters), never secrets or key material.
 
 use crate::cose::CoseAlgorithm;
+use crate::credential::CredentialState;
 
 /// Which part of the input a [`Error::Malformed`] refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub enum Field {
     CeremonyState,
     /// A stored credential record.
     StoredCredential,
+    /// A user-chosen credential name (management operations).
+    CredentialName,
 }
 
 impl core::fmt::Display for Field {
@@ -55,6 +58,7 @@ impl core::fmt::Display for Field {
             Field::UserHandle => "userHandle",
             Field::CeremonyState => "ceremony state",
             Field::StoredCredential => "stored credential",
+            Field::CredentialName => "credential name",
         };
         f.write_str(s)
     }
@@ -151,6 +155,29 @@ pub enum Error {
         len: usize,
     },
 
+    /// The credential's backup flags are refused by the RP's
+    /// [`BackupPolicy`](crate::config::BackupPolicy) (device-bound keys required).
+    #[error(
+        "backup policy refuses this credential (backup eligible: {backup_eligible}, backed up: {backup_state})"
+    )]
+    BackupNotAllowed {
+        /// The BE flag presented.
+        backup_eligible: bool,
+        /// The BS flag presented.
+        backup_state: bool,
+    },
+
+    // ---- extensions ----------------------------------------------------------
+    /// `enforceCredentialProtectionPolicy` was requested and the authenticator's
+    /// `credProtect` output is missing or below the requested level.
+    #[error("credProtect level {required} required, authenticator reported {got:?}")]
+    CredProtect {
+        /// The requested level (1 to 3).
+        required: u8,
+        /// The level the authenticator reported, if any.
+        got: Option<u8>,
+    },
+
     // ---- keys and signatures -------------------------------------------------
     /// The algorithm is not one this RP accepts or this build implements.
     #[error("unsupported or disallowed algorithm {0:?}")]
@@ -191,6 +218,16 @@ pub enum Error {
     RegistrationLimit {
         /// The configured limit.
         limit: usize,
+    },
+
+    /// A management operation asked for a lifecycle change that is not allowed
+    /// (e.g. re-enabling a revoked credential: revocation is permanent).
+    #[error("credential state cannot change from {from:?} to {to:?}")]
+    InvalidStateTransition {
+        /// The current state.
+        from: CredentialState,
+        /// The requested state.
+        to: CredentialState,
     },
 
     // ---- attestation ---------------------------------------------------------

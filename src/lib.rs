@@ -23,12 +23,17 @@ pub mod client_data;
 pub mod config;
 pub mod cose;
 pub mod credential;
+pub mod enumeration;
 pub mod error;
+pub mod extensions;
 pub mod json;
 pub mod limits;
+pub mod manage;
 pub mod origin;
 mod p256_verify;
+pub mod profile;
 pub mod rp_id;
+pub mod signal;
 pub mod signature;
 pub mod store;
 
@@ -40,7 +45,11 @@ pub use ceremony::authentication::{
 pub use ceremony::registration::{
     RegistrationOptions, RegistrationResponse, RegistrationState, VerifiedRegistration,
 };
-pub use config::{CounterPolicy, RelyingParty, RelyingPartyBuilder};
+pub use config::{BackupPolicy, CounterPolicy, RelyingParty, RelyingPartyBuilder};
 pub use credential::{CredentialRecord, CredentialState, User, UserHandle};
+pub use enumeration::FakeCredentialShape;
 pub use error::{Error, Result};
+pub use extensions::{AuthenticationExtensions, RegistrationExtensions};
+pub use manage::{AuthenticatorNames, CredentialSummary};
+pub use profile::{AccountPolicy, Profile, may_drop_password};
 pub use store::{CredentialStore, MemoryStore, Passkeys};

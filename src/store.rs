@@ -12,8 +12,11 @@ use crate::ceremony::registration::{
 use crate::ceremony::unix_now;
 use crate::config::RelyingParty;
 use crate::credential::{CredentialRecord, CredentialState, User, UserHandle};
+use crate::enumeration::EnumerationDefence;
 use crate::error::{Error, Field, Result};
 use crate::json::{CreationOptionsJson, RequestOptionsJson};
+use crate::manage::AuthenticatorNames;
+use crate::profile::{AccountPolicy, passkey_only_authentication};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -52,7 +55,8 @@ pub trait CredentialStore: Send + Sync {
         &self,
         update: &CredentialUpdate,
     ) -> impl Future<Output = Result<bool>> + Send;
-    /// Replaces a credential's mutable management fields (name, state).
+    /// Replaces a credential's mutable management fields (name, state and
+    /// `state_changed_at`), as the management operations in [`crate::manage`] set them.
     fn update_credential(
         &self,
         record: &CredentialRecord,
@@ -72,6 +76,18 @@ pub trait CredentialStore: Send + Sync {
         &self,
         key: &[u8],
     ) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
+
+    /// The account's sign-in policy, e.g. whether it is passkey-only (then every
+    /// sign-in must carry UV). Provided: a store without per-account policies
+    /// reports the default (not passkey-only); override it to back the flag with
+    /// the host's own account data.
+    fn account_policy(
+        &self,
+        handle: &UserHandle,
+    ) -> impl Future<Output = Result<AccountPolicy>> + Send {
+        let _ = handle;
+        async { Ok(AccountPolicy::default()) }
+    }
 }
 
 #[derive(Default)]
@@ -79,6 +95,7 @@ struct MemoryInner {
     users: HashMap<UserHandle, User>,
     credentials: HashMap<Vec<u8>, CredentialRecord>,
     states: HashMap<Vec<u8>, (Vec<u8>, u64)>,
+    policies: HashMap<UserHandle, AccountPolicy>,
 }
 
 /// The embedded default store: everything in memory, behind one mutex.
@@ -91,6 +108,12 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets an account's sign-in policy (see [`CredentialStore::account_policy`]).
+    pub fn set_account_policy(&self, handle: &UserHandle, policy: AccountPolicy) -> Result<()> {
+        self.lock()?.policies.insert(handle.clone(), policy);
+        Ok(())
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, MemoryInner>> {
@@ -180,6 +203,14 @@ impl CredentialStore for MemoryStore {
     async fn take_ceremony_state(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Ok(self.lock()?.states.remove(key).map(|(s, _)| s))
     }
+    async fn account_policy(&self, handle: &UserHandle) -> Result<AccountPolicy> {
+        Ok(self
+            .lock()?
+            .policies
+            .get(handle)
+            .copied()
+            .unwrap_or_default())
+    }
 }
 
 /// The async service: a [`RelyingParty`] plus a [`CredentialStore`].
@@ -187,15 +218,50 @@ impl CredentialStore for MemoryStore {
 /// Ceremony states are filed in the store under their challenge, so `finish`
 /// needs only the browser's response: the challenge inside clientDataJSON finds
 /// the state, and taking it is once-only across every process sharing the store.
+///
+/// Host policies configured here: a per-user registration limit
+/// ([`with_registration_limit`](Self::with_registration_limit)), the secret behind
+/// the username-enumeration defence
+/// ([`with_enumeration_secret`](Self::with_enumeration_secret)), and the
+/// AAGUID-to-name table for management pages
+/// ([`with_authenticator_names`](Self::with_authenticator_names)). Per-account
+/// policy (passkey-only) comes from [`CredentialStore::account_policy`].
 pub struct Passkeys<S> {
     rp: RelyingParty,
     store: S,
+    registration_limit: Option<usize>,
+    pub(crate) enumeration: EnumerationDefence,
+    pub(crate) authenticator_names: AuthenticatorNames,
 }
 
 impl<S: CredentialStore> Passkeys<S> {
-    /// Ties a relying party to a store.
+    /// Ties a relying party to a store. No registration limit; a random
+    /// enumeration secret (see [`with_enumeration_secret`](Self::with_enumeration_secret));
+    /// the built-in authenticator names.
     pub fn new(rp: RelyingParty, store: S) -> Self {
-        Passkeys { rp, store }
+        Passkeys {
+            rp,
+            store,
+            registration_limit: None,
+            enumeration: EnumerationDefence::random(),
+            authenticator_names: AuthenticatorNames::builtin(),
+        }
+    }
+
+    /// Caps how many credentials one user may hold. Active and disabled
+    /// credentials count (both still live on an authenticator and can be turned
+    /// back on); revoked and pending ones do not. `start_registration` refuses
+    /// with [`Error::RegistrationLimit`] before producing options, and
+    /// `finish_registration` checks again, so parallel ceremonies cannot overshoot.
+    #[must_use]
+    pub fn with_registration_limit(mut self, limit: usize) -> Self {
+        self.registration_limit = Some(limit);
+        self
+    }
+
+    /// The registration limit, if any.
+    pub fn registration_limit(&self) -> Option<usize> {
+        self.registration_limit
     }
     /// The relying party.
     pub fn relying_party(&self) -> &RelyingParty {
@@ -212,10 +278,13 @@ impl<S: CredentialStore> Passkeys<S> {
         user: &User,
         options: &RegistrationOptions,
     ) -> Result<CreationOptionsJson> {
+        let existing = self.store.credentials_for_user(&user.handle).await?;
+        // The limit is checked before any options exist, so a user at the limit
+        // is never prompted by the browser for a credential we would refuse.
+        self.check_registration_limit(&existing)?;
         if self.store.user_by_handle(&user.handle).await?.is_none() {
             self.store.insert_user(user).await?;
         }
-        let existing = self.store.credentials_for_user(&user.handle).await?;
         let (opts, state) = self.rp.start_registration(user, &existing, options)?;
         let bytes = serde_json::to_vec(&state)
             .map_err(|_| Error::malformed(Field::CeremonyState, "serialize"))?;
@@ -226,44 +295,110 @@ impl<S: CredentialStore> Passkeys<S> {
     }
 
     /// Finishes a registration from the browser's response JSON and stores the credential.
+    ///
+    /// §7.1 step 26: a credential id that is already stored is refused with
+    /// [`Error::CredentialAlreadyRegistered`] (excludeCredentials is the client-side
+    /// half of this rule; this is the half a client cannot skip). One exception: an
+    /// authenticator normally mints a new id when it enrols again, but if the id of
+    /// one of **this user's revoked or pending** credentials comes back **with a
+    /// different public key**, it is a new credential that reuses the id, and it
+    /// replaces the dead record. The same key coming back is refused: revocation is
+    /// permanent, and a revoked (perhaps stolen) key must not re-enter through
+    /// registration.
     pub async fn finish_registration(&self, response_json: &str) -> Result<CredentialRecord> {
+        Ok(self
+            .finish_registration_verified(response_json)
+            .await?
+            .into_record())
+    }
+
+    /// [`finish_registration`](Self::finish_registration), returning the whole
+    /// verification: the stored record plus the flags, attestation and extension
+    /// outputs (credProps, prf, largeBlob, credProtect, minPinLength; see
+    /// [`crate::extensions`]).
+    pub async fn finish_registration_verified(
+        &self,
+        response_json: &str,
+    ) -> Result<VerifiedRegistration> {
         let response = RegistrationResponse::from_json(response_json)?;
         let cdj = response.json().response.client_data_json.as_slice();
         let challenge =
             crate::ceremony::authentication::challenge_of(cdj).ok_or(Error::Challenge)?;
         let state: RegistrationState = self.take_state(&challenge).await?;
-        // §7.1 step 26: a credential id already registered (to anyone) is refused
-        // with its own error, before the more expensive checks.
-        if self
+        let user = state.user().handle.clone();
+        // §7.1 step 26, before the more expensive checks: only a dead record of
+        // the same user may be replaced (decided on the key after verification).
+        let previous = self
             .store
             .credential_by_id(response.credential_id())
-            .await?
-            .is_some()
+            .await?;
+        if let Some(old) = &previous
+            && (old.user_handle != user || old.state.is_excluded_from_registration())
         {
             return Err(Error::CredentialAlreadyRegistered);
         }
         let verified: VerifiedRegistration = self.rp.finish_registration(state, &response)?;
-        let record = verified.into_record();
-        self.store.insert_credential(&record).await?;
-        Ok(record)
+        let record = verified.record();
+        // The limit again: two ceremonies started under the limit must not both land.
+        let existing = self.store.credentials_for_user(&user).await?;
+        self.check_registration_limit(&existing)?;
+        if let Some(old) = previous {
+            if old.public_key == record.public_key {
+                return Err(Error::CredentialAlreadyRegistered);
+            }
+            // Not atomic with the insert below; if the insert fails the dead
+            // record is simply gone, which loses nothing that could sign in.
+            self.store.delete_credential(old.id()).await?;
+        }
+        self.store.insert_credential(record).await?;
+        Ok(verified)
+    }
+
+    fn check_registration_limit(&self, existing: &[CredentialRecord]) -> Result<()> {
+        if let Some(limit) = self.registration_limit {
+            let live = existing
+                .iter()
+                .filter(|c| c.state.is_excluded_from_registration())
+                .count();
+            if live >= limit {
+                return Err(Error::RegistrationLimit { limit });
+            }
+        }
+        Ok(())
     }
 
     /// Starts a sign-in: for a named user (allowCredentials = their active
     /// credentials) or discoverable (`None`).
+    ///
+    /// For a user whose [`AccountPolicy`] is passkey-only, UV is required whatever
+    /// `options` and the RP default say. Discoverable sign-ins do not know the user
+    /// yet; for them the same rule is applied by `finish_authentication`.
     pub async fn start_authentication(
         &self,
         user: Option<&UserHandle>,
         options: &AuthenticationOptions,
     ) -> Result<RequestOptionsJson> {
         let creds;
+        let mut options = std::borrow::Cow::Borrowed(options);
         let arg = match user {
             Some(u) => {
                 creds = self.store.credentials_for_user(u).await?;
+                if self.store.account_policy(u).await?.passkey_only {
+                    options = std::borrow::Cow::Owned(passkey_only_authentication(&options));
+                }
                 Some((u, creds.as_slice()))
             }
             None => None,
         };
-        let (opts, state) = self.rp.start_authentication(arg, options)?;
+        self.start_authentication_with_records(arg, &options).await
+    }
+
+    pub(crate) async fn start_authentication_with_records(
+        &self,
+        user: Option<(&UserHandle, &[CredentialRecord])>,
+        options: &AuthenticationOptions,
+    ) -> Result<RequestOptionsJson> {
+        let (opts, state) = self.rp.start_authentication(user, options)?;
         let bytes = serde_json::to_vec(&state)
             .map_err(|_| Error::malformed(Field::CeremonyState, "serialize"))?;
         self.store
@@ -287,6 +422,19 @@ impl<S: CredentialStore> Passkeys<S> {
             .await?
             .ok_or(Error::UnknownCredential)?;
         let verified = self.rp.finish_authentication(state, &response, &record)?;
+        // A passkey-only account has no other factor: refuse a UV-less assertion
+        // even when the ceremony's own requirement was weaker (a discoverable
+        // sign-in, or the name-first flow, which does not reveal the policy). Done
+        // before the counter update, so a refused assertion changes nothing.
+        if !verified.user_verified()
+            && self
+                .store
+                .account_policy(verified.user_handle())
+                .await?
+                .passkey_only
+        {
+            return Err(Error::UserNotVerified);
+        }
         if !self
             .store
             .update_after_authentication(verified.update())

@@ -29,6 +29,11 @@ pub struct AuthenticationState {
     allow: Vec<Base64Url>,
     user_verification: UserVerificationRequirement,
     expires_at: u64,
+    /// The FIDO AppID the RP offered (`appid` extension input), kept here so the
+    /// client cannot pick the AppID whose hash `finish` accepts. Defaulted so
+    /// states serialized by an older version still deserialize.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    appid: Option<String>,
 }
 
 impl AuthenticationState {
@@ -47,6 +52,10 @@ impl AuthenticationState {
     /// The UV requirement `finish` will enforce.
     pub fn user_verification(&self) -> UserVerificationRequirement {
         self.user_verification
+    }
+    /// The FIDO AppID offered through the `appid` extension, if any.
+    pub fn appid(&self) -> Option<&str> {
+        self.appid.as_deref()
     }
 }
 
@@ -239,6 +248,7 @@ impl RelyingParty {
             allow: allow_records.iter().map(|c| c.id.clone()).collect(),
             user_verification: uv,
             expires_at: now.saturating_add(timeout.as_secs()),
+            appid: crate::extensions::requested_appid(options.extensions.as_ref()),
         };
         Ok((opts, state))
     }
@@ -335,8 +345,24 @@ impl RelyingParty {
         // §7.2 steps 11-14 (type, challenge, origin, crossOrigin/topOrigin).
         check_client_data(self, &c, ClientDataType::Get, &state.challenge)?;
         let auth_data = AuthenticatorData::parse(ad_bytes)?;
-        // §7.2 steps 15-18 (rpIdHash, UP, UV, BS without BE).
-        check_auth_data(self, &auth_data, state.user_verification)?;
+        // §7.2 step 15 with the AppID extension (§10.1.1): a credential made
+        // through the legacy U2F API is scoped to the AppID, so when the client
+        // reports `appid: true` the rpIdHash is SHA-256(AppID). The AppID is the
+        // one stored in the state at `start`; without one, the RP ID hash stands.
+        let appid_hash: Option<[u8; 32]> = match &state.appid {
+            Some(appid) if crate::extensions::appid_used(&r.client_extension_results) => {
+                Some(Sha256::digest(appid.as_bytes()).into())
+            }
+            _ => None,
+        };
+        let expected_rp_id_hash = appid_hash.as_ref().unwrap_or(&self.rp_id_hash);
+        // §7.2 steps 15-18 (rpIdHash, UP, UV, BS without BE, backup policy).
+        check_auth_data(
+            self,
+            &auth_data,
+            state.user_verification,
+            expected_rp_id_hash,
+        )?;
         let flags = auth_data.flags();
         // §7.2 step 18: BE never changes for a credential (§6.1.3).
         if flags.backup_eligible() != credential.backup_eligible {

@@ -99,13 +99,17 @@ pub(crate) fn check_client_data(
 }
 
 /// Steps common to both ceremonies over authenticator data flags.
+///
+/// `expected_rp_id_hash` is SHA-256 of the RP ID, except in a sign-in where the
+/// client used the FIDO AppID extension (see `authentication.rs`).
 pub(crate) fn check_auth_data(
     rp: &RelyingParty,
     a: &AuthenticatorData<'_>,
     uv: UserVerificationRequirement,
+    expected_rp_id_hash: &[u8; 32],
 ) -> Result<()> {
     // §7.1 step 13 / §7.2 step 15: rpIdHash.
-    if !constant_time_eq(a.rp_id_hash(), &rp.rp_id_hash) {
+    if !constant_time_eq(a.rp_id_hash(), expected_rp_id_hash) {
         return Err(Error::RpIdHash);
     }
     let f = a.flags();
@@ -120,6 +124,18 @@ pub(crate) fn check_auth_data(
     // §7.1 step 16 / §7.2 step 18 (§6.1.3): BS may only be set when BE is.
     if f.backup_state() && !f.backup_eligible() {
         return Err(Error::BackupStateWithoutEligibility);
+    }
+    // §7.1 step 16 / §7.2 step 18 leave the BE/BS decision to RP policy: apply it
+    // at both ceremonies, so a device-bound credential that later becomes backed up
+    // is refused at its next sign-in, not only at registration.
+    if !rp
+        .backup_policy
+        .allows(f.backup_eligible(), f.backup_state())
+    {
+        return Err(Error::BackupNotAllowed {
+            backup_eligible: f.backup_eligible(),
+            backup_state: f.backup_state(),
+        });
     }
     Ok(())
 }

@@ -32,6 +32,11 @@ pub struct RegistrationState {
     user_verification: UserVerificationRequirement,
     algorithms: Vec<CoseAlgorithm>,
     expires_at: u64,
+    /// The credProtect level `finish` requires, when the options asked for it to
+    /// be enforced (see [`crate::extensions`]). Defaulted so states serialized by
+    /// an older version still deserialize.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cred_protect_required: Option<u8>,
 }
 
 impl RegistrationState {
@@ -223,6 +228,9 @@ impl RelyingParty {
             user_verification: uv,
             algorithms: self.algorithms.clone(),
             expires_at: now.saturating_add(timeout.as_secs()),
+            cred_protect_required: crate::extensions::enforced_cred_protect_level(
+                options.extensions.as_ref(),
+            ),
         };
         Ok((opts, state))
     }
@@ -273,7 +281,17 @@ impl RelyingParty {
         let auth_data = AuthenticatorData::parse(obj.auth_data())?;
 
         // §7.1 steps 14-17.
-        check_auth_data(self, &auth_data, state.user_verification)?;
+        check_auth_data(self, &auth_data, state.user_verification, &self.rp_id_hash)?;
+
+        // §7.1 step 18: extension outputs are as expected. The one the RP asked us
+        // to enforce is credProtect: a client that ignored
+        // `enforceCredentialProtectionPolicy` must not get a weaker credential in.
+        if let Some(required) = state.cred_protect_required {
+            let got = crate::extensions::cred_protect_output(auth_data.extensions());
+            if got.is_none_or(|g| g < required) {
+                return Err(Error::CredProtect { required, got });
+            }
+        }
 
         // §7.1 step 19: attested credential data must be present.
         let acd = auth_data
