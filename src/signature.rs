@@ -29,6 +29,10 @@ pub(crate) fn verify_with(
     signature: &[u8],
 ) -> Result<()> {
     use p256::ecdsa::signature::hazmat::PrehashVerifier;
+    #[cfg(feature = "ring")]
+    if let Some(ok) = ring_backend::verify(key, alg, parts, signature) {
+        return if ok { Ok(()) } else { Err(Error::Signature) };
+    }
     let ok = match (key, alg) {
         (PublicKey::P256(vk), CoseAlgorithm::ES256) => {
             // WebAuthn ECDSA signatures are ASN.1 DER (§6.5.5).
@@ -117,4 +121,62 @@ fn ml_dsa_verify<P: ml_dsa::MlDsaParams>(
 ) -> Result<bool> {
     let sig = ml_dsa::Signature::<P>::try_from(signature).map_err(|_| Error::Signature)?;
     Ok(vk.verify_with_context(&parts.concat(), &[], &sig))
+}
+
+/// The optional `ring` backend: same inputs, same verdicts, C/assembly speed.
+#[cfg(feature = "ring")]
+mod ring_backend {
+    use crate::cose::{CoseAlgorithm, PublicKey};
+    use ring::signature as rs;
+
+    /// `Some(verdict)` when ring implements this key/algorithm pair, `None` to fall
+    /// back to the pure-Rust verifiers (P-521, Ed448, ML-DSA, RS1).
+    pub(super) fn verify(
+        key: &PublicKey,
+        alg: CoseAlgorithm,
+        parts: &[&[u8]],
+        signature: &[u8],
+    ) -> Option<bool> {
+        let msg = parts.concat();
+        let ok = match (key, alg) {
+            (PublicKey::P256(vk), CoseAlgorithm::ES256) => {
+                let point = vk.to_sec1_point(false);
+                rs::UnparsedPublicKey::new(&rs::ECDSA_P256_SHA256_ASN1, point.as_bytes())
+                    .verify(&msg, signature)
+                    .is_ok()
+            }
+            (PublicKey::P384(vk), CoseAlgorithm::ES384) => {
+                let point = vk.to_sec1_point(false);
+                rs::UnparsedPublicKey::new(&rs::ECDSA_P384_SHA384_ASN1, point.as_bytes())
+                    .verify(&msg, signature)
+                    .is_ok()
+            }
+            (PublicKey::Ed25519(vk), CoseAlgorithm::EdDSA | CoseAlgorithm::Ed25519) => {
+                rs::UnparsedPublicKey::new(&rs::ED25519, vk.as_bytes())
+                    .verify(&msg, signature)
+                    .is_ok()
+            }
+            (PublicKey::Rsa(k), alg) => {
+                let params: &rs::RsaParameters = match alg {
+                    CoseAlgorithm::RS256 => &rs::RSA_PKCS1_2048_8192_SHA256,
+                    CoseAlgorithm::RS384 => &rs::RSA_PKCS1_2048_8192_SHA384,
+                    CoseAlgorithm::RS512 => &rs::RSA_PKCS1_2048_8192_SHA512,
+                    CoseAlgorithm::PS256 => &rs::RSA_PSS_2048_8192_SHA256,
+                    CoseAlgorithm::PS384 => &rs::RSA_PSS_2048_8192_SHA384,
+                    CoseAlgorithm::PS512 => &rs::RSA_PSS_2048_8192_SHA512,
+                    _ => return None,
+                };
+                let (n, e) = crate::attestation::rsa_components(k);
+                // ring refuses moduli under 2048 bits; keep the pure-Rust verdict there.
+                if n.len() < 256 {
+                    return None;
+                }
+                rs::RsaPublicKeyComponents { n: &n, e: &e }
+                    .verify(params, &msg, signature)
+                    .is_ok()
+            }
+            _ => return None,
+        };
+        Some(ok)
+    }
 }

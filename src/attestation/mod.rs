@@ -27,6 +27,12 @@ use crate::limits;
 use ciborium::value::Value;
 use serde::{Deserialize, Serialize};
 
+/// RSA modulus and exponent, big-endian without leading zeros.
+#[cfg(feature = "ring")]
+pub(crate) fn rsa_components(k: &rsa::RsaPublicKey) -> (Vec<u8>, Vec<u8>) {
+    common::rsa_parts(k)
+}
+
 /// A parsed attestation object (§6.5.4).
 #[derive(Debug, Clone)]
 pub struct AttestationObject {
