@@ -66,11 +66,19 @@ const supported = !!(window.PublicKeyCredential
   && typeof PublicKeyCredential.parseCreationOptionsFromJSON === 'function'
   && typeof PublicKeyCredential.parseRequestOptionsFromJSON === 'function');
 
+// The autofill request's progress, mirrored on <html data-autofill> (off,
+// starting, pending) for anyone debugging the page — and for the browser tests,
+// which wait for it to settle before "touching" an authenticator.
+function autofillState(s) {
+  document.documentElement.dataset.autofill = s;
+}
+
 function stopAutofill() {
   if (autofill) {
     autofill.abort();
     autofill = null;
   }
+  autofillState('off');
 }
 
 // Registers a passkey: options from `startPath`, then create(), then finish.
@@ -94,28 +102,42 @@ async function authenticate(startPath, startBody, finishPath, via) {
 }
 
 // Passkey autofill: a conditional request that the browser answers when the
-// user picks a passkey in the username field's autofill menu.
+// user picks a passkey in the username field's autofill menu. Started when
+// the signed-out page appears and when the username field gets focus; a modal
+// passkey request aborts it first (a page may have only one request pending).
 async function startAutofill() {
   stopAutofill();
   if (!supported || !state || state.session || !state.passkey_sign_in) return;
-  if (typeof PublicKeyCredential.isConditionalMediationAvailable !== 'function'
-      || !(await PublicKeyCredential.isConditionalMediationAvailable())) return;
   const ctl = new AbortController();
   autofill = ctl;
+  autofillState('starting');
+  const done = () => {
+    if (autofill === ctl) {
+      autofill = null;
+      autofillState('off');
+    }
+  };
   try {
+    if (typeof PublicKeyCredential.isConditionalMediationAvailable !== 'function'
+        || !(await PublicKeyCredential.isConditionalMediationAvailable())) {
+      done();
+      return;
+    }
     const options = await api('/api/signin/start', {});
     if (ctl.signal.aborted) return;
-    const cred = await navigator.credentials.get({
+    const pending = navigator.credentials.get({
       mediation: 'conditional',
       signal: ctl.signal,
       publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options),
     });
-    if (autofill === ctl) autofill = null;
+    autofillState('pending');
+    const cred = await pending;
+    done();
     const res = await api('/api/signin/finish', { credential: cred.toJSON(), via: 'autofill' });
     await refresh(res.message);
   } catch (err) {
     if (ctl.signal.aborted) return;
-    if (autofill === ctl) autofill = null;
+    done();
     // A dismissed autofill menu is not worth a message; real failures are.
     if (err && err.name !== 'NotAllowedError') fail(err);
   }
@@ -248,6 +270,7 @@ function render() {
 }
 
 async function refresh(message, keepMessage) {
+  const before = state;
   try {
     state = await api('/api/state');
   } catch (err) {
@@ -257,8 +280,11 @@ async function refresh(message, keepMessage) {
   render();
   if (message) show(message, 'ok');
   else if (!keepMessage) show('');
-  if (!state.session) startAutofill();
-  else stopAutofill();
+  // Autofill starts when the signed-out page appears (first load, sign-out),
+  // not again after a failed attempt: the username field's focus restarts it.
+  const wasSignedOut = before && !before.session;
+  if (state.session) stopAutofill();
+  else if (!wasSignedOut) startAutofill();
 }
 
 // ---- wiring ------------------------------------------------------------------------
@@ -306,5 +332,8 @@ document.addEventListener('DOMContentLoaded', () => {
     action(() => api('/api/account/passkey-only', { enabled: $('#passkey-only-btn').dataset.enable === 'true' }));
   $('#admin-passkey-signin').onchange = (e) =>
     action(() => api('/api/admin/passkey-sign-in', { enabled: e.target.checked }));
+  $('#signin-username').addEventListener('focus', () => {
+    if (!autofill && state && !state.session) startAutofill();
+  });
   refresh();
 });
