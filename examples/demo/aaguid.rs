@@ -7,7 +7,10 @@
 use relypass::authenticator_data::Aaguid;
 
 const KNOWN: &[(&str, &str)] = &[
-    ("ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4", "Google Password Manager"),
+    (
+        "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4",
+        "Google Password Manager",
+    ),
     ("adce0002-35bc-c60a-648b-0b25f1f05503", "Chrome on Mac"),
     ("fbfc3007-154e-4ecc-8c0b-6e020557d7bd", "iCloud Keychain"),
     ("08987058-cadc-4b81-b6e1-30de50dcbe96", "Windows Hello"),
@@ -15,7 +18,10 @@ const KNOWN: &[(&str, &str)] = &[
     ("cb69481e-8ff7-4039-93ec-0a2729a154a8", "YubiKey 5 Series"),
     ("ee882879-721c-4913-9775-3dfcce97072a", "YubiKey 5 Series"),
     // What Chromium's DevTools / WebDriver virtual authenticators report.
-    ("01020304-0506-0708-0102-030405060708", "Chromium virtual authenticator"),
+    (
+        "01020304-0506-0708-0102-030405060708",
+        "Chromium virtual authenticator",
+    ),
 ];
 
 /// The authenticator's product name, where the AAGUID is known. The all-zero

@@ -60,7 +60,7 @@ impl App {
     }
 
     fn is_admin(&self, user: &User) -> bool {
-        self.admins.is_empty() || self.admins.iter().any(|a| *a == user.name)
+        self.admins.is_empty() || self.admins.contains(&user.name)
     }
 
     fn session_cookie(&self, token: &str) -> HeaderValue {
@@ -72,7 +72,9 @@ impl App {
     }
 
     fn clear_cookie(&self) -> HeaderValue {
-        HeaderValue::from_static("relypass_demo_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+        HeaderValue::from_static(
+            "relypass_demo_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+        )
     }
 
     /// The session named by the request's cookie: token and row.
@@ -230,27 +232,27 @@ pub async fn state(State(app): State<Shared>, headers: HeaderMap) -> ApiResult {
         "passkey_sign_in": app.passkey_sign_in().await?,
         "session": null,
     });
-    if let Some((_, s)) = app.session(&headers).await? {
-        if let Some(u) = app.store().app_user(&s.user_handle).await? {
-            body["session"] = match s.stage {
-                Stage::SecondFactor => json!({ "stage": "second_factor", "username": u.user.name }),
-                Stage::SignedIn => {
-                    let creds = app.store().credentials_for_user(&u.user.handle).await?;
-                    json!({
-                        "stage": "signed_in",
-                        "user": {
-                            "name": u.user.name,
-                            "display_name": u.user.display_name,
-                            "passkey_only": u.passkey_only,
-                            "has_password": u.password_hash.is_some(),
-                        },
-                        "admin": app.is_admin(&u.user),
-                        "can_be_passkey_only": manage::can_be_passkey_only(&creds),
-                        "passkeys": creds.iter().map(passkey_json).collect::<Vec<_>>(),
-                    })
-                }
-            };
-        }
+    if let Some((_, s)) = app.session(&headers).await?
+        && let Some(u) = app.store().app_user(&s.user_handle).await?
+    {
+        body["session"] = match s.stage {
+            Stage::SecondFactor => json!({ "stage": "second_factor", "username": u.user.name }),
+            Stage::SignedIn => {
+                let creds = app.store().credentials_for_user(&u.user.handle).await?;
+                json!({
+                    "stage": "signed_in",
+                    "user": {
+                        "name": u.user.name,
+                        "display_name": u.user.display_name,
+                        "passkey_only": u.passkey_only,
+                        "has_password": u.password_hash.is_some(),
+                    },
+                    "admin": app.is_admin(&u.user),
+                    "can_be_passkey_only": manage::can_be_passkey_only(&creds),
+                    "passkeys": creds.iter().map(passkey_json).collect::<Vec<_>>(),
+                })
+            }
+        };
     }
     ok(body)
 }
@@ -273,7 +275,11 @@ pub async fn signup_passkey_start(
     app.require_passkey_sign_in().await?;
     let name = clean_username(&req.username)?;
     let store = app.store();
-    if store.app_user_by_name(&name).await?.is_some_and(|u| u.activated) {
+    if store
+        .app_user_by_name(&name)
+        .await?
+        .is_some_and(|u| u.activated)
+    {
         return Err(ApiError::conflict("That username is taken."));
     }
     store.delete_unactivated_user(&name).await?;
@@ -391,7 +397,11 @@ pub async fn signup_password(
         ));
     }
     let store = app.store();
-    if store.app_user_by_name(&name).await?.is_some_and(|u| u.activated) {
+    if store
+        .app_user_by_name(&name)
+        .await?
+        .is_some_and(|u| u.activated)
+    {
         return Err(ApiError::conflict("That username is taken."));
     }
     store.delete_unactivated_user(&name).await?;
@@ -712,7 +722,9 @@ pub async fn set_passkey_sign_in(
     if !app.is_admin(&u.user) {
         return Err(ApiError::forbidden("Only administrators can change this."));
     }
-    app.store().set_setting(PASSKEY_SIGN_IN, req.enabled).await?;
+    app.store()
+        .set_setting(PASSKEY_SIGN_IN, req.enabled)
+        .await?;
     ok(json!({ "message": if req.enabled {
         "Passkey sign-in is on for everyone."
     } else {

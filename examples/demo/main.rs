@@ -84,7 +84,10 @@ async fn serve(config: Config) -> Result<(), (u8, String)> {
 
     // Log the RP ID: changing it later orphans every registered passkey.
     println!("relypass demo");
-    println!("  RP ID:    {}   (keep it: changing it orphans every passkey)", rp.rp_id());
+    println!(
+        "  RP ID:    {}   (keep it: changing it orphans every passkey)",
+        rp.rp_id()
+    );
     println!("  origins:  {}", config.origins.join(", "));
     println!(
         "  storage:  {:?} at {}",

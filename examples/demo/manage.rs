@@ -146,10 +146,13 @@ mod tests {
         let no_uv = cred("b", false);
         let both = [uv.clone(), no_uv.clone()];
         assert_eq!(
-            check_removal(&[uv.clone()], b"a", false, false),
+            check_removal(std::slice::from_ref(&uv), b"a", false, false),
             Err(Refusal::LastSignInMethod)
         );
-        assert_eq!(check_removal(&[uv.clone()], b"a", true, false), Ok(()));
+        assert_eq!(
+            check_removal(std::slice::from_ref(&uv), b"a", true, false),
+            Ok(())
+        );
         assert_eq!(
             check_removal(&both, b"a", false, true),
             Err(Refusal::LastVerifyingPasskey)

@@ -307,11 +307,12 @@ impl SqlStore {
     /// Marks a passkey sign-up as finished; returns `false` if it already was
     /// (or the user is gone), so of two racing finishes only one activates.
     pub async fn activate_user(&self, handle: &UserHandle) -> relypass::Result<bool> {
-        let done = sqlx::query("UPDATE users SET activated = 1 WHERE handle = $1 AND activated = 0")
-            .bind(handle.as_bytes())
-            .execute(&self.pool)
-            .await
-            .map_err(storage)?;
+        let done =
+            sqlx::query("UPDATE users SET activated = 1 WHERE handle = $1 AND activated = 0")
+                .bind(handle.as_bytes())
+                .execute(&self.pool)
+                .await
+                .map_err(storage)?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -504,7 +505,11 @@ impl CredentialStore for SqlStore {
     }
 
     async fn credential_by_id(&self, id: &[u8]) -> relypass::Result<Option<CredentialRecord>> {
-        let sql = concat!("SELECT ", credential_columns!(), " FROM credentials WHERE id = $1");
+        let sql = concat!(
+            "SELECT ",
+            credential_columns!(),
+            " FROM credentials WHERE id = $1"
+        );
         let row = sqlx::query(sql)
             .bind(id)
             .fetch_optional(&self.pool)
@@ -635,14 +640,27 @@ mod tests {
     use super::*;
     use relypass::json::Base64Url;
 
-    fn temp_db() -> String {
-        let mut r = [0u8; 8];
-        getrandom::fill(&mut r).unwrap();
-        let path = std::env::temp_dir().join(format!(
-            "relypass-demo-test-{}.db",
-            relypass::json::b64url(&r)
-        ));
-        format!("sqlite://{}", path.display())
+    /// A fresh SQLite file, removed when the guard drops.
+    struct TempDb(std::path::PathBuf);
+
+    impl TempDb {
+        fn new() -> Self {
+            let mut r = [0u8; 8];
+            getrandom::fill(&mut r).unwrap();
+            TempDb(std::env::temp_dir().join(format!(
+                "relypass-demo-test-{}.db",
+                relypass::json::b64url(&r)
+            )))
+        }
+        fn url(&self) -> String {
+            format!("sqlite://{}", self.0.display())
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
     }
 
     fn record(id: &[u8], user: &UserHandle) -> CredentialRecord {
@@ -672,20 +690,21 @@ mod tests {
         .expect("record JSON")
     }
 
-    async fn store_with_user() -> (SqlStore, User) {
-        let store = SqlStore::connect(&temp_db()).await.unwrap();
+    async fn store_with_user() -> (SqlStore, User, TempDb) {
+        let db = TempDb::new();
+        let store = SqlStore::connect(&db.url()).await.unwrap();
         let user = User {
             handle: UserHandle::random().unwrap(),
             name: "alice".into(),
             display_name: "Alice".into(),
         };
         store.insert_user(&user).await.unwrap();
-        (store, user)
+        (store, user, db)
     }
 
     #[tokio::test]
     async fn credentials_round_trip_and_duplicates_are_refused() {
-        let (store, user) = store_with_user().await;
+        let (store, user, _db) = store_with_user().await;
         assert!(store.insert_user(&user).await.is_err());
         let mut c = record(b"cred-1", &user.handle);
         store.insert_credential(&c).await.unwrap();
@@ -693,7 +712,10 @@ mod tests {
             store.insert_credential(&c).await,
             Err(Error::CredentialAlreadyRegistered)
         ));
-        assert_eq!(store.credential_by_id(b"cred-1").await.unwrap(), Some(c.clone()));
+        assert_eq!(
+            store.credential_by_id(b"cred-1").await.unwrap(),
+            Some(c.clone())
+        );
         c.name = Some("Laptop".into());
         c.state = CredentialState::Disabled;
         store.update_credential(&c).await.unwrap();
@@ -711,7 +733,7 @@ mod tests {
 
     #[tokio::test]
     async fn counter_update_is_compare_and_set() {
-        let (store, user) = store_with_user().await;
+        let (store, user, _db) = store_with_user().await;
         store
             .insert_credential(&record(b"c", &user.handle))
             .await
@@ -724,16 +746,29 @@ mod tests {
             last_used_at: 2000,
             possibly_cloned: false,
         };
-        assert!(store.update_after_authentication(&update(5, 6)).await.unwrap());
+        assert!(
+            store
+                .update_after_authentication(&update(5, 6))
+                .await
+                .unwrap()
+        );
         // A second sign-in verified against the old counter loses.
-        assert!(!store.update_after_authentication(&update(5, 7)).await.unwrap());
+        assert!(
+            !store
+                .update_after_authentication(&update(5, 7))
+                .await
+                .unwrap()
+        );
         let c = store.credential_by_id(b"c").await.unwrap().unwrap();
-        assert_eq!((c.sign_count, c.backup_state, c.last_used_at), (6, true, Some(2000)));
+        assert_eq!(
+            (c.sign_count, c.backup_state, c.last_used_at),
+            (6, true, Some(2000))
+        );
     }
 
     #[tokio::test]
     async fn ceremony_state_is_taken_once_even_under_concurrency() {
-        let (store, _) = store_with_user().await;
+        let (store, _, _db) = store_with_user().await;
         store
             .put_ceremony_state(b"challenge", b"state".to_vec(), unix_now() + 60)
             .await
@@ -748,13 +783,16 @@ mod tests {
 
     #[tokio::test]
     async fn sessions_settings_and_passkey_only() {
-        let (store, user) = store_with_user().await;
+        let (store, user, _db) = store_with_user().await;
         let token = store
             .create_session(&user.handle, Stage::SecondFactor)
             .await
             .unwrap();
         let s = store.session(&token).await.unwrap().unwrap();
-        assert_eq!((s.user_handle, s.stage), (user.handle.clone(), Stage::SecondFactor));
+        assert_eq!(
+            (s.user_handle, s.stage),
+            (user.handle.clone(), Stage::SecondFactor)
+        );
         assert!(store.session("forged").await.unwrap().is_none());
         store.delete_session(&token).await.unwrap();
         assert!(store.session(&token).await.unwrap().is_none());
