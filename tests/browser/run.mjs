@@ -11,6 +11,7 @@
 // `cargo build --example demo`, and for the postgres flow initdb/pg_ctl.
 // Prints "browser: N passed, M failed" last; exits 1 on any failure.
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,9 +93,17 @@ async function main() {
   fs.mkdirSync(opts.out, { recursive: true });
   const started = Date.now();
   const times = [];
+
+  // Before any browser: a plain-http origin off localhost is refused at start.
+  const refused = spawnSync(opts.bin, ['--origin', 'http://demo.example.com', '--database-url', 'sqlite://unused.db'], {
+    encoding: 'utf8', timeout: 20_000,
+  });
+  const startupOk = refused.status === 2 && /secure context/.test(refused.stderr) && /https/.test(refused.stderr);
+  console.log(`${startupOk ? '  ok  ' : '  FAIL'} the demo refuses a plain-http origin off localhost (exit ${refused.status})`);
+  if (!startupOk) console.log(refused.stderr);
   const flows = opts.flow === 'all' ? ['sqlite', 'postgres'] : [opts.flow];
-  let passed = 0;
-  let failed = 0;
+  let passed = startupOk ? 1 : 0;
+  let failed = startupOk ? 0 : 1;
   for (const flow of flows) {
     const t0 = Date.now();
     console.log(`== ${flow} flow`);
