@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# End-to-end tests of the demo server in headless Chromium with virtual
+# authenticators: builds `cargo build --example demo`, then runs
+#   1. the SQLite flow (one server), and
+#   2. the PostgreSQL flow (a temporary cluster, two servers sharing it).
+# Run .ci/install-browser-deps.sh first. Extra arguments go to the driver
+# (e.g. `--flow sqlite`). The last line is "browser: N passed, M failed";
+# screenshots and server logs land in test-output/browser/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+
+t0=$(date +%s)
+cargo build --example demo
+t1=$(date +%s)
+echo "demo build: $((t1 - t0))s"
+
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+exec node tests/browser/run.mjs --bin "$CARGO_TARGET_DIR/debug/examples/demo" "$@"

@@ -1,0 +1,819 @@
+//! A SQL implementation of relypass's [`CredentialStore`], for SQLite (one
+//! process, embedded file) and PostgreSQL (any number of processes sharing one
+//! database). This is the file a real application copies and adapts.
+//!
+//! Design points worth keeping when you adapt it:
+//!
+//! * **Credentials**: the registration-time data (public key, algorithm, AAGUID,
+//!   flags at registration, transports, ...) is one JSON document per row,
+//!   written by `serde` from [`CredentialRecord`]; everything that changes later
+//!   (counter, backup state, last use, name, lifecycle state) lives in its own
+//!   column and wins over the JSON when a row is read. Sign-in updates touch only
+//!   columns, with compare-and-set on the counter:
+//!   `UPDATE … WHERE id = $ AND sign_count = $previous`.
+//! * **Ceremony state is take-once**: `DELETE … RETURNING` hands the row to at
+//!   most one caller, so a challenge issued by one server can be finished once —
+//!   and only once — through any server sharing the database.
+//! * **Duplicate credential ids** are refused by the primary key
+//!   (`INSERT … ON CONFLICT DO NOTHING`, then "0 rows" means "already there"), so
+//!   two racing registrations cannot both succeed.
+//! * One SQL text serves both databases: `$1` placeholders, `BIGINT` numbers
+//!   (booleans as 0/1), and `BLOB`/`BYTEA` chosen per backend in the schema only.
+//!
+//! Besides the trait, the demo keeps its own tables here: the application part
+//! of users (password hash, passkey-only flag), sessions and app-wide settings.
+
+use relypass::ceremony::unix_now;
+use relypass::{
+    CredentialRecord, CredentialState, CredentialStore, CredentialUpdate, Error, User, UserHandle,
+};
+use sha2::{Digest, Sha256};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Acquire, AnyPool, AssertSqlSafe, Row};
+
+// Column lists shared by several queries (macros, so the SQL stays one
+// `&'static str` literal: sqlx 0.9 only takes dynamic SQL behind an explicit
+// `AssertSqlSafe`).
+macro_rules! user_columns {
+    () => {
+        "handle, name, display_name, password_hash, passkey_only, activated"
+    };
+}
+macro_rules! credential_columns {
+    () => {
+        "record, name, state, state_changed_at, sign_count, backup_state, last_used_at, possibly_cloned"
+    };
+}
+
+/// Which SQL database the URL named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The store: a connection pool plus the backend it talks to.
+#[derive(Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A user row: relypass's [`User`] plus the demo's account fields.
+#[derive(Debug, Clone)]
+pub struct AppUser {
+    pub user: User,
+    /// A PHC string (`$argon2id$…`), or `None` for passkey accounts.
+    pub password_hash: Option<String>,
+    /// Sign-in only with a passkey and user verification.
+    pub passkey_only: bool,
+    /// Sign-up finished (a passkey sign-up is not activated until its first
+    /// passkey is verified).
+    pub activated: bool,
+}
+
+/// How far a session has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Password checked, the passkey (second factor) still to come.
+    SecondFactor,
+    /// Signed in.
+    SignedIn,
+}
+
+impl Stage {
+    fn as_str(self) -> &'static str {
+        match self {
+            Stage::SecondFactor => "second_factor",
+            Stage::SignedIn => "signed_in",
+        }
+    }
+}
+
+/// A session row.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_handle: UserHandle,
+    pub stage: Stage,
+}
+
+/// Sessions last 12 hours.
+const SESSION_SECONDS: u64 = 12 * 3600;
+
+fn storage(e: sqlx::Error) -> Error {
+    Error::Storage(e.to_string())
+}
+
+fn to_i64(v: u64) -> relypass::Result<i64> {
+    i64::try_from(v).map_err(|_| Error::Storage("number out of range".into()))
+}
+
+fn to_u64(v: i64) -> relypass::Result<u64> {
+    u64::try_from(v).map_err(|_| Error::Storage("negative number in database".into()))
+}
+
+/// A lifecycle state as stored: its serde name (`active`, `disabled`, ...), so
+/// states a newer relypass adds are stored without code changes here.
+fn state_name(s: CredentialState) -> relypass::Result<String> {
+    match serde_json::to_value(s) {
+        Ok(serde_json::Value::String(name)) => Ok(name),
+        _ => Err(Error::Storage("credential state has no name".into())),
+    }
+}
+
+/// A stored state name back; an unknown name reads as `disabled` (never usable).
+fn parse_state(s: &str) -> CredentialState {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .unwrap_or(CredentialState::Disabled)
+}
+
+impl SqlStore {
+    /// Connects (creating an SQLite file if needed) and creates the tables.
+    pub async fn connect(url: &str) -> Result<Self, String> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if url.starts_with("sqlite:") {
+            // `mode=rwc` creates the file on first run.
+            let url = if url.contains("mode=") {
+                url.to_owned()
+            } else if url.contains('?') {
+                format!("{url}&mode=rwc")
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            (Backend::Sqlite, url)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            (Backend::Postgres, url.to_owned())
+        } else {
+            return Err(format!(
+                "DATABASE_URL {url:?}: expected sqlite://FILE or postgres://…"
+            ));
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .connect(&url)
+            .await
+            .map_err(|e| format!("cannot open database {}: {e}", redact(&url)))?;
+        let store = SqlStore { pool, backend };
+        store
+            .migrate()
+            .await
+            .map_err(|e| format!("cannot create tables: {e}"))?;
+        Ok(store)
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn migrate(&self) -> Result<(), sqlx::Error> {
+        let blob = match self.backend {
+            Backend::Sqlite => "BLOB",
+            Backend::Postgres => "BYTEA",
+        };
+        let schema = [
+            format!(
+                "CREATE TABLE IF NOT EXISTS users (
+                    handle {blob} PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    display_name TEXT NOT NULL,
+                    password_hash TEXT,
+                    passkey_only BIGINT NOT NULL DEFAULT 0,
+                    activated BIGINT NOT NULL DEFAULT 1,
+                    created_at BIGINT NOT NULL)"
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS credentials (
+                    id {blob} PRIMARY KEY,
+                    user_handle {blob} NOT NULL,
+                    record TEXT NOT NULL,
+                    name TEXT,
+                    state TEXT NOT NULL,
+                    state_changed_at BIGINT NOT NULL,
+                    sign_count BIGINT NOT NULL,
+                    backup_state BIGINT NOT NULL,
+                    last_used_at BIGINT,
+                    possibly_cloned BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL)"
+            ),
+            "CREATE INDEX IF NOT EXISTS credentials_by_user ON credentials (user_handle)".into(),
+            format!(
+                "CREATE TABLE IF NOT EXISTS ceremony_states (
+                    key {blob} PRIMARY KEY,
+                    state {blob} NOT NULL,
+                    expires_at BIGINT NOT NULL)"
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS sessions (
+                    token_hash {blob} PRIMARY KEY,
+                    user_handle {blob} NOT NULL,
+                    stage TEXT NOT NULL,
+                    expires_at BIGINT NOT NULL)"
+            ),
+            "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                .into(),
+        ];
+        let mut conn = self.pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        if self.backend == Backend::Postgres {
+            // Two servers starting at once must not both create the tables:
+            // a transaction-scoped advisory lock serialises the migration.
+            sqlx::query("SELECT pg_advisory_xact_lock(7355608)")
+                .execute(&mut *tx)
+                .await?;
+        }
+        for stmt in &schema {
+            // Built from the constants above only: no input reaches the DDL.
+            sqlx::query(AssertSqlSafe(stmt.as_str()))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    // ---- users (the demo's part) -------------------------------------------
+
+    fn app_user_from_row(row: &AnyRow) -> relypass::Result<AppUser> {
+        let handle: Vec<u8> = row.try_get("handle").map_err(storage)?;
+        Ok(AppUser {
+            user: User {
+                handle: UserHandle::new(handle)?,
+                name: row.try_get("name").map_err(storage)?,
+                display_name: row.try_get("display_name").map_err(storage)?,
+            },
+            password_hash: row.try_get("password_hash").map_err(storage)?,
+            passkey_only: row.try_get::<i64, _>("passkey_only").map_err(storage)? != 0,
+            activated: row.try_get::<i64, _>("activated").map_err(storage)? != 0,
+        })
+    }
+
+    /// A user with the demo's fields, by handle.
+    pub async fn app_user(&self, handle: &UserHandle) -> relypass::Result<Option<AppUser>> {
+        let sql = concat!("SELECT ", user_columns!(), " FROM users WHERE handle = $1");
+        let row = sqlx::query(sql)
+            .bind(handle.as_bytes())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)?;
+        row.as_ref().map(Self::app_user_from_row).transpose()
+    }
+
+    /// A user with the demo's fields, by name.
+    pub async fn app_user_by_name(&self, name: &str) -> relypass::Result<Option<AppUser>> {
+        let sql = concat!("SELECT ", user_columns!(), " FROM users WHERE name = $1");
+        let row = sqlx::query(sql)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)?;
+        row.as_ref().map(Self::app_user_from_row).transpose()
+    }
+
+    /// Creates a user; returns `false` if the name (or handle) is taken.
+    pub async fn create_user(
+        &self,
+        user: &User,
+        password_hash: Option<&str>,
+        activated: bool,
+    ) -> relypass::Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO users (handle, name, display_name, password_hash, passkey_only, activated, created_at)
+             VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(user.handle.as_bytes())
+        .bind(user.name.as_str())
+        .bind(user.display_name.as_str())
+        .bind(password_hash.map(str::to_owned))
+        .bind(i64::from(activated))
+        .bind(to_i64(unix_now())?)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes an abandoned passkey sign-up (a user never activated) so the name
+    /// can be signed up again. Credentials of such a user cannot exist: the
+    /// first one activates it.
+    pub async fn delete_unactivated_user(&self, name: &str) -> relypass::Result<()> {
+        sqlx::query("DELETE FROM users WHERE name = $1 AND activated = 0")
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    /// Marks a passkey sign-up as finished; returns `false` if it already was
+    /// (or the user is gone), so of two racing finishes only one activates.
+    pub async fn activate_user(&self, handle: &UserHandle) -> relypass::Result<bool> {
+        let done =
+            sqlx::query("UPDATE users SET activated = 1 WHERE handle = $1 AND activated = 0")
+                .bind(handle.as_bytes())
+                .execute(&self.pool)
+                .await
+                .map_err(storage)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Turns passkey-only on (dropping the password: it can no longer be used)
+    /// or off.
+    pub async fn set_passkey_only(&self, handle: &UserHandle, on: bool) -> relypass::Result<()> {
+        let sql = if on {
+            "UPDATE users SET passkey_only = 1, password_hash = NULL WHERE handle = $1"
+        } else {
+            "UPDATE users SET passkey_only = 0 WHERE handle = $1"
+        };
+        sqlx::query(sql)
+            .bind(handle.as_bytes())
+            .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    // ---- sessions ----------------------------------------------------------
+
+    /// Opens a session and returns the cookie token. Only the token's SHA-256
+    /// is stored, so a leaked database does not leak live sessions.
+    pub async fn create_session(
+        &self,
+        user: &UserHandle,
+        stage: Stage,
+    ) -> relypass::Result<String> {
+        let mut token = [0u8; 32];
+        getrandom::fill(&mut token).map_err(|_| Error::Random)?;
+        let token = relypass::json::b64url(&token);
+        let now = unix_now();
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(to_i64(now)?)
+            .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_handle, stage, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(Sha256::digest(token.as_bytes()).to_vec())
+        .bind(user.as_bytes())
+        .bind(stage.as_str())
+        .bind(to_i64(now + SESSION_SECONDS)?)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(token)
+    }
+
+    /// The live session for a cookie token, if any.
+    pub async fn session(&self, token: &str) -> relypass::Result<Option<Session>> {
+        let row = sqlx::query(
+            "SELECT user_handle, stage FROM sessions WHERE token_hash = $1 AND expires_at >= $2",
+        )
+        .bind(Sha256::digest(token.as_bytes()).to_vec())
+        .bind(to_i64(unix_now())?)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(storage)?;
+        let Some(row) = row else { return Ok(None) };
+        let handle: Vec<u8> = row.try_get("user_handle").map_err(storage)?;
+        let stage: String = row.try_get("stage").map_err(storage)?;
+        Ok(Some(Session {
+            user_handle: UserHandle::new(handle)?,
+            stage: if stage == Stage::SignedIn.as_str() {
+                Stage::SignedIn
+            } else {
+                Stage::SecondFactor
+            },
+        }))
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, token: &str) -> relypass::Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(Sha256::digest(token.as_bytes()).to_vec())
+            .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    // ---- settings ----------------------------------------------------------
+
+    /// Writes the default of a boolean setting unless it already has a value.
+    pub async fn init_setting(&self, key: &str, value: bool) -> relypass::Result<()> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(key)
+            .bind(if value { "on" } else { "off" })
+            .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    /// A boolean setting (`false` when unset).
+    pub async fn setting(&self, key: &str) -> relypass::Result<bool> {
+        let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)?;
+        Ok(v.as_deref() == Some("on"))
+    }
+
+    /// Sets a boolean setting.
+    pub async fn set_setting(&self, key: &str, value: bool) -> relypass::Result<()> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(if value { "on" } else { "off" })
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(())
+    }
+
+    // ---- credentials -------------------------------------------------------
+
+    fn credential_from_row(row: &AnyRow) -> relypass::Result<CredentialRecord> {
+        let json: String = row.try_get("record").map_err(storage)?;
+        let mut c: CredentialRecord = serde_json::from_str(&json)
+            .map_err(|e| Error::Storage(format!("stored credential: {e}")))?;
+        // The columns are authoritative for everything that changes after registration.
+        c.name = row.try_get("name").map_err(storage)?;
+        c.state = parse_state(&row.try_get::<String, _>("state").map_err(storage)?);
+        c.state_changed_at = to_u64(row.try_get("state_changed_at").map_err(storage)?)?;
+        c.sign_count = u32::try_from(row.try_get::<i64, _>("sign_count").map_err(storage)?)
+            .map_err(|_| Error::Storage("sign_count out of range".into()))?;
+        c.backup_state = row.try_get::<i64, _>("backup_state").map_err(storage)? != 0;
+        c.last_used_at = row
+            .try_get::<Option<i64>, _>("last_used_at")
+            .map_err(storage)?
+            .map(to_u64)
+            .transpose()?;
+        c.possibly_cloned = row.try_get::<i64, _>("possibly_cloned").map_err(storage)? != 0;
+        Ok(c)
+    }
+}
+
+/// Hides a password in a database URL before it is printed.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl CredentialStore for SqlStore {
+    async fn user_by_handle(&self, handle: &UserHandle) -> relypass::Result<Option<User>> {
+        Ok(self.app_user(handle).await?.map(|u| u.user))
+    }
+
+    async fn user_by_name(&self, name: &str) -> relypass::Result<Option<User>> {
+        Ok(self.app_user_by_name(name).await?.map(|u| u.user))
+    }
+
+    async fn insert_user(&self, user: &User) -> relypass::Result<()> {
+        if self.create_user(user, None, true).await? {
+            Ok(())
+        } else {
+            Err(Error::Storage("user already exists".into()))
+        }
+    }
+
+    async fn credentials_for_user(
+        &self,
+        handle: &UserHandle,
+    ) -> relypass::Result<Vec<CredentialRecord>> {
+        let sql = concat!(
+            "SELECT ",
+            credential_columns!(),
+            " FROM credentials WHERE user_handle = $1 ORDER BY created_at, id"
+        );
+        let rows = sqlx::query(sql)
+            .bind(handle.as_bytes())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(storage)?;
+        rows.iter().map(Self::credential_from_row).collect()
+    }
+
+    async fn credential_by_id(&self, id: &[u8]) -> relypass::Result<Option<CredentialRecord>> {
+        let sql = concat!(
+            "SELECT ",
+            credential_columns!(),
+            " FROM credentials WHERE id = $1"
+        );
+        let row = sqlx::query(sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)?;
+        row.as_ref().map(Self::credential_from_row).transpose()
+    }
+
+    async fn insert_credential(&self, c: &CredentialRecord) -> relypass::Result<()> {
+        let json = serde_json::to_string(c).map_err(|e| Error::Storage(e.to_string()))?;
+        let done = sqlx::query(
+            "INSERT INTO credentials (id, user_handle, record, name, state, state_changed_at,
+                 sign_count, backup_state, last_used_at, possibly_cloned, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+        )
+        .bind(c.id())
+        .bind(c.user_handle.as_bytes())
+        .bind(json)
+        .bind(c.name.clone())
+        .bind(state_name(c.state)?)
+        .bind(to_i64(c.state_changed_at)?)
+        .bind(i64::from(c.sign_count))
+        .bind(i64::from(c.backup_state))
+        .bind(c.last_used_at.map(to_i64).transpose()?)
+        .bind(i64::from(c.possibly_cloned))
+        .bind(to_i64(c.created_at)?)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::CredentialAlreadyRegistered);
+        }
+        Ok(())
+    }
+
+    async fn update_after_authentication(&self, u: &CredentialUpdate) -> relypass::Result<bool> {
+        // Compare-and-set: applies only if no other sign-in moved the counter
+        // since this one was verified.
+        let done = sqlx::query(
+            "UPDATE credentials SET sign_count = $1, backup_state = $2, last_used_at = $3,
+                 possibly_cloned = CASE WHEN $4 = 1 THEN 1 ELSE possibly_cloned END
+             WHERE id = $5 AND sign_count = $6",
+        )
+        .bind(i64::from(u.sign_count))
+        .bind(i64::from(u.backup_state))
+        .bind(to_i64(u.last_used_at)?)
+        .bind(i64::from(u.possibly_cloned))
+        .bind(u.credential_id.as_slice())
+        .bind(i64::from(u.previous_sign_count))
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn update_credential(&self, c: &CredentialRecord) -> relypass::Result<()> {
+        // The management fields, plus the JSON document so fields a newer
+        // relypass adds to the record are kept too. The counter columns are not
+        // touched: only sign-ins move them.
+        let json = serde_json::to_string(c).map_err(|e| Error::Storage(e.to_string()))?;
+        let done = sqlx::query(
+            "UPDATE credentials SET record = $1, name = $2, state = $3, state_changed_at = $4
+             WHERE id = $5",
+        )
+        .bind(json)
+        .bind(c.name.clone())
+        .bind(state_name(c.state)?)
+        .bind(to_i64(c.state_changed_at)?)
+        .bind(c.id())
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::UnknownCredential);
+        }
+        Ok(())
+    }
+
+    async fn delete_credential(&self, id: &[u8]) -> relypass::Result<bool> {
+        let done = sqlx::query("DELETE FROM credentials WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn put_ceremony_state(
+        &self,
+        key: &[u8],
+        state: Vec<u8>,
+        expires_at: u64,
+    ) -> relypass::Result<()> {
+        // Sweep states that expired over a minute ago (a state a little past its
+        // expiry is kept, so `finish` reports "expired" rather than "unknown").
+        sqlx::query("DELETE FROM ceremony_states WHERE expires_at < $1")
+            .bind(to_i64(unix_now().saturating_sub(60))?)
+            .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        sqlx::query(
+            "INSERT INTO ceremony_states (key, state, expires_at) VALUES ($1, $2, $3)
+             ON CONFLICT (key) DO UPDATE SET state = excluded.state, expires_at = excluded.expires_at",
+        )
+        .bind(key)
+        .bind(state)
+        .bind(to_i64(expires_at)?)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(())
+    }
+
+    async fn take_ceremony_state(&self, key: &[u8]) -> relypass::Result<Option<Vec<u8>>> {
+        // Take-once across every process sharing the database: the row is
+        // deleted and returned in one statement, so of two concurrent calls at
+        // most one gets it.
+        sqlx::query_scalar("DELETE FROM ceremony_states WHERE key = $1 RETURNING state")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use relypass::json::Base64Url;
+
+    /// A fresh SQLite file, removed when the guard drops.
+    struct TempDb(std::path::PathBuf);
+
+    impl TempDb {
+        fn new() -> Self {
+            let mut r = [0u8; 8];
+            getrandom::fill(&mut r).unwrap();
+            TempDb(std::env::temp_dir().join(format!(
+                "relypass-demo-test-{}.db",
+                relypass::json::b64url(&r)
+            )))
+        }
+        fn url(&self) -> String {
+            format!("sqlite://{}", self.0.display())
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    fn record(id: &[u8], user: &UserHandle) -> CredentialRecord {
+        // A record as a finished registration would produce it (built through
+        // serde, so this test keeps compiling when the record gains fields).
+        serde_json::from_value(serde_json::json!({
+            "id": relypass::json::b64url(id),
+            "user_handle": relypass::json::b64url(user.as_bytes()),
+            "public_key": "pQECAyYgASFYIA",
+            "algorithm": -7,
+            "sign_count": 5,
+            "backup_eligible": true,
+            "backup_state": false,
+            "user_verified": true,
+            "transports": ["internal"],
+            "aaguid": "00000000-0000-0000-0000-000000000000",
+            "attestation_format": "none",
+            "attestation_type": "none",
+            "discoverable": true,
+            "created_at": 1000,
+            "last_used_at": null,
+            "name": null,
+            "state": "active",
+            "state_changed_at": 1000,
+            "possibly_cloned": false
+        }))
+        .expect("record JSON")
+    }
+
+    async fn store_with_user() -> (SqlStore, User, TempDb) {
+        let db = TempDb::new();
+        let store = SqlStore::connect(&db.url()).await.unwrap();
+        let user = User {
+            handle: UserHandle::random().unwrap(),
+            name: "alice".into(),
+            display_name: "Alice".into(),
+        };
+        store.insert_user(&user).await.unwrap();
+        (store, user, db)
+    }
+
+    #[tokio::test]
+    async fn credentials_round_trip_and_duplicates_are_refused() {
+        let (store, user, _db) = store_with_user().await;
+        assert!(store.insert_user(&user).await.is_err());
+        let mut c = record(b"cred-1", &user.handle);
+        store.insert_credential(&c).await.unwrap();
+        assert!(matches!(
+            store.insert_credential(&c).await,
+            Err(Error::CredentialAlreadyRegistered)
+        ));
+        assert_eq!(
+            store.credential_by_id(b"cred-1").await.unwrap(),
+            Some(c.clone())
+        );
+        c.name = Some("Laptop".into());
+        c.state = CredentialState::Disabled;
+        store.update_credential(&c).await.unwrap();
+        let all = store.credentials_for_user(&user.handle).await.unwrap();
+        assert_eq!(all, vec![c.clone()]);
+        let mut other = c.clone();
+        other.id = Base64Url::from(b"nope".to_vec());
+        assert!(matches!(
+            store.update_credential(&other).await,
+            Err(Error::UnknownCredential)
+        ));
+        assert!(store.delete_credential(b"cred-1").await.unwrap());
+        assert!(!store.delete_credential(b"cred-1").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn counter_update_is_compare_and_set() {
+        let (store, user, _db) = store_with_user().await;
+        store
+            .insert_credential(&record(b"c", &user.handle))
+            .await
+            .unwrap();
+        let update = |prev, next| CredentialUpdate {
+            credential_id: b"c".to_vec(),
+            previous_sign_count: prev,
+            sign_count: next,
+            backup_state: true,
+            last_used_at: 2000,
+            possibly_cloned: false,
+        };
+        assert!(
+            store
+                .update_after_authentication(&update(5, 6))
+                .await
+                .unwrap()
+        );
+        // A second sign-in verified against the old counter loses.
+        assert!(
+            !store
+                .update_after_authentication(&update(5, 7))
+                .await
+                .unwrap()
+        );
+        let c = store.credential_by_id(b"c").await.unwrap().unwrap();
+        assert_eq!(
+            (c.sign_count, c.backup_state, c.last_used_at),
+            (6, true, Some(2000))
+        );
+    }
+
+    #[tokio::test]
+    async fn ceremony_state_is_taken_once_even_under_concurrency() {
+        let (store, _, _db) = store_with_user().await;
+        store
+            .put_ceremony_state(b"challenge", b"state".to_vec(), unix_now() + 60)
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(
+            store.take_ceremony_state(b"challenge"),
+            store.take_ceremony_state(b"challenge")
+        );
+        let got: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+        assert_eq!(got, vec![b"state".to_vec()]);
+    }
+
+    #[tokio::test]
+    async fn sessions_settings_and_passkey_only() {
+        let (store, user, _db) = store_with_user().await;
+        let token = store
+            .create_session(&user.handle, Stage::SecondFactor)
+            .await
+            .unwrap();
+        let s = store.session(&token).await.unwrap().unwrap();
+        assert_eq!(
+            (s.user_handle, s.stage),
+            (user.handle.clone(), Stage::SecondFactor)
+        );
+        assert!(store.session("forged").await.unwrap().is_none());
+        store.delete_session(&token).await.unwrap();
+        assert!(store.session(&token).await.unwrap().is_none());
+
+        store.init_setting("k", true).await.unwrap();
+        store.init_setting("k", false).await.unwrap();
+        assert!(store.setting("k").await.unwrap());
+        store.set_setting("k", false).await.unwrap();
+        assert!(!store.setting("k").await.unwrap());
+
+        store.set_passkey_only(&user.handle, true).await.unwrap();
+        let u = store.app_user(&user.handle).await.unwrap().unwrap();
+        assert!(u.passkey_only && u.password_hash.is_none());
+    }
+
+    #[test]
+    fn database_passwords_are_not_printed() {
+        assert_eq!(
+            redact("postgres://me:secret@db:5432/x"),
+            "postgres://me:***@db:5432/x"
+        );
+        assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
+    }
+}

@@ -1,0 +1,135 @@
+// End-to-end browser tests of the relypass demo.
+//
+//   node tests/browser/run.mjs [--flow sqlite|postgres|all] [--bin PATH] [--out DIR]
+//
+// sqlite:   one demo server on a fresh SQLite file.
+// postgres: a temporary PostgreSQL cluster and two demo servers on different
+//           ports sharing it (same RP ID `localhost`, both origins listed);
+//           the scenario alternates between them.
+//
+// Needs /usr/bin/chromium (or $CHROMIUM), the demo built with
+// `cargo build --example demo`, and for the postgres flow initdb/pg_ctl.
+// Prints "browser: N passed, M failed" last; exits 1 on any failure.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, launchBrowser, startDemo, tail } from './harness.mjs';
+import { runFlow } from './flow.mjs';
+import { startPostgres } from './postgres.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+
+function parseArgs(argv) {
+  const opts = {
+    flow: 'all',
+    bin: process.env.DEMO_BIN
+      || path.join(process.env.CARGO_TARGET_DIR || path.join(repo, 'target'), 'debug', 'examples', 'demo'),
+    out: path.join(repo, 'test-output', 'browser'),
+  };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    if (a === '--flow') opts.flow = argv[++i];
+    else if (a === '--bin') opts.bin = argv[++i];
+    else if (a === '--out') opts.out = argv[++i];
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (!['sqlite', 'postgres', 'all'].includes(opts.flow)) throw new Error(`--flow ${opts.flow}?`);
+  return opts;
+}
+
+async function sqliteFlow(opts) {
+  const dir = fs.mkdtempSync(path.join(opts.out, 'sqlite-'));
+  const port = await freePort();
+  const server = await startDemo({
+    bin: opts.bin,
+    port,
+    origins: [`http://localhost:${port}`],
+    databaseUrl: `sqlite://${path.join(dir, 'relypass-demo.db')}`,
+    logDir: opts.out,
+  });
+  const browser = await launchBrowser();
+  try {
+    return await runFlow({ name: 'sqlite', sites: [server], browser, outDir: opts.out });
+  } finally {
+    await browser.close();
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function postgresFlow(opts) {
+  const pg = await startPostgres();
+  const servers = [];
+  let browser;
+  try {
+    const ports = [await freePort(), await freePort()];
+    const origins = ports.map((p) => `http://localhost:${p}`);
+    // Started together: the schema migration must cope with a concurrent start.
+    servers.push(...(await Promise.all(ports.map((port) => startDemo({
+      bin: opts.bin, port, origins, databaseUrl: pg.url, logDir: opts.out,
+    })))));
+    browser = await launchBrowser();
+    return await runFlow({ name: 'postgres', sites: servers, browser, outDir: opts.out });
+  } catch (err) {
+    console.log(`postgres log:\n${tail(pg.logPath)}`);
+    throw err;
+  } finally {
+    if (browser) await browser.close();
+    for (const s of servers) await s.stop();
+    pg.stop();
+  }
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (!fs.existsSync(opts.bin)) {
+    throw new Error(`demo binary ${opts.bin} not found: run \`cargo build --example demo\` first`);
+  }
+  // Fresh output each run (screenshots, server logs).
+  fs.rmSync(opts.out, { recursive: true, force: true });
+  fs.mkdirSync(opts.out, { recursive: true });
+  const started = Date.now();
+  const times = [];
+
+  // Before any browser: a plain-http origin off localhost is refused at start.
+  const refused = spawnSync(opts.bin, ['--origin', 'http://demo.example.com', '--database-url', 'sqlite://unused.db'], {
+    encoding: 'utf8', timeout: 20_000,
+  });
+  const startupOk = refused.status === 2 && /secure context/.test(refused.stderr) && /https/.test(refused.stderr);
+  console.log(`${startupOk ? '  ok  ' : '  FAIL'} the demo refuses a plain-http origin off localhost (exit ${refused.status})`);
+  if (!startupOk) console.log(refused.stderr);
+  const flows = opts.flow === 'all' ? ['sqlite', 'postgres'] : [opts.flow];
+  let passed = startupOk ? 1 : 0;
+  let failed = startupOk ? 0 : 1;
+  for (const flow of flows) {
+    const t0 = Date.now();
+    console.log(`== ${flow} flow`);
+    let steps;
+    try {
+      steps = await (flow === 'sqlite' ? sqliteFlow(opts) : postgresFlow(opts));
+    } catch (err) {
+      console.log(`  FAIL ${flow} flow setup: ${err && err.stack ? err.stack : err}`);
+      failed += 1;
+      continue;
+    }
+    passed += steps.passed;
+    failed += steps.failed;
+    const secs = ((Date.now() - t0) / 1000).toFixed(1);
+    times.push(`${flow} ${secs}s`);
+    console.log(`== ${flow} flow: ${steps.passed} passed, ${steps.failed} failed in ${secs}s`);
+    if (steps.failed) console.log(`   server logs: ${opts.out}/demo-*.log`);
+  }
+  const total = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`browser suite wall time: ${total}s (${times.join(', ')})`);
+  console.log(`screenshots and server logs: ${opts.out}`);
+  console.log(`browser: ${passed} passed, ${failed} failed`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((err) => {
+  console.error(err && err.stack ? err.stack : err);
+  process.exitCode = 1;
+});
