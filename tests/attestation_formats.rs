@@ -189,7 +189,7 @@ impl Reg {
     }
 
     /// A copy with byte-string member `key` changed by `f`.
-    fn with_bytes(&self, key: &str, f: impl FnOnce(&mut Vec<u8>)) -> Reg {
+    fn with_bytes(&self, key: &str, f: impl FnOnce(&mut [u8])) -> Reg {
         let mut b = self.stmt_bytes(key);
         f(&mut b);
         self.with_member(key, Cbor::Bytes(b))
@@ -231,12 +231,12 @@ fn lenient_b64url(s: &str) -> Vec<u8> {
     b64_decode(s)
 }
 
-fn flip_last(b: &mut Vec<u8>) {
+fn flip_last(b: &mut [u8]) {
     let n = b.len();
     b[n - 1] ^= 0x01;
 }
 
-fn flip_at(pos: usize) -> impl FnOnce(&mut Vec<u8>) {
+fn flip_at(pos: usize) -> impl FnOnce(&mut [u8]) {
     move |b| b[pos] ^= 0x01
 }
 
