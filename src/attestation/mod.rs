@@ -217,7 +217,9 @@ pub struct TrustPolicy {
     pub metadata: Option<std::sync::Arc<mds::MetadataBlob>>,
     /// With [`metadata`](Self::metadata), also refuse authenticators the BLOB
     /// does not list (looked up by AAGUID, or for a zero AAGUID by the
-    /// attestation certificate's key identifier). Default false.
+    /// attestation certificate's key identifier). This refuses `none`
+    /// attestation too (its AAGUID is usually zero and never attested).
+    /// Default false.
     pub require_metadata: bool,
 }
 
