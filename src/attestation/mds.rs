@@ -682,6 +682,131 @@ mod tests {
         assert!(!AuthenticatorStatus::UpdateAvailable.is_compromised());
     }
 
+    fn payload(entries: Value) -> Value {
+        serde_json::json!({"legalHeader": "h", "no": 1, "nextUpdate": "2030-01-01", "entries": entries})
+    }
+
+    fn entry(extra: Value) -> Value {
+        let mut e = serde_json::json!({
+            "aaguid": "00112233-4455-6677-8899-aabbccddeeff",
+            "statusReports": [{"status": "FIDO_CERTIFIED", "effectiveDate": "2024-01-01"}],
+        });
+        if let (Value::Object(m), Value::Object(x)) = (&mut e, extra) {
+            m.extend(x);
+        }
+        e
+    }
+
+    #[test]
+    fn payload_shapes() {
+        let ok =
+            MetadataBlob::from_payload(payload(serde_json::json!([entry(serde_json::json!({}))])))
+                .unwrap();
+        assert_eq!(ok.entries().len(), 1);
+        assert_eq!(ok.legal_header(), Some("h"));
+        let e = &ok.entries()[0];
+        assert!(e.metadata_statement.is_none());
+        assert!(e.description().is_none());
+        // Uppercase hex key identifiers are found by their bytes.
+        let ok = MetadataBlob::from_payload(payload(serde_json::json!([entry(
+            serde_json::json!({"attestationCertificateKeyIdentifiers": ["A0b1"]})
+        )])))
+        .unwrap();
+        assert!(ok.entry_by_key_identifier(&[0xa0, 0xb1]).is_some());
+
+        let bad = |p: Value, part: &str| match MetadataBlob::from_payload(p) {
+            Err(MdsError::Payload(why)) => assert!(why.contains(part), "{why} / {part}"),
+            other => panic!("{other:?}"),
+        };
+        bad(Value::Null, "not a JSON object");
+        bad(
+            serde_json::json!({"no": 1, "nextUpdate": "2030-01-01"}),
+            "entries",
+        );
+        bad(
+            serde_json::json!({"no": -1, "nextUpdate": "2030-01-01", "entries": []}),
+            "no missing",
+        );
+        bad(
+            serde_json::json!({"no": 1, "nextUpdate": "soon", "entries": []}),
+            "YYYY-MM-DD",
+        );
+        bad(
+            serde_json::json!({"legalHeader": 5, "no": 1, "nextUpdate": "2030-01-01", "entries": []}),
+            "legalHeader",
+        );
+        bad(payload(serde_json::json!([1])), "entries[0]: not an object");
+        let one = |x: Value| payload(serde_json::json!([entry(x)]));
+        bad(
+            one(serde_json::json!({"aaguid": "xyz"})),
+            "aaguid is not a UUID",
+        );
+        bad(
+            one(serde_json::json!({"aaguid": 7})),
+            "aaguid is not a string",
+        );
+        bad(
+            one(serde_json::json!({"statusReports": {}})),
+            "statusReports",
+        );
+        bad(
+            one(serde_json::json!({"statusReports": [{"effectiveDate": "2024-01-01"}]})),
+            "status missing",
+        );
+        bad(
+            one(
+                serde_json::json!({"statusReports": [{"status": "REVOKED", "effectiveDate": "2024-02-30"}]}),
+            ),
+            "effectiveDate",
+        );
+        bad(
+            one(serde_json::json!({"attestationCertificateKeyIdentifiers": ["zz"]})),
+            "not hex",
+        );
+        bad(
+            one(serde_json::json!({"metadataStatement": []})),
+            "metadataStatement is not an object",
+        );
+        bad(
+            one(serde_json::json!({"metadataStatement": {"attestationRootCertificates": ["%%"]}})),
+            "not base64",
+        );
+        bad(
+            one(serde_json::json!({"metadataStatement": {"attestationTypes": [1]}})),
+            "non-string",
+        );
+        // The same key identifier in two entries.
+        let kid =
+            serde_json::json!({"aaguid": null, "attestationCertificateKeyIdentifiers": ["00"]});
+        bad(
+            payload(serde_json::json!([entry(kid.clone()), entry(kid)])),
+            "duplicate attestation key identifier",
+        );
+    }
+
+    #[test]
+    fn reports_without_dates() {
+        let blob = MetadataBlob::from_payload(payload(serde_json::json!([entry(
+            serde_json::json!({"statusReports": [
+                {"status": "REVOKED"},
+                {"status": "FIDO_CERTIFIED", "effectiveDate": "2020-01-01"},
+                {"status": "UPDATE_AVAILABLE"},
+            ]})
+        )])))
+        .unwrap();
+        let e = &blob.entries()[0];
+        // Dated reports are later than undated ones.
+        assert_eq!(
+            e.latest_status(1_700_000_000).map(|r| &r.status),
+            Some(&AuthenticatorStatus::FidoCertified)
+        );
+        // Before 2020 only the undated reports are in effect: the later in BLOB order wins.
+        assert_eq!(
+            e.latest_status(0).map(|r| &r.status),
+            Some(&AuthenticatorStatus::UpdateAvailable)
+        );
+    }
+
     #[test]
     fn hex() {
         assert_eq!(hex_decode("00ff10"), Some(vec![0, 255, 16]));
