@@ -2,7 +2,8 @@
 //!
 //! [`AttestationObject::parse`] splits the CBOR map into `fmt`, `attStmt` and
 //! `authData`; [`verify`] dispatches on the format, one module per format, and
-//! applies the host's [`TrustPolicy`] (§7.1 steps 21–24).
+//! applies the host's [`TrustPolicy`] (§7.1 steps 21–24), optionally with FIDO
+//! Metadata Service data ([`mds`]).
 
 pub mod android_key;
 pub mod android_key_description;
