@@ -2,7 +2,8 @@
 //!
 //! [`AttestationObject::parse`] splits the CBOR map into `fmt`, `attStmt` and
 //! `authData`; [`verify`] dispatches on the format, one module per format, and
-//! applies the host's [`TrustPolicy`] (§7.1 steps 21–24).
+//! applies the host's [`TrustPolicy`] (§7.1 steps 21–24), optionally with FIDO
+//! Metadata Service data ([`mds`]).
 
 pub mod android_key;
 pub mod android_key_description;
@@ -15,6 +16,7 @@ pub mod compound;
 mod der;
 pub mod fido_u2f;
 pub mod jws;
+pub mod mds;
 pub mod none;
 pub mod packed;
 pub mod tpm;
@@ -214,6 +216,18 @@ pub struct TrustPolicy {
     pub android_key: android_key::AndroidKeyEnforcement,
     /// SafetyNet response policy.
     pub safetynet: android_safetynet::SafetyNetPolicy,
+    /// A verified FIDO Metadata Service BLOB, consulted after a statement
+    /// verifies (modes [`TrustMode::Any`] and [`TrustMode::Trusted`]; under
+    /// [`TrustMode::None`] the AAGUID is unattested and this is not used): an
+    /// authenticator whose status report in effect is a compromise
+    /// ([`mds::AuthenticatorStatus::is_compromised`]) is refused. Default none.
+    pub metadata: Option<std::sync::Arc<mds::MetadataBlob>>,
+    /// With [`metadata`](Self::metadata), also refuse authenticators the BLOB
+    /// does not list (looked up by AAGUID, or for a zero AAGUID by the
+    /// attestation certificate's key identifier). This refuses `none`
+    /// attestation too (its AAGUID is usually zero and never attested).
+    /// Default false.
+    pub require_metadata: bool,
 }
 
 /// Everything a format verifier needs.
@@ -279,6 +293,21 @@ pub fn verify(
             "{} attestation carries no trust path",
             outcome.attestation_type.as_str()
         )));
+    }
+    // §7.1 step 23: the RP may use the FIDO Metadata Service to decide which
+    // authenticators it trusts; refuse compromised (or, if required, unknown) ones.
+    if let Some(md) = &policy.metadata {
+        let aaguid = input
+            .auth_data
+            .attested_credential_data()
+            .map(|a| a.aaguid)
+            .unwrap_or_default();
+        md.check_authenticator(
+            aaguid,
+            outcome.trust_path.first().map(Vec::as_slice),
+            input.now,
+            policy.require_metadata,
+        )?;
     }
     Ok(outcome)
 }
