@@ -31,6 +31,7 @@ pub mod limits;
 pub mod manage;
 pub mod origin;
 mod p256_verify;
+pub mod p256_vartime;
 pub mod profile;
 pub mod rp_id;
 pub mod signal;

@@ -1,7 +1,9 @@
 //! The ES256 verification backend.
 //!
 //! One function so the backend can change (pure-Rust fast path, `ring`) without
-//! touching the ceremonies.
+//! touching the ceremonies. The default is [`crate::p256_vartime`]: verification
+//! handles only public data, so a variable-time double-scalar multiplication is
+//! safe, and it takes about 0.57x the time of `p256`'s constant-time verifier.
 
 /// Verifies an ECDSA P-256 signature over a SHA-256 prehash.
 pub(crate) fn verify_prehash(
@@ -9,6 +11,5 @@ pub(crate) fn verify_prehash(
     prehash: &[u8; 32],
     sig: &p256::ecdsa::Signature,
 ) -> bool {
-    use p256::ecdsa::signature::hazmat::PrehashVerifier;
-    key.verify_prehash(prehash, sig).is_ok()
+    crate::p256_vartime::verify_prehash(key.as_affine(), prehash, sig)
 }
