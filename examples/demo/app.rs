@@ -728,13 +728,13 @@ pub async fn set_passkey_only(
     JsonBody(req): JsonBody<Toggle>,
 ) -> ApiResult {
     let u = app.signed_in(&headers).await?;
-    if req.enabled {
-        if !app.passkeys.may_drop_password(&u.user.handle).await? {
-            return Err(ApiError::conflict(
-                "To go passkey-only, first add a passkey that checks your PIN, fingerprint \
-                 or face (registered with user verification).",
-            ));
-        }
+    // relypass's rule: the password may go only while an active passkey
+    // registered with user verification remains.
+    if req.enabled && !app.passkeys.may_drop_password(&u.user.handle).await? {
+        return Err(ApiError::conflict(
+            "To go passkey-only, first add a passkey that checks your PIN, fingerprint \
+             or face (registered with user verification).",
+        ));
     }
     app.store()
         .set_passkey_only(&u.user.handle, req.enabled)

@@ -64,6 +64,16 @@ fn state_word(s: CredentialState) -> &'static str {
     }
 }
 
+/// What moving a passkey into a lifecycle state is called on the page.
+fn state_verb(s: CredentialState) -> &'static str {
+    match s {
+        CredentialState::Active => "turned on",
+        CredentialState::Disabled => "turned off",
+        CredentialState::Revoked => "revoked",
+        CredentialState::Pending => "changed that way",
+    }
+}
+
 /// Maps every relypass error to what the user is told. Checks a user can
 /// cause get a sentence that says what to do; checks only a broken or forged
 /// client can fail share one neutral sentence. Messages carry no internal
@@ -135,9 +145,9 @@ pub fn user_message(e: &Error) -> (StatusCode, String) {
                     .to_owned()
             } else {
                 format!(
-                    "This passkey is {} and cannot be made {}.",
+                    "This passkey is {} and cannot be {}.",
                     state_word(*from),
-                    state_word(*to)
+                    state_verb(*to)
                 )
             },
         ),
@@ -237,7 +247,10 @@ mod tests {
             from: CredentialState::Pending,
             to: CredentialState::Disabled,
         });
-        assert_eq!(m, "This passkey is not finished registering and cannot be made turned off.");
+        assert_eq!(
+            m,
+            "This passkey is not finished registering and cannot be turned off."
+        );
         let (s, m) = user_message(&Error::BackupNotAllowed {
             backup_eligible: true,
             backup_state: true,

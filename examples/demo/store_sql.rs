@@ -896,7 +896,10 @@ mod tests {
             passkeys.delete_credential(&other, b"c").await,
             Err(Error::CredentialNotOwned)
         ));
-        passkeys.delete_credential(&user.handle, b"c").await.unwrap();
+        passkeys
+            .delete_credential(&user.handle, b"c")
+            .await
+            .unwrap();
         assert!(store.credential_by_id(b"c").await.unwrap().is_none());
     }
 
@@ -932,7 +935,10 @@ mod tests {
         let fake = options_for_name(&one, "nobody").await;
         assert!(!fake["allowCredentials"].as_array().unwrap().is_empty());
         assert_eq!(ids(&fake), ids(&options_for_name(&two, "nobody").await));
-        assert_ne!(ids(&fake), ids(&options_for_name(&server(2), "nobody").await));
+        assert_ne!(
+            ids(&fake),
+            ids(&options_for_name(&server(2), "nobody").await)
+        );
         assert_eq!(real["userVerification"], fake["userVerification"]);
 
         // Passkey-only (the demo's flag) makes relypass require UV.
