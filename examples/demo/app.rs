@@ -346,41 +346,22 @@ pub async fn register_finish(
         ));
     }
     // Name it: the user's choice, else the authenticator's name (from its
-    // AAGUID), else "Passkey". The passkey exists by now, so a name the library
-    // refuses (too long, control characters) falls back to the default rather
-    // than failing the registration.
-    let owner_handle = record.user_handle.clone();
-    let fallback = app
-        .passkeys
-        .authenticator_names()
-        .get(&record.aaguid)
-        .unwrap_or("Passkey")
-        .to_owned();
+    // AAGUID), else "Passkey".
     let chosen = req.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    let mut note = "";
-    let named = match chosen {
-        Some(n) => match app
-            .passkeys
-            .rename_credential(&owner_handle, record.id(), Some(n))
-            .await
-        {
-            Err(Error::Malformed { .. }) => {
-                note = " (the name you typed was not accepted; rename it below)";
-                None
-            }
-            other => Some(other?),
-        },
-        None => None,
+    let authenticator = app.passkeys.authenticator_names().get(&record.aaguid);
+    let candidates: Vec<&str> = chosen
+        .into_iter()
+        .chain(authenticator)
+        .chain(["Passkey"])
+        .collect();
+    let (named, used) =
+        name_new_passkey(&app, &record.user_handle, record.id(), &candidates).await?;
+    let note = if chosen.is_some() && used > 0 {
+        " (the name you typed was not accepted; rename it below)"
+    } else {
+        ""
     };
-    let named = match named {
-        Some(r) => r,
-        None => {
-            app.passkeys
-                .rename_credential(&owner_handle, record.id(), Some(&fallback))
-                .await?
-        }
-    };
-    let name = named.name.unwrap_or(fallback);
+    let name = named.name.unwrap_or_default();
     if new_account {
         let username = owner.map(|u| u.user.name).unwrap_or_default();
         app.start_session(
@@ -393,6 +374,26 @@ pub async fn register_finish(
     } else {
         ok(json!({ "message": format!("Passkey “{name}” added{note}.") }))
     }
+}
+
+/// Names a just-registered passkey with the first of `names` relypass accepts
+/// (`rename_credential` refuses over-long names and control characters). The
+/// passkey exists by now, so a refused name falls back to the next one rather
+/// than failing the registration. Returns the record and which name was used.
+async fn name_new_passkey(
+    app: &App,
+    owner: &UserHandle,
+    id: &[u8],
+    names: &[&str],
+) -> Result<(relypass::CredentialRecord, usize), ApiError> {
+    for (i, name) in names.iter().enumerate() {
+        match app.passkeys.rename_credential(owner, id, Some(name)).await {
+            Ok(record) => return Ok((record, i)),
+            Err(Error::Malformed { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((app.passkeys.owned_credential(owner, id).await?, names.len()))
 }
 
 // ---- password accounts ---------------------------------------------------------
