@@ -6,16 +6,16 @@
 
 use crate::errors::ApiError;
 use crate::store_sql::{AppUser, Session, SqlStore, Stage};
-use crate::{aaguid, manage, password};
+use crate::{manage, password};
 use axum::extract::{FromRequest, Request, State};
 use axum::http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, body::Bytes};
-use relypass::json::{ExtensionsJson, UserVerificationRequirement, b64url, b64url_decode};
+use relypass::json::{UserVerificationRequirement, b64url_decode};
 use relypass::{
-    AuthenticationOptions, CredentialRecord, CredentialStore, Passkeys, RegistrationOptions, User,
-    UserHandle,
+    AuthenticationOptions, CredentialStore, Error, Passkeys, RegistrationExtensions,
+    RegistrationOptions, User, UserHandle,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -180,38 +180,29 @@ fn clean_username(raw: &str) -> Result<String, ApiError> {
     Ok(s.to_owned())
 }
 
+/// A display name: trimmed, without control characters, at most 64
+/// characters; the username when nothing is left.
 fn display_name(raw: Option<&str>, username: &str) -> String {
-    raw.and_then(manage::clean_name)
-        .unwrap_or_else(|| username.to_owned())
-}
-
-fn registration_options(passkey_only: bool) -> RegistrationOptions {
-    let mut ext = ExtensionsJson::new();
-    // credProps tells whether the new credential is discoverable (a passkey).
-    ext.insert("credProps".into(), Value::Bool(true));
-    RegistrationOptions {
-        // A passkey-only account only takes passkeys that verify the user.
-        user_verification: passkey_only.then_some(UserVerificationRequirement::Required),
-        extensions: Some(ext),
-        ..Default::default()
+    let cleaned: String = raw
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
+    match cleaned.trim() {
+        "" => username.to_owned(),
+        s => s.to_owned(),
     }
 }
 
-fn passkey_json(c: &CredentialRecord) -> Value {
-    json!({
-        "id": b64url(c.id()),
-        "name": c.name,
-        "created_at": c.created_at,
-        "last_used_at": c.last_used_at,
-        "authenticator": aaguid::authenticator_name(&c.aaguid),
-        "aaguid": c.aaguid.to_string(),
-        "user_verified": c.user_verified,
-        "backup_eligible": c.backup_eligible,
-        "backed_up": c.backup_state,
-        "discoverable": c.discoverable,
-        "transports": c.transports.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
-        "state": c.state,
-    })
+fn registration_options(passkey_only: bool) -> RegistrationOptions {
+    RegistrationOptions {
+        // A passkey-only account only takes passkeys that verify the user.
+        user_verification: passkey_only.then_some(UserVerificationRequirement::Required),
+        // credProps tells whether the new credential is discoverable (a passkey).
+        extensions: Some(RegistrationExtensions::new().cred_props().build()),
+        ..Default::default()
+    }
 }
 
 fn serialize(v: &impl serde::Serialize) -> ApiResult {
@@ -238,7 +229,9 @@ pub async fn state(State(app): State<Shared>, headers: HeaderMap) -> ApiResult {
         body["session"] = match s.stage {
             Stage::SecondFactor => json!({ "stage": "second_factor", "username": u.user.name }),
             Stage::SignedIn => {
-                let creds = app.store().credentials_for_user(&u.user.handle).await?;
+                // The library's management view: no key material, authenticator
+                // names from the AAGUID, pending (unfinished) registrations left out.
+                let passkeys = app.passkeys.list_credentials(&u.user.handle).await?;
                 json!({
                     "stage": "signed_in",
                     "user": {
@@ -248,8 +241,8 @@ pub async fn state(State(app): State<Shared>, headers: HeaderMap) -> ApiResult {
                         "has_password": u.password_hash.is_some(),
                     },
                     "admin": app.is_admin(&u.user),
-                    "can_be_passkey_only": manage::can_be_passkey_only(&creds),
-                    "passkeys": creds.iter().map(passkey_json).collect::<Vec<_>>(),
+                    "can_be_passkey_only": app.passkeys.may_drop_password(&u.user.handle).await?,
+                    "passkeys": passkeys,
                 })
             }
         };
@@ -327,7 +320,7 @@ pub async fn register_finish(
 ) -> ApiResult {
     let response = serde_json::to_string(&req.credential)
         .map_err(|_| ApiError::bad_request("The request could not be read."))?;
-    let mut record = app.passkeys.finish_registration(&response).await?;
+    let record = app.passkeys.finish_registration(&response).await?;
     let store = app.store();
     let owner = store.app_user(&record.user_handle).await?;
     // Whose credential is this? The ceremony state named the user at `start`.
@@ -352,26 +345,55 @@ pub async fn register_finish(
             "Please sign in to add a passkey to this account.",
         ));
     }
-    let authenticator = aaguid::authenticator_name(&record.aaguid);
-    let name = req
-        .name
-        .as_deref()
-        .and_then(manage::clean_name)
-        .unwrap_or_else(|| authenticator.unwrap_or("Passkey").to_owned());
-    record.name = Some(name.clone());
-    store.update_credential(&record).await?;
+    // Name it: the user's choice, else the authenticator's name (from its
+    // AAGUID), else "Passkey".
+    let chosen = req.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let authenticator = app.passkeys.authenticator_names().get(&record.aaguid);
+    let candidates: Vec<&str> = chosen
+        .into_iter()
+        .chain(authenticator)
+        .chain(["Passkey"])
+        .collect();
+    let (named, used) =
+        name_new_passkey(&app, &record.user_handle, record.id(), &candidates).await?;
+    let note = if chosen.is_some() && used > 0 {
+        " (the name you typed was not accepted; rename it below)"
+    } else {
+        ""
+    };
+    let name = named.name.unwrap_or_default();
     if new_account {
         let username = owner.map(|u| u.user.name).unwrap_or_default();
         app.start_session(
             &headers,
             &record.user_handle,
             Stage::SignedIn,
-            json!({ "message": format!("Welcome, {username}! Your account and passkey “{name}” are ready.") }),
+            json!({ "message": format!("Welcome, {username}! Your account and passkey “{name}” are ready{note}.") }),
         )
         .await
     } else {
-        ok(json!({ "message": format!("Passkey “{name}” added.") }))
+        ok(json!({ "message": format!("Passkey “{name}” added{note}.") }))
     }
+}
+
+/// Names a just-registered passkey with the first of `names` relypass accepts
+/// (`rename_credential` refuses over-long names and control characters). The
+/// passkey exists by now, so a refused name falls back to the next one rather
+/// than failing the registration. Returns the record and which name was used.
+async fn name_new_passkey(
+    app: &App,
+    owner: &UserHandle,
+    id: &[u8],
+    names: &[&str],
+) -> Result<(relypass::CredentialRecord, usize), ApiError> {
+    for (i, name) in names.iter().enumerate() {
+        match app.passkeys.rename_credential(owner, id, Some(name)).await {
+            Ok(record) => return Ok((record, i)),
+            Err(Error::Malformed { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((app.passkeys.owned_credential(owner, id).await?, names.len()))
 }
 
 // ---- password accounts ---------------------------------------------------------
@@ -470,6 +492,14 @@ pub struct SignInStart {
 
 /// `POST /api/signin/start`: by username (allowCredentials = that user's
 /// passkeys) or, with no username, discoverable / autofill.
+///
+/// By username, the answer never tells whether the account exists or has
+/// passkeys: relypass's `start_authentication_for_name` gives an unknown name
+/// (or an account without passkeys) options shaped like a real account's, with
+/// fake credential ids derived from the enumeration secret, and finishing
+/// those fails exactly like presenting a passkey of another account. The UV
+/// requirement is the same for every name; a passkey-only account's UV is
+/// enforced when the sign-in finishes (`CredentialStore::account_policy`).
 pub async fn signin_start(
     State(app): State<Shared>,
     JsonBody(req): JsonBody<SignInStart>,
@@ -483,35 +513,9 @@ pub async fn signin_start(
             .await?;
         return serialize(&options);
     }
-    let user = app
-        .store()
-        .app_user_by_name(username)
-        .await?
-        .filter(|u| u.activated);
-    let Some(user) = user else {
-        return Err(ApiError::bad_request(
-            "There is no account with a passkey by that name.",
-        ));
-    };
-    let active = app
-        .passkeys
-        .credentials_in_state(&user.user.handle, relypass::CredentialState::Active)
-        .await?;
-    if active.is_empty() {
-        return Err(ApiError::bad_request(
-            "This account has no passkey yet: sign in with your password.",
-        ));
-    }
-    let options = AuthenticationOptions {
-        // Passkey-only accounts require user verification (PIN or biometrics).
-        user_verification: user
-            .passkey_only
-            .then_some(UserVerificationRequirement::Required),
-        ..Default::default()
-    };
     let options = app
         .passkeys
-        .start_authentication(Some(&user.user.handle), &options)
+        .start_authentication_for_name(username, &AuthenticationOptions::default())
         .await?;
     serialize(&options)
 }
@@ -533,6 +537,8 @@ pub async fn signin_finish(
     app.require_passkey_sign_in().await?;
     let response = serde_json::to_string(&req.credential)
         .map_err(|_| ApiError::bad_request("The request could not be read."))?;
+    // relypass refuses a UV-less assertion for a passkey-only account in every
+    // flow (the store's `account_policy` says which accounts are).
     let verified = app.passkeys.finish_authentication(&response).await?;
     let user = app
         .store()
@@ -540,11 +546,6 @@ pub async fn signin_finish(
         .await?
         .filter(|u| u.activated)
         .ok_or_else(|| ApiError::unauthorized("This account no longer exists."))?;
-    // A discoverable sign-in cannot ask for UV per account up front (the
-    // account is unknown until the response), so the rule is enforced here.
-    if user.passkey_only && !verified.user_verified() {
-        return Err(relypass::Error::UserNotVerified.into());
-    }
     let via = match req.via.as_deref() {
         Some("autofill") => " (autofill)",
         Some("discoverable") => " (no username)",
@@ -630,7 +631,22 @@ pub struct PasskeyAction {
 }
 
 fn credential_id(id: &str) -> Result<Vec<u8>, ApiError> {
-    b64url_decode(id).ok_or_else(|| ApiError::bad_request("Unknown passkey."))
+    b64url_decode(id).ok_or_else(unknown_passkey)
+}
+
+fn unknown_passkey() -> ApiError {
+    ApiError::bad_request("Unknown passkey.")
+}
+
+/// Errors of the management operations: a passkey of another account is
+/// reported exactly like one that does not exist (relypass tells the two
+/// apart, as `CredentialNotOwned` and `UnknownCredential`; a user poking at
+/// ids learns nothing either way).
+fn management_error(e: Error) -> ApiError {
+    match e {
+        Error::CredentialNotOwned | Error::UnknownCredential => unknown_passkey(),
+        e => e.into(),
+    }
 }
 
 /// `POST /api/passkeys/rename`.
@@ -640,14 +656,18 @@ pub async fn rename_passkey(
     JsonBody(req): JsonBody<PasskeyAction>,
 ) -> ApiResult {
     let u = app.signed_in(&headers).await?;
-    let name = req
-        .name
-        .as_deref()
-        .and_then(manage::clean_name)
-        .ok_or_else(|| ApiError::bad_request("Please enter a name for the passkey."))?;
     let id = credential_id(&req.id)?;
-    manage::rename(app.store(), &u.user.handle, &id, name.clone()).await?;
-    ok(json!({ "message": format!("Passkey renamed to “{name}”.") }))
+    // relypass trims the name, refuses over-long names and control characters
+    // (Error::Malformed, field CredentialName), and clears it when blank.
+    let record = app
+        .passkeys
+        .rename_credential(&u.user.handle, &id, req.name.as_deref())
+        .await
+        .map_err(management_error)?;
+    ok(json!({ "message": match record.name {
+        Some(name) => format!("Passkey renamed to “{name}”."),
+        None => "Passkey name cleared.".to_owned(),
+    }}))
 }
 
 /// `POST /api/passkeys/remove`.
@@ -658,9 +678,12 @@ pub async fn remove_passkey(
 ) -> ApiResult {
     let u = app.signed_in(&headers).await?;
     let id = credential_id(&req.id)?;
-    let store = app.store();
-    let c = manage::owned(store, &u.user.handle, &id).await?;
-    let all = store.credentials_for_user(&u.user.handle).await?;
+    let c = app
+        .passkeys
+        .owned_credential(&u.user.handle, &id)
+        .await
+        .map_err(management_error)?;
+    let all = app.store().credentials_for_user(&u.user.handle).await?;
     match manage::check_removal(&all, &id, u.password_hash.is_some(), u.passkey_only) {
         Ok(()) => {}
         Err(manage::Refusal::LastSignInMethod) => {
@@ -676,9 +699,22 @@ pub async fn remove_passkey(
             ));
         }
     }
-    manage::remove(store, &u.user.handle, &id).await?;
+    app.passkeys
+        .delete_credential(&u.user.handle, &id)
+        .await
+        .map_err(management_error)?;
     let name = c.name.unwrap_or_else(|| "Passkey".into());
-    ok(json!({ "message": format!("Passkey “{name}” removed.") }))
+    // The page hands this to PublicKeyCredential.signalAllAcceptedCredentials()
+    // (where the browser has it), so the user's passkey provider can drop the
+    // removed passkey too instead of offering it at the next sign-in.
+    let signal = app
+        .passkeys
+        .signal_all_accepted_credentials(&u.user.handle)
+        .await?;
+    ok(json!({
+        "message": format!("Passkey “{name}” removed."),
+        "signal_all_accepted_credentials": signal,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -693,14 +729,13 @@ pub async fn set_passkey_only(
     JsonBody(req): JsonBody<Toggle>,
 ) -> ApiResult {
     let u = app.signed_in(&headers).await?;
-    if req.enabled {
-        let creds = app.store().credentials_for_user(&u.user.handle).await?;
-        if !manage::can_be_passkey_only(&creds) {
-            return Err(ApiError::conflict(
-                "To go passkey-only, first add a passkey that checks your PIN, fingerprint \
-                 or face (registered with user verification).",
-            ));
-        }
+    // relypass's rule: the password may go only while an active passkey
+    // registered with user verification remains.
+    if req.enabled && !app.passkeys.may_drop_password(&u.user.handle).await? {
+        return Err(ApiError::conflict(
+            "To go passkey-only, first add a passkey that checks your PIN, fingerprint \
+             or face (registered with user verification).",
+        ));
     }
     app.store()
         .set_passkey_only(&u.user.handle, req.enabled)

@@ -26,6 +26,16 @@ usage: cargo run --example demo -- [OPTIONS]
                             (used when the database has none yet) [PASSKEY_SIGN_IN, default on]
   --admin NAME              user allowed to flip the admin switch, repeatable
                             [ADMIN_USERS, comma-separated; default: every signed-in user]
+  --max-passkeys N          most passkeys one account may hold (N >= 1)
+                            [MAX_PASSKEYS, default 10]
+  --enumeration-secret HEX  32 bytes as 64 hex digits (`openssl rand -hex 32`): the secret
+                            behind the fake sign-in options for unknown usernames; set the
+                            same value on every server [ENUMERATION_SECRET, default: random
+                            per process]
+  --authenticator-names FILE
+                            JSON of AAGUID -> authenticator name (the community
+                            aaguid.json format), added to the built-in table
+                            [AUTHENTICATOR_NAMES]
   -h, --help                this text
 
 Passkeys need a secure context: origins must be https://, or http:// on localhost.";
@@ -40,6 +50,48 @@ pub struct Config {
     pub database_url: String,
     pub passkey_sign_in_default: bool,
     pub admins: Vec<String>,
+    /// The per-account registration limit (`Passkeys::with_registration_limit`).
+    pub max_passkeys: usize,
+    /// `Passkeys::with_enumeration_secret`; `None`: the library's random one.
+    pub enumeration_secret: Option<Secret>,
+    /// A JSON file of extra authenticator names (`AuthenticatorNames::load_json`).
+    pub authenticator_names: Option<String>,
+}
+
+/// The default of `--max-passkeys`.
+pub const DEFAULT_MAX_PASSKEYS: usize = 10;
+
+/// A 32-byte secret whose `Debug` does not print it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Secret(pub [u8; 32]);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl Secret {
+    /// 64 hex digits (or 43 base64url characters) holding exactly 32 bytes.
+    pub fn parse(name: &str, raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let bytes = if raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+            (0..32)
+                .map(|i| u8::from_str_radix(raw.get(2 * i..2 * i + 2).unwrap_or(""), 16).ok())
+                .collect::<Option<Vec<u8>>>()
+        } else {
+            relypass::json::b64url_decode(raw)
+        };
+        bytes
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .map(Secret)
+            .ok_or_else(|| {
+                format!(
+                    "`{name}` needs 32 random bytes as 64 hex digits \
+                     (for example from `openssl rand -hex 32`)"
+                )
+            })
+    }
 }
 
 impl Config {
@@ -74,6 +126,9 @@ where
     let mut database_url = None;
     let mut sign_in = None;
     let mut admins: Vec<String> = Vec::new();
+    let mut max_passkeys = None;
+    let mut enumeration_secret = None;
+    let mut authenticator_names = None;
 
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -99,6 +154,11 @@ where
             "--database-url" => database_url = Some(value()?),
             "--passkey-sign-in" => sign_in = Some(on_off("--passkey-sign-in", &value()?)?),
             "--admin" => admins.push(value()?),
+            "--max-passkeys" => max_passkeys = Some(limit("--max-passkeys", &value()?)?),
+            "--enumeration-secret" => {
+                enumeration_secret = Some(Secret::parse("--enumeration-secret", &value()?)?);
+            }
+            "--authenticator-names" => authenticator_names = Some(value()?),
             _ => return Err(format!("unknown argument `{arg}`\n\n{USAGE}")),
         }
     }
@@ -143,6 +203,23 @@ where
     if admins.is_empty() {
         admins = list(env("ADMIN_USERS"));
     }
+    let max_passkeys = match max_passkeys {
+        Some(n) => n,
+        None => match env("MAX_PASSKEYS").filter(|s| !s.is_empty()) {
+            Some(v) => limit("MAX_PASSKEYS", &v)?,
+            None => DEFAULT_MAX_PASSKEYS,
+        },
+    };
+    let enumeration_secret = match enumeration_secret {
+        Some(s) => Some(s),
+        None => env("ENUMERATION_SECRET")
+            .filter(|s| !s.is_empty())
+            .map(|s| Secret::parse("ENUMERATION_SECRET", &s))
+            .transpose()?,
+    };
+    let authenticator_names = authenticator_names
+        .or_else(|| env("AUTHENTICATOR_NAMES"))
+        .filter(|s| !s.is_empty());
 
     for o in &origins {
         check_secure_context(o)?;
@@ -155,6 +232,9 @@ where
         database_url,
         passkey_sign_in_default,
         admins,
+        max_passkeys,
+        enumeration_secret,
+        authenticator_names,
     })))
 }
 
@@ -196,6 +276,14 @@ fn number(name: &str, raw: &str) -> Result<usize, String> {
         .map_err(|_| format!("`{name}` needs a non-negative integer, got `{raw}`"))
 }
 
+/// A registration limit: at least 1 (0 would make every sign-up fail).
+fn limit(name: &str, raw: &str) -> Result<usize, String> {
+    match number(name, raw)? {
+        0 => Err(format!("`{name}` must be at least 1")),
+        n => Ok(n),
+    }
+}
+
 fn on_off(name: &str, raw: &str) -> Result<bool, String> {
     match raw.to_ascii_lowercase().as_str() {
         "on" | "true" | "1" | "yes" => Ok(true),
@@ -230,6 +318,54 @@ mod tests {
         assert!(c.passkey_sign_in_default);
         assert!(c.admins.is_empty());
         assert!(!c.secure_cookies());
+        assert_eq!(c.max_passkeys, DEFAULT_MAX_PASSKEYS);
+        assert_eq!(c.enumeration_secret, None);
+        assert_eq!(c.authenticator_names, None);
+    }
+
+    #[test]
+    fn lifecycle_settings() {
+        let hex = "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF";
+        let c = run(
+            &[
+                "--max-passkeys",
+                "3",
+                "--enumeration-secret",
+                hex,
+                "--authenticator-names=names.json",
+            ],
+            &[("MAX_PASSKEYS", "7"), ("ENUMERATION_SECRET", "bad")],
+        )
+        .unwrap();
+        assert_eq!(c.max_passkeys, 3);
+        let secret = c.enumeration_secret.unwrap();
+        assert_eq!(secret.0[1], 0x11);
+        assert_eq!(secret.0[31], 0xff);
+        assert_eq!(format!("{secret:?}"), "Secret(..)");
+        assert_eq!(c.authenticator_names.as_deref(), Some("names.json"));
+        // From the environment; base64url of the same 32 bytes works too.
+        let b64 = relypass::json::b64url(&secret.0);
+        let c = run(
+            &[],
+            &[
+                ("MAX_PASSKEYS", "7"),
+                ("ENUMERATION_SECRET", b64.as_str()),
+                ("AUTHENTICATOR_NAMES", "/etc/aaguid.json"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.max_passkeys, 7);
+        assert_eq!(c.enumeration_secret, Some(secret));
+        assert_eq!(c.authenticator_names.as_deref(), Some("/etc/aaguid.json"));
+        for args in [
+            &["--max-passkeys", "0"][..],
+            &["--max-passkeys", "-1"],
+            &["--enumeration-secret", "short"],
+            &["--enumeration-secret", &hex[2..]],
+        ] {
+            assert!(run(args, &[]).is_err(), "{args:?}");
+        }
+        assert!(run(&[], &[("ENUMERATION_SECRET", "abc")]).is_err());
     }
 
     #[test]

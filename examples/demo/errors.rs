@@ -4,7 +4,8 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use relypass::Error;
+use relypass::error::Field;
+use relypass::{CredentialState, Error};
 
 /// An error answer: `{"error": message}` with a status.
 #[derive(Debug)]
@@ -53,9 +54,30 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A lifecycle state in the words of the passkey list.
+fn state_word(s: CredentialState) -> &'static str {
+    match s {
+        CredentialState::Active => "active",
+        CredentialState::Disabled => "turned off",
+        CredentialState::Revoked => "revoked",
+        CredentialState::Pending => "not finished registering",
+    }
+}
+
+/// What moving a passkey into a lifecycle state is called on the page.
+fn state_verb(s: CredentialState) -> &'static str {
+    match s {
+        CredentialState::Active => "turned on",
+        CredentialState::Disabled => "turned off",
+        CredentialState::Revoked => "revoked",
+        CredentialState::Pending => "changed that way",
+    }
+}
+
 /// Maps every relypass error to what the user is told. Checks a user can
 /// cause get a sentence that says what to do; checks only a broken or forged
-/// client can fail share one neutral sentence.
+/// client can fail share one neutral sentence. Messages carry no internal
+/// detail (no key material, no SQL, no Debug output); `From<Error>` logs that.
 pub fn user_message(e: &Error) -> (StatusCode, String) {
     use StatusCode as S;
     let (status, msg) = match e {
@@ -110,8 +132,49 @@ pub fn user_message(e: &Error) -> (StatusCode, String) {
         ),
         Error::RegistrationLimit { limit } => (
             S::CONFLICT,
-            format!("You already have the maximum of {limit} passkeys. Remove one first."),
+            format!(
+                "You already have the maximum of {limit} passkeys. \
+                 Remove one before adding another."
+            ),
         ),
+        Error::InvalidStateTransition { from, to } => (
+            S::CONFLICT,
+            if *from == CredentialState::Revoked {
+                "This passkey was revoked, which is permanent: it cannot be used again. \
+                 Register the authenticator anew instead."
+                    .to_owned()
+            } else {
+                format!(
+                    "This passkey is {} and cannot be {}.",
+                    state_word(*from),
+                    state_verb(*to)
+                )
+            },
+        ),
+        Error::Malformed {
+            field: Field::CredentialName,
+            ..
+        } => (
+            S::BAD_REQUEST,
+            format!(
+                "Passkey names are at most {} characters, without control characters.",
+                relypass::credential::MAX_CREDENTIAL_NAME_CHARS
+            ),
+        ),
+        Error::BackupNotAllowed { .. } => (
+            S::FORBIDDEN,
+            "This site does not accept passkeys that are synced or backed up to an account \
+             (for example a password manager). Use a security key, or a passkey kept on \
+             this device only."
+                .to_owned(),
+        ),
+        Error::CredProtect { .. } => (
+            S::FORBIDDEN,
+            "This authenticator cannot protect the passkey the way this site requires \
+             (credential protection). Use a different authenticator."
+                .to_owned(),
+        ),
+        Error::TooLarge { .. } => (S::PAYLOAD_TOO_LARGE, "The request is too large.".to_owned()),
         Error::Counter { .. } => (
             S::UNAUTHORIZED,
             "This passkey's use counter went backwards, so it may have been copied. \
@@ -167,6 +230,91 @@ mod tests {
         assert_eq!(s, StatusCode::BAD_REQUEST);
         let (s, _) = user_message(&Error::UserNotVerified);
         assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn lifecycle_errors_get_their_own_sentences() {
+        let (s, m) = user_message(&Error::RegistrationLimit { limit: 10 });
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(m.contains("maximum of 10 passkeys"), "{m}");
+        let (s, m) = user_message(&Error::InvalidStateTransition {
+            from: CredentialState::Revoked,
+            to: CredentialState::Active,
+        });
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(m.contains("revoked") && m.contains("permanent"), "{m}");
+        let (_, m) = user_message(&Error::InvalidStateTransition {
+            from: CredentialState::Pending,
+            to: CredentialState::Disabled,
+        });
+        assert_eq!(
+            m,
+            "This passkey is not finished registering and cannot be turned off."
+        );
+        let (s, m) = user_message(&Error::BackupNotAllowed {
+            backup_eligible: true,
+            backup_state: true,
+        });
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert!(m.contains("synced"), "{m}");
+        let (s, m) = user_message(&Error::CredProtect {
+            required: 3,
+            got: Some(1),
+        });
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert!(m.contains("credential protection"), "{m}");
+        let (s, m) = user_message(&Error::Malformed {
+            field: Field::CredentialName,
+            reason: "longer than 64 characters",
+        });
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(m.contains("at most 64 characters"), "{m}");
+    }
+
+    /// Every message is a plain sentence: no Debug output, no field or check
+    /// names, no line breaks (nothing that looks like a trace).
+    #[test]
+    fn messages_are_sentences() {
+        let all = [
+            Error::RegistrationLimit { limit: 3 },
+            Error::InvalidStateTransition {
+                from: CredentialState::Active,
+                to: CredentialState::Pending,
+            },
+            Error::BackupNotAllowed {
+                backup_eligible: true,
+                backup_state: false,
+            },
+            Error::CredProtect {
+                required: 2,
+                got: None,
+            },
+            Error::BackupEligibilityChanged,
+            Error::BackupStateWithoutEligibility,
+            Error::CredentialNotOwned,
+            Error::CredentialNotActive,
+            Error::Counter {
+                stored: 5,
+                received: 4,
+            },
+            Error::Attestation {
+                format: "packed",
+                reason: "x5c chain".into(),
+            },
+            Error::TooLarge {
+                field: Field::ResponseJson,
+                size: 1 << 20,
+                max: 1 << 16,
+            },
+            Error::Config("rp_id".into()),
+        ];
+        for e in &all {
+            let (_, m) = user_message(e);
+            assert!(m.ends_with('.'), "{e:?}: {m}");
+            for bad in ["{", "::", "\n", "Some(", "None", "x5c", "rp_id", "packed"] {
+                assert!(!m.contains(bad), "{e:?}: {m}");
+            }
+        }
     }
 
     #[test]

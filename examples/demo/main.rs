@@ -10,7 +10,6 @@
 //!
 //! See `examples/demo/README.md`.
 
-mod aaguid;
 mod app;
 mod config;
 mod errors;
@@ -25,7 +24,7 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use config::{Command, Config};
-use relypass::{Passkeys, RelyingParty};
+use relypass::{AuthenticatorNames, Passkeys, RelyingParty};
 use std::process::ExitCode;
 use std::sync::Arc;
 use store_sql::SqlStore;
@@ -71,6 +70,15 @@ async fn serve(config: Config) -> Result<(), (u8, String)> {
         .origins(config.origins.iter().cloned())
         .build()
         .map_err(|e| (2, format!("configuration refused: {e}")))?;
+    let mut names = AuthenticatorNames::builtin();
+    let builtin_names = names.len();
+    if let Some(path) = &config.authenticator_names {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| (2, format!("cannot read --authenticator-names {path}: {e}")))?;
+        names
+            .load_json(&text)
+            .map_err(|e| (2, format!("--authenticator-names {path}: {e}")))?;
+    }
     let store = SqlStore::connect(&config.database_url)
         .await
         .map_err(|e| (1, e))?;
@@ -102,6 +110,24 @@ async fn serve(config: Config) -> Result<(), (u8, String)> {
             "off"
         }
     );
+    println!(
+        "  passkeys: at most {} per account; {} authenticator names ({builtin_names} built in{})",
+        config.max_passkeys,
+        names.len(),
+        config
+            .authenticator_names
+            .as_deref()
+            .map(|p| format!(", the rest from {p}"))
+            .unwrap_or_default()
+    );
+    if config.enumeration_secret.is_some() {
+        println!("  enumeration secret: set (use the same one on every server)");
+    } else {
+        println!(
+            "  enumeration secret: random for this process (with several servers, give each \
+             the same --enumeration-secret)"
+        );
+    }
     if config.admins.is_empty() {
         println!("  admins:   every signed-in user (demo mode; restrict with --admin NAME)");
     } else {
@@ -114,12 +140,30 @@ async fn serve(config: Config) -> Result<(), (u8, String)> {
         secure_cookies: config.secure_cookies(),
         admins: config.admins.clone(),
         instance: config.listen.clone(),
-        passkeys: Passkeys::new(rp, store),
+        passkeys: passkeys(rp, store, &config, names),
     });
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| (1, format!("server error: {e}")))
+}
+
+/// The library service with the demo's host policies: the registration
+/// limit, the authenticator names, and the secret behind the fake sign-in
+/// options for unknown usernames (left random when not configured).
+fn passkeys(
+    rp: RelyingParty,
+    store: SqlStore,
+    config: &Config,
+    names: AuthenticatorNames,
+) -> Passkeys<SqlStore> {
+    let passkeys = Passkeys::new(rp, store)
+        .with_registration_limit(config.max_passkeys)
+        .with_authenticator_names(names);
+    match config.enumeration_secret {
+        Some(secret) => passkeys.with_enumeration_secret(secret.0),
+        None => passkeys,
+    }
 }
 
 fn router(app: Shared) -> Router {

@@ -20,12 +20,20 @@
 //! * One SQL text serves both databases: `$1` placeholders, `BIGINT` numbers
 //!   (booleans as 0/1), and `BLOB`/`BYTEA` chosen per backend in the schema only.
 //!
+//! * **Management writes** (rename, disable, revoke: relypass's `Passkeys`
+//!   management operations) arrive through `update_credential`, which stores
+//!   every field they change — name, state, `state_changed_at` — in its column.
+//! * **Account policy**: `account_policy` reads the user's passkey-only flag, so
+//!   relypass itself requires user verification for those accounts, in every
+//!   sign-in flow.
+//!
 //! Besides the trait, the demo keeps its own tables here: the application part
 //! of users (password hash, passkey-only flag), sessions and app-wide settings.
 
 use relypass::ceremony::unix_now;
 use relypass::{
-    CredentialRecord, CredentialState, CredentialStore, CredentialUpdate, Error, User, UserHandle,
+    AccountPolicy, CredentialRecord, CredentialState, CredentialStore, CredentialUpdate, Error,
+    User, UserHandle,
 };
 use sha2::{Digest, Sha256};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -566,9 +574,11 @@ impl CredentialStore for SqlStore {
     }
 
     async fn update_credential(&self, c: &CredentialRecord) -> relypass::Result<()> {
-        // The management fields, plus the JSON document so fields a newer
-        // relypass adds to the record are kept too. The counter columns are not
-        // touched: only sign-ins move them.
+        // Every field the management operations change (name, state and
+        // state_changed_at) goes to its column, which wins when the row is read;
+        // the JSON document is rewritten too, so fields a newer relypass adds to
+        // the record are kept. The counter columns are not touched: only
+        // sign-ins move them, with compare-and-set.
         let json = serde_json::to_string(c).map_err(|e| Error::Storage(e.to_string()))?;
         let done = sqlx::query(
             "UPDATE credentials SET record = $1, name = $2, state = $3, state_changed_at = $4
@@ -623,6 +633,22 @@ impl CredentialStore for SqlStore {
         Ok(())
     }
 
+    async fn account_policy(&self, handle: &UserHandle) -> relypass::Result<AccountPolicy> {
+        // The demo's own per-user flag. An unknown handle (the name-first flow's
+        // stand-in for an unknown username) gets the default policy.
+        let passkey_only: Option<i64> =
+            sqlx::query_scalar("SELECT passkey_only FROM users WHERE handle = $1")
+                .bind(handle.as_bytes())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(storage)?;
+        Ok(if passkey_only.unwrap_or(0) != 0 {
+            AccountPolicy::passkey_only()
+        } else {
+            AccountPolicy::new()
+        })
+    }
+
     async fn take_ceremony_state(&self, key: &[u8]) -> relypass::Result<Option<Vec<u8>>> {
         // Take-once across every process sharing the database: the row is
         // deleted and returned in one statement, so of two concurrent calls at
@@ -638,6 +664,7 @@ impl CredentialStore for SqlStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use relypass::Passkeys;
     use relypass::json::Base64Url;
 
     /// A fresh SQLite file, removed when the guard drops.
@@ -718,6 +745,7 @@ mod tests {
         );
         c.name = Some("Laptop".into());
         c.state = CredentialState::Disabled;
+        c.state_changed_at = 4242;
         store.update_credential(&c).await.unwrap();
         let all = store.credentials_for_user(&user.handle).await.unwrap();
         assert_eq!(all, vec![c.clone()]);
@@ -803,9 +831,139 @@ mod tests {
         store.set_setting("k", false).await.unwrap();
         assert!(!store.setting("k").await.unwrap());
 
+        assert_eq!(
+            store.account_policy(&user.handle).await.unwrap(),
+            AccountPolicy::new()
+        );
         store.set_passkey_only(&user.handle, true).await.unwrap();
         let u = store.app_user(&user.handle).await.unwrap().unwrap();
         assert!(u.passkey_only && u.password_hash.is_none());
+        assert_eq!(
+            store.account_policy(&user.handle).await.unwrap(),
+            AccountPolicy::passkey_only()
+        );
+        let nobody = UserHandle::new(vec![9; 32]).unwrap();
+        assert_eq!(
+            store.account_policy(&nobody).await.unwrap(),
+            AccountPolicy::new()
+        );
+    }
+
+    fn rp() -> relypass::RelyingParty {
+        relypass::RelyingParty::builder("localhost", "test")
+            .origins(["http://localhost:8080"])
+            .build()
+            .unwrap()
+    }
+
+    /// The library's management operations, through this store: every change
+    /// they make survives a read back from SQL.
+    #[tokio::test]
+    async fn management_operations_persist() {
+        let (store, user, _db) = store_with_user().await;
+        store
+            .insert_credential(&record(b"c", &user.handle))
+            .await
+            .unwrap();
+        let passkeys = Passkeys::new(rp(), store.clone());
+        passkeys
+            .rename_credential(&user.handle, b"c", Some("  Work key "))
+            .await
+            .unwrap();
+        let disabled = passkeys
+            .disable_credential(&user.handle, b"c")
+            .await
+            .unwrap();
+        assert!(disabled.state_changed_at > 1000);
+        let stored = store.credential_by_id(b"c").await.unwrap().unwrap();
+        assert_eq!(stored.name.as_deref(), Some("Work key"));
+        assert_eq!(stored.state, CredentialState::Disabled);
+        assert_eq!(stored.state_changed_at, disabled.state_changed_at);
+        passkeys
+            .revoke_credential(&user.handle, b"c")
+            .await
+            .unwrap();
+        assert!(matches!(
+            passkeys.enable_credential(&user.handle, b"c").await,
+            Err(Error::InvalidStateTransition { .. })
+        ));
+        let list = passkeys.list_credentials(&user.handle).await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].state, CredentialState::Revoked);
+        // Someone else's passkey cannot be touched.
+        let other = UserHandle::new(vec![7; 16]).unwrap();
+        assert!(matches!(
+            passkeys.delete_credential(&other, b"c").await,
+            Err(Error::CredentialNotOwned)
+        ));
+        passkeys
+            .delete_credential(&user.handle, b"c")
+            .await
+            .unwrap();
+        assert!(store.credential_by_id(b"c").await.unwrap().is_none());
+    }
+
+    async fn options_for_name(p: &Passkeys<SqlStore>, name: &str) -> serde_json::Value {
+        let options = p
+            .start_authentication_for_name(name, &relypass::AuthenticationOptions::default())
+            .await
+            .unwrap();
+        serde_json::to_value(options).unwrap()
+    }
+
+    /// The passkey-only flag reaches relypass (UV required for that account),
+    /// the registration limit counts stored passkeys, and an unknown username
+    /// gets fake options that are the same on every server sharing the secret.
+    #[tokio::test]
+    async fn policies_reach_the_library() {
+        let (store, user, _db) = store_with_user().await;
+        for id in [&b"c1"[..], b"c2"] {
+            store
+                .insert_credential(&record(id, &user.handle))
+                .await
+                .unwrap();
+        }
+        let server = |secret: u8| {
+            Passkeys::new(rp(), store.clone())
+                .with_registration_limit(2)
+                .with_enumeration_secret([secret; 32])
+        };
+        let (one, two) = (server(1), server(1));
+        let ids = |v: &serde_json::Value| v["allowCredentials"].clone();
+        let real = options_for_name(&one, "alice").await;
+        assert_eq!(real["allowCredentials"].as_array().unwrap().len(), 2);
+        let fake = options_for_name(&one, "nobody").await;
+        assert!(!fake["allowCredentials"].as_array().unwrap().is_empty());
+        assert_eq!(ids(&fake), ids(&options_for_name(&two, "nobody").await));
+        assert_ne!(
+            ids(&fake),
+            ids(&options_for_name(&server(2), "nobody").await)
+        );
+        assert_eq!(real["userVerification"], fake["userVerification"]);
+
+        // Passkey-only (the demo's flag) makes relypass require UV.
+        let h = user.handle.clone();
+        let uv = |v: serde_json::Value| v["userVerification"].clone();
+        let before = uv(serde_json::to_value(
+            one.start_authentication(Some(&h), &Default::default())
+                .await
+                .unwrap(),
+        )
+        .unwrap());
+        assert_ne!(before, "required");
+        store.set_passkey_only(&h, true).await.unwrap();
+        let after = uv(serde_json::to_value(
+            one.start_authentication(Some(&h), &Default::default())
+                .await
+                .unwrap(),
+        )
+        .unwrap());
+        assert_eq!(after, "required");
+
+        assert!(matches!(
+            one.start_registration(&user, &Default::default()).await,
+            Err(Error::RegistrationLimit { limit: 2 })
+        ));
     }
 
     #[test]

@@ -50,6 +50,12 @@ export async function runFlow({ name, sites, browser, outDir }) {
     const cred = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
     return cred.toJSON();
   }, username));
+  const startAt = async (base, username) => {
+    const res = await fetch(`${base}/api/signin/start`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username }),
+    });
+    return { status: res.status, body: await res.json() };
+  };
   const finishAt = async (base, credential) => {
     const res = await fetch(`${base}/api/signin/finish`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ credential }),
@@ -68,6 +74,7 @@ export async function runFlow({ name, sites, browser, outDir }) {
     await expectVisible(page, '#signed-in');
     const rows = await passkeyRows(page);
     check(rows.length === 1 && rows[0].name === 'Laptop', `passkey list: ${JSON.stringify(rows)}`);
+    check(rows[0].authenticator === 'Chromium virtual authenticator', `authenticator: ${rows[0].authenticator}`);
     check(/user verification/.test(rows[0].props) && /discoverable/.test(rows[0].props), `props: ${rows[0].props}`);
     check(rows[0].lastUsed === 'never', `last used: ${rows[0].lastUsed}`);
     check((await A.credentialCount()) === 1, 'the authenticator holds one credential');
@@ -150,17 +157,7 @@ export async function runFlow({ name, sites, browser, outDir }) {
     check(rows[1].lastUsed !== 'never', 'the USB key was used');
   });
 
-  await steps.step('remove a passkey (and never the last way in)', async () => {
-    await page.click('#passkeys tbody tr:nth-child(2) .remove');
-    await clickFor(page, '#passkeys tbody tr:nth-child(2) .remove', 'ok', /Passkey “Backup key” removed/);
-    const rows = await passkeyRows(page);
-    check(rows.length === 1 && rows[0].name === 'Laptop', `rows: ${JSON.stringify(rows)}`);
-    await page.click('#passkeys tbody tr:nth-child(1) .remove');
-    await clickFor(page, '#passkeys tbody tr:nth-child(1) .remove', 'error', /only passkey/);
-    check((await passkeyRows(page)).length === 1, 'the last passkey stays');
-  });
-
-  await steps.step('make the account passkey-only; sign-in then requires user verification', async () => {
+  await steps.step('make the account passkey-only; sign-in then requires user verification (refused without it)', async () => {
     await swap(B, A);
     await clickFor(page, '#passkey-only-btn', 'ok', /now passkey-only/);
     await signOut();
@@ -173,6 +170,29 @@ export async function runFlow({ name, sites, browser, outDir }) {
     await A.setUserVerified(true);
     await A.touch(() => clickFor(page, '#signin-passkey-btn', 'ok', /Signed in as alice with a passkey/));
     check(/passkey-only/.test(await page.textContent('#account-status')), 'status shows passkey-only');
+    // The USB key cannot verify the user. The options for a name do not ask for
+    // UV (that would tell which accounts are passkey-only); relypass refuses the
+    // UV-less assertion at the finish, from the store's account policy.
+    await swap(A, B);
+    await signOut();
+    await page.fill('#signin-username', 'alice');
+    await B.touch(() => clickFor(page, '#signin-passkey-btn', 'error', /needs a passkey that checks your PIN/));
+    await swap(B, A);
+    await A.touch(() => clickFor(page, '#signin-passkey-btn', 'ok', /Signed in as alice with a passkey/));
+  });
+
+  await steps.step('remove a passkey (and never the last way in)', async () => {
+    // Passkey-only: the passkey with user verification stays while the other
+    // one (no UV) could not sign in alone.
+    await page.click('#passkeys tbody tr:nth-child(1) .remove');
+    await clickFor(page, '#passkeys tbody tr:nth-child(1) .remove', 'error', /needs a passkey with user verification/);
+    await page.click('#passkeys tbody tr:nth-child(2) .remove');
+    await clickFor(page, '#passkeys tbody tr:nth-child(2) .remove', 'ok', /Passkey “Backup key” removed/);
+    const rows = await passkeyRows(page);
+    check(rows.length === 1 && rows[0].name === 'Laptop', `rows: ${JSON.stringify(rows)}`);
+    await page.click('#passkeys tbody tr:nth-child(1) .remove');
+    await clickFor(page, '#passkeys tbody tr:nth-child(1) .remove', 'error', /only passkey/);
+    check((await passkeyRows(page)).length === 1, 'the last passkey stays');
   });
 
   await steps.step('a page on an origin the server does not list gets a "wrong origin" error', async () => {
@@ -214,6 +234,51 @@ export async function runFlow({ name, sites, browser, outDir }) {
     await expectVisible(page, '#second-factor');
     await C.touch(() => clickFor(page, '#second-factor-btn', 'ok', /Signed in as carol with a password and a passkey/));
     await expectVisible(page, '#signed-in');
+  });
+
+  await steps.step('sign-in by an unknown username fails like a wrong passkey', async () => {
+    // Signed in as carol (whose passkey is the U2F key C); A holds alice's.
+    await swap(C, A);
+    // Options for an unknown name: fake passkeys, the same on every server
+    // (one enumeration secret) and on every ask, shaped like a real account's.
+    const fake = [];
+    for (const s of [...sites, site(0)]) fake.push(await startAt(s.url, 'nobody'));
+    const real = await startAt(site(0).url, 'carol');
+    const ids = (r) => JSON.stringify(r.body.allowCredentials);
+    const members = (r) => Object.keys(r.body).sort().join(',');
+    check(fake.every((r) => r.status === 200 && r.body.allowCredentials.length > 0), `fake: ${ids(fake[0])}`);
+    check(fake.every((r) => ids(r) === ids(fake[0])), `fake ids differ: ${fake.map(ids).join(' / ')}`);
+    check(members(fake[0]) === members(real) && fake[0].body.userVerification === real.body.userVerification,
+      `fake ${members(fake[0])} vs real ${members(real)}`);
+    // In the page. A browser only offers passkeys listed in allowCredentials,
+    // and with none of them at hand it just waits; so the test drops the list
+    // from the options (for both names alike) and A answers with a passkey of
+    // another account: the server refuses it for the unknown name exactly as
+    // for carol, whose account it is not.
+    await signOut();
+    const start = '**/api/signin/start';
+    await page.route(start, async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      delete json.allowCredentials;
+      await route.fulfill({ response, json });
+    });
+    let m1;
+    let m2;
+    try {
+      await page.fill('#signin-username', 'nobody');
+      m1 = await A.touch(() => clickFor(page, '#signin-passkey-btn', 'error', /not registered here/));
+      await page.fill('#signin-username', 'carol');
+      m2 = await A.touch(() => clickFor(page, '#signin-passkey-btn', 'error', /not registered here/));
+    } finally {
+      await page.unroute(start);
+    }
+    check(m1 === m2, `messages differ: "${m1}" / "${m2}"`);
+    // Back in as carol (password, then C) for the next step.
+    await swap(A, C);
+    await page.fill('#signin-password', 'correct horse battery');
+    await clickFor(page, '#signin-password-btn', 'ok', /Password accepted/);
+    await C.touch(() => clickFor(page, '#second-factor-btn', 'ok', /password and a passkey/));
   });
 
   await steps.step('the admin switch turned off hides passkey sign-in (on every server)', async () => {

@@ -12,6 +12,7 @@
 // Prints "browser: N passed, M failed" last; exits 1 on any failure.
 
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +41,18 @@ function parseArgs(argv) {
   return opts;
 }
 
+// What Chromium's virtual authenticators report as their AAGUID: named in a
+// file loaded with --authenticator-names (the community aaguid.json format),
+// on top of relypass's built-in table.
+const VIRTUAL_AAGUID = '01020304-0506-0708-0102-030405060708';
+export const VIRTUAL_NAME = 'Chromium virtual authenticator';
+
+function namesFile(opts) {
+  const file = path.join(opts.out, 'aaguid.json');
+  fs.writeFileSync(file, JSON.stringify({ [VIRTUAL_AAGUID]: { name: VIRTUAL_NAME } }));
+  return ['--authenticator-names', file];
+}
+
 async function sqliteFlow(opts) {
   const dir = fs.mkdtempSync(path.join(opts.out, 'sqlite-'));
   const port = await freePort();
@@ -49,6 +62,8 @@ async function sqliteFlow(opts) {
     origins: [`http://localhost:${port}`],
     databaseUrl: `sqlite://${path.join(dir, 'relypass-demo.db')}`,
     logDir: opts.out,
+    // No --enumeration-secret: one server may keep the random default.
+    extraArgs: namesFile(opts),
   });
   const browser = await launchBrowser();
   try {
@@ -67,9 +82,13 @@ async function postgresFlow(opts) {
   try {
     const ports = [await freePort(), await freePort()];
     const origins = ports.map((p) => `http://localhost:${p}`);
+    // One enumeration secret for both servers: an unknown username must get
+    // the same fake options from either, as a real one gets the same real ones.
+    const secret = crypto.randomBytes(32).toString('hex');
+    const extraArgs = [...namesFile(opts), '--enumeration-secret', secret];
     // Started together: the schema migration must cope with a concurrent start.
     servers.push(...(await Promise.all(ports.map((port) => startDemo({
-      bin: opts.bin, port, origins, databaseUrl: pg.url, logDir: opts.out,
+      bin: opts.bin, port, origins, databaseUrl: pg.url, logDir: opts.out, extraArgs,
     })))));
     browser = await launchBrowser();
     return await runFlow({ name: 'postgres', sites: servers, browser, outDir: opts.out });

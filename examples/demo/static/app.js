@@ -37,11 +37,13 @@ function show(text, kind = 'ok') {
 }
 
 // What the user is told when the browser's WebAuthn call fails. Browsers
-// deliberately report cancel, timeout and "no matching passkey" alike.
+// deliberately report cancel, timeout and "no matching passkey" alike; so does
+// the server for a username without an account (it gets options for passkeys
+// that exist nowhere), and the sentence is the same for both.
 function explain(err) {
   switch (err && err.name) {
     case 'NotAllowedError':
-      return 'The passkey prompt was cancelled or timed out, or the authenticator could not verify you. Nothing was changed.';
+      return 'The passkey prompt was cancelled or timed out, or no passkey for this account was found, or the authenticator could not verify you. Nothing was changed.';
     case 'InvalidStateError':
       return 'This authenticator is already registered for this account. Use a different one.';
     case 'SecurityError':
@@ -158,6 +160,15 @@ async function action(fn) {
   }
 }
 
+// Tells the user's passkey provider which passkeys this site still accepts
+// (WebAuthn Signal API), so it can stop offering a removed one. Where the
+// browser lacks it, nothing happens; it never holds up the page.
+function signalAccepted(options) {
+  if (!options || !window.PublicKeyCredential
+      || typeof PublicKeyCredential.signalAllAcceptedCredentials !== 'function') return;
+  PublicKeyCredential.signalAllAcceptedCredentials(options).catch(() => {});
+}
+
 // ---- rendering -----------------------------------------------------------------
 
 function when(seconds) {
@@ -179,16 +190,17 @@ function renderPasskeys(passkeys) {
   $('#no-passkeys').hidden = passkeys.length > 0;
   $('#passkeys').hidden = passkeys.length === 0;
   for (const p of passkeys) {
+    // `p` is relypass's CredentialSummary as the server serialized it.
     const tr = document.createElement('tr');
     tr.dataset.id = p.id;
     cell(tr, p.name || 'Passkey', 'name');
-    cell(tr, p.authenticator || 'Unknown authenticator', 'authenticator').title = `AAGUID ${p.aaguid}`;
-    cell(tr, when(p.created_at), 'created');
-    cell(tr, when(p.last_used_at), 'last-used');
+    cell(tr, p.authenticatorName || 'Unknown authenticator', 'authenticator').title = `AAGUID ${p.aaguid}`;
+    cell(tr, when(p.createdAt), 'created');
+    cell(tr, when(p.lastUsedAt), 'last-used');
     const props = [];
-    if (p.user_verified) props.push('user verification');
+    if (p.userVerified) props.push('user verification');
     if (p.discoverable) props.push('discoverable');
-    if (p.backed_up) props.push('synced');
+    if (p.backedUp) props.push('synced');
     if (p.transports.length) props.push(p.transports.join('/'));
     if (p.state !== 'active') props.push(p.state);
     cell(tr, props.join(' · '), 'props');
@@ -208,7 +220,11 @@ function renderPasskeys(passkeys) {
         remove.textContent = 'Really remove?';
         return;
       }
-      action(() => api('/api/passkeys/remove', { id: p.id }));
+      action(async () => {
+        const res = await api('/api/passkeys/remove', { id: p.id });
+        signalAccepted(res.signal_all_accepted_credentials);
+        return res;
+      });
     };
     actions.append(rename, remove);
     body.appendChild(tr);
@@ -221,6 +237,7 @@ function startRename(tr, p) {
   const input = document.createElement('input');
   input.className = 'rename-input';
   input.value = p.name || '';
+  input.maxLength = 64;
   input.setAttribute('aria-label', 'New name');
   const save = document.createElement('button');
   save.type = 'button';
