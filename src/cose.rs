@@ -360,6 +360,16 @@ mod elliptic_curve_compat {
 ///
 /// Nesting depth is bounded ([`limits::MAX_CBOR_DEPTH`]) so hostile input cannot
 /// exhaust the stack.
+///
+/// Memory: audited against ciborium 0.2.2, decoding into `Value` never uses a
+/// length the input claims as a capacity. Byte and text strings longer than the
+/// 4 KiB scratch buffer are read chunk by chunk into a growing buffer, shorter
+/// ones into the scratch buffer first; arrays and maps are pushed item by item.
+/// A header claiming 2^60 bytes therefore fails at the end of input having
+/// allocated nothing of that size, and memory stays proportional to the bytes
+/// present (the callers bound those). `tests/limits.rs` measures this, so a
+/// ciborium upgrade that starts pre-allocating fails the test instead of
+/// production; a bounded pre-scan would then be needed here.
 pub(crate) fn read_cbor_value(input: &mut &[u8], field: Field) -> Result<Value> {
     ciborium::de::from_reader_with_recursion_limit(&mut *input, limits::MAX_CBOR_DEPTH)
         .map_err(|_| Error::malformed(field, "invalid CBOR"))

@@ -80,9 +80,28 @@ impl AttestationObject {
                 return Err(Error::malformed(F, "duplicate member"));
             }
         }
+        let att_stmt = att_stmt.ok_or(Error::malformed(F, "attStmt missing"))?;
+        match &att_stmt {
+            Value::Map(m) => check_x5c_bounds(m)?,
+            // compound: each inner statement is bounded the same way.
+            Value::Array(items) => {
+                for item in items {
+                    if let Value::Map(m) = item {
+                        for (k, v) in m {
+                            if let (Value::Text(k), Value::Map(inner)) = (k, v)
+                                && k == "attStmt"
+                            {
+                                check_x5c_bounds(inner)?;
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
         Ok(AttestationObject {
             fmt: fmt.ok_or(Error::malformed(F, "fmt missing"))?,
-            att_stmt: att_stmt.ok_or(Error::malformed(F, "attStmt missing"))?,
+            att_stmt,
             auth_data: auth_data.ok_or(Error::malformed(F, "authData missing"))?,
         })
     }
@@ -106,6 +125,35 @@ impl AttestationObject {
     pub fn auth_data(&self) -> &[u8] {
         &self.auth_data
     }
+}
+
+/// Bounds an `x5c` member, whatever the format, before any format parses a
+/// certificate: at most [`limits::MAX_CERTIFICATES`] entries of at most
+/// [`limits::MAX_CERTIFICATE`] bytes each. Its shape (an array of byte strings)
+/// is left to the format verifiers, which name the format in their errors.
+fn check_x5c_bounds(att_stmt: &[(Value, Value)]) -> Result<()> {
+    const F: Field = Field::AttestationStatement;
+    for (k, v) in att_stmt {
+        if !matches!(k, Value::Text(k) if k == "x5c") {
+            continue;
+        }
+        let Value::Array(certs) = v else { continue };
+        if certs.len() > limits::MAX_CERTIFICATES {
+            return Err(Error::malformed(F, "x5c holds too many certificates"));
+        }
+        for c in certs {
+            if let Value::Bytes(der) = c
+                && der.len() > limits::MAX_CERTIFICATE
+            {
+                return Err(Error::TooLarge {
+                    field: F,
+                    size: der.len(),
+                    max: limits::MAX_CERTIFICATE,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The attestation type a verified statement establishes (§6.5.3).

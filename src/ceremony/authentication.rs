@@ -292,6 +292,17 @@ impl RelyingParty {
         let r = &response.json;
         check_type_and_id(&r.type_, &r.id, r.raw_id.as_slice())?;
         let cred_id = r.raw_id.as_slice();
+        // §5.4.3: a user handle is at most 64 bytes; a longer one can never match
+        // a stored handle, so refuse it before comparing anything.
+        if let Some(h) = &r.response.user_handle
+            && h.len() > limits::MAX_USER_HANDLE
+        {
+            return Err(Error::TooLarge {
+                field: Field::UserHandle,
+                size: h.len(),
+                max: limits::MAX_USER_HANDLE,
+            });
+        }
 
         // The record handed in must be the one the response names.
         if !constant_time_eq(credential.id.as_slice(), cred_id) {

@@ -160,8 +160,13 @@ pub(crate) fn check_type_and_id(type_: &str, id: &str, raw_id: &[u8]) -> Result<
     if type_ != "public-key" {
         return Err(Error::CredentialType);
     }
-    if raw_id.is_empty() || raw_id.len() > crate::limits::MAX_CREDENTIAL_ID {
-        return Err(Error::malformed(Field::CredentialId, "bad length"));
+    if raw_id.is_empty() {
+        return Err(Error::malformed(Field::CredentialId, "empty credential id"));
+    }
+    // §7.1 step 25 bound, applied to the id the browser reports before any
+    // other work (the authData copy is checked again while parsing).
+    if raw_id.len() > crate::limits::MAX_CREDENTIAL_ID {
+        return Err(Error::CredentialIdTooLong { len: raw_id.len() });
     }
     // `id` is the base64url encoding of `rawId`; a mismatch means the JSON was edited.
     if id.as_bytes() != b64url(raw_id).as_bytes() {

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# CI: the benchmarks compile (relypass's own, and the webauthn-rs-core comparison
+# crate, which has its own workspace and lockfile). Nothing is timed here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo bench --no-run
+(cd benches/webauthn-rs && env -u CARGO_TARGET_DIR cargo bench --no-run)

@@ -1,0 +1,423 @@
+//! Ceremony benchmarks: `cargo bench --bench ceremony`.
+//!
+//! Groups (see benches/README.md for the measured table):
+//! - `finish_authentication/{es256,ed25519,rs256}`: response JSON → verified update
+//!   (`AuthenticationResponse::from_json` + `finish_authentication_at`, which also
+//!   parses the stored COSE key);
+//! - `raw_verify/...`: the signature check alone on the same bytes, twice: through
+//!   `relypass::signature::verify` (the backend in use, including DER decoding and
+//!   hashing) and straight through the crypto crate (p256 `verify_prehash`,
+//!   ed25519-dalek `verify_strict`, rsa PKCS#1 v1.5 `verify`), so ceremony
+//!   overhead reads as a ratio;
+//! - webauthn-rs-core 0.6 on the same fixtures is the separate crate
+//!   `benches/webauthn-rs/` (its dependencies cannot share our graph);
+//! - `finish_registration/...`: `none` from the software authenticator, and one
+//!   conformance vector per attestation format (verified under
+//!   [`FORMAT_TRUST`]);
+//! - `parse/...`: clientDataJSON, authenticatorData and COSE key parsing alone.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{Alg, SoftAuthenticator, Tamper};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use relypass::attestation::{TrustMode, TrustPolicy};
+use relypass::authenticator_data::AuthenticatorData;
+use relypass::client_data::CollectedClientData;
+use relypass::cose::{CoseAlgorithm, CredentialPublicKey, PublicKey};
+use relypass::json::{UserVerificationRequirement, b64url_decode};
+use relypass::{
+    AuthenticationOptions, AuthenticationResponse, AuthenticationState, Challenge,
+    CredentialRecord, CredentialState, RegistrationOptions, RegistrationResponse,
+    RegistrationState, RelyingParty, User, UserHandle,
+};
+use sha2::{Digest, Sha256};
+use std::hint::black_box;
+use std::time::Duration;
+
+/// Trust mode for the attestation-format registration benches. `None` while the
+/// packed / tpm / android-key / apple verifiers have not landed (every statement
+/// is then accepted unchecked, so those rows measure parsing only); switch to
+/// `TrustMode::Any` once they have, to measure statement verification.
+const FORMAT_TRUST: TrustMode = TrustMode::None;
+
+const ORIGIN: &str = "https://login.example.com";
+const RP_ID: &str = "example.com";
+const NOW: u64 = 1_800_000_000;
+
+fn rp() -> RelyingParty {
+    RelyingParty::builder(RP_ID, "Example")
+        .origin(ORIGIN)
+        .algorithms([
+            CoseAlgorithm::ES256,
+            CoseAlgorithm::EdDSA,
+            CoseAlgorithm::RS256,
+        ])
+        .build()
+        .expect("valid RP")
+}
+
+fn user() -> User {
+    User {
+        handle: UserHandle::new(vec![7; 16]).expect("valid handle"),
+        name: "alice".into(),
+        display_name: "Alice".into(),
+    }
+}
+
+/// One stored credential and one assertion over it, as the browser sends it,
+/// from `benches/fixtures/` (the webauthn-rs-core comparison reads the same files).
+struct AuthCase {
+    name: &'static str,
+    rp: RelyingParty,
+    record: CredentialRecord,
+    state: AuthenticationState,
+    response_json: String,
+    /// The signed message parts and signature, for the raw verification rows.
+    auth_data: Vec<u8>,
+    client_data_json: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+fn auth_case(name: &'static str, text: &str) -> AuthCase {
+    let case: serde_json::Value = serde_json::from_str(text).expect("fixture JSON");
+    let rp = RelyingParty::builder(case["rp"]["id"].as_str().expect("rp id"), "Example")
+        .origin(case["rp"]["origins"][0].as_str().expect("origin"))
+        .build()
+        .expect("valid RP");
+    let b64 = |v: &serde_json::Value| v.as_str().and_then(b64url_decode).expect("base64url");
+    let cred = &case["credential"];
+    let public_key = b64(&cred["public_key"]);
+    let handle = UserHandle::new(b64(&cred["user_handle"])).expect("handle");
+    let record = CredentialRecord {
+        id: b64(&cred["id"]).into(),
+        user_handle: handle.clone(),
+        algorithm: CredentialPublicKey::from_cose_bytes(&public_key)
+            .expect("key")
+            .algorithm(),
+        public_key: public_key.into(),
+        sign_count: cred["sign_count"].as_u64().expect("counter") as u32,
+        backup_eligible: cred["backup_eligible"].as_bool().expect("BE"),
+        backup_state: false,
+        user_verified: true,
+        transports: Vec::new(),
+        aaguid: Default::default(),
+        attestation_format: "none".into(),
+        attestation_type: relypass::attestation::AttestationType::None,
+        discoverable: None,
+        created_at: NOW,
+        last_used_at: None,
+        name: None,
+        state: CredentialState::Active,
+        state_changed_at: NOW,
+        possibly_cloned: false,
+    };
+    let creds = [record.clone()];
+    let (_, state) = rp
+        .start_authentication_with(
+            Some((&handle, &creds[..])),
+            &AuthenticationOptions::default(),
+            Challenge::from_bytes(b64(&case["challenge"])),
+            NOW,
+        )
+        .expect("start authentication");
+    let r = &case["response"]["response"];
+    AuthCase {
+        name,
+        rp,
+        record,
+        state,
+        auth_data: b64(&r["authenticatorData"]),
+        client_data_json: b64(&r["clientDataJSON"]),
+        signature: b64(&r["signature"]),
+        response_json: case["response"].to_string(),
+    }
+}
+
+fn auth_cases() -> [AuthCase; 3] {
+    [
+        auth_case("es256", include_str!("fixtures/authentication-es256.json")),
+        auth_case(
+            "ed25519",
+            include_str!("fixtures/authentication-ed25519.json"),
+        ),
+        auth_case("rs256", include_str!("fixtures/authentication-rs256.json")),
+    ]
+}
+
+fn bench_authentication(c: &mut Criterion) {
+    let cases = auth_cases();
+
+    let mut g = c.benchmark_group("finish_authentication");
+    for case in &cases {
+        // The response must verify, or the bench would time an early exit.
+        let resp = AuthenticationResponse::from_json(&case.response_json).expect("JSON");
+        case.rp
+            .finish_authentication_at(case.state.clone(), &resp, &case.record, NOW)
+            .expect("assertion verifies");
+        g.bench_function(case.name, |b| {
+            b.iter_batched(
+                || case.state.clone(),
+                |state| {
+                    let resp = AuthenticationResponse::from_json(black_box(&case.response_json))
+                        .expect("JSON");
+                    case.rp
+                        .finish_authentication_at(state, &resp, &case.record, NOW)
+                        .expect("verifies")
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("raw_verify");
+    for case in &cases {
+        let key = CredentialPublicKey::from_cose_bytes(case.record.public_key.as_slice())
+            .expect("stored key");
+        let cd_hash = Sha256::digest(&case.client_data_json);
+        let parts: [&[u8]; 2] = [&case.auth_data, cd_hash.as_slice()];
+        // Through relypass's signature module: the backend in use.
+        relypass::signature::verify(&key, &parts, &case.signature).expect("verifies");
+        g.bench_function(format!("{}/relypass_signature", case.name), |b| {
+            b.iter(|| {
+                relypass::signature::verify(black_box(&key), black_box(&parts), &case.signature)
+            })
+        });
+        // Straight through the crypto crate, with decoding and hashing done ahead.
+        let msg = [case.auth_data.as_slice(), cd_hash.as_slice()].concat();
+        match key.key() {
+            PublicKey::P256(vk) => {
+                use p256::ecdsa::signature::hazmat::PrehashVerifier;
+                let sig = p256::ecdsa::Signature::from_der(&case.signature).expect("DER");
+                let prehash = Sha256::digest(&msg);
+                vk.verify_prehash(&prehash, &sig).expect("verifies");
+                g.bench_function(format!("{}/p256_verify_prehash", case.name), |b| {
+                    b.iter(|| vk.verify_prehash(black_box(&prehash), black_box(&sig)))
+                });
+            }
+            PublicKey::Ed25519(vk) => {
+                let sig = ed25519_dalek::Signature::from_slice(&case.signature).expect("64 bytes");
+                vk.verify_strict(&msg, &sig).expect("verifies");
+                g.bench_function(format!("{}/ed25519_dalek_verify_strict", case.name), |b| {
+                    b.iter(|| vk.verify_strict(black_box(&msg), black_box(&sig)))
+                });
+            }
+            PublicKey::Rsa(k) => {
+                let hashed = Sha256::digest(&msg);
+                let scheme = || rsa::Pkcs1v15Sign::new::<sha2::Sha256>();
+                k.verify(scheme(), &hashed, &case.signature)
+                    .expect("verifies");
+                g.bench_function(format!("{}/rsa_pkcs1v15_verify", case.name), |b| {
+                    b.iter(|| k.verify(scheme(), black_box(&hashed), black_box(&case.signature)))
+                });
+            }
+            _ => unreachable!("only the three algorithms above are benchmarked"),
+        }
+    }
+    g.finish();
+}
+
+/// A registration from a conformance vector, with the RP it describes.
+struct RegCase {
+    name: String,
+    rp: RelyingParty,
+    state: RegistrationState,
+    response: String,
+    now: u64,
+}
+
+fn reg_case_from_vector(path: &str, text: &str) -> RegCase {
+    let case: serde_json::Value = serde_json::from_str(text).expect("case JSON");
+    let mut b = RelyingParty::builder(case["rp"]["id"].as_str().expect("rp id"), "Bench");
+    for o in case["rp"]["origins"].as_array().into_iter().flatten() {
+        b = b.origin(o.as_str().expect("origin"));
+    }
+    if let Some(algs) = case["policy"]["allowed_algorithms"].as_array() {
+        b = b.algorithms(
+            algs.iter()
+                .filter_map(serde_json::Value::as_i64)
+                .map(CoseAlgorithm::from_i64),
+        );
+    }
+    if case["policy"]["user_verification"].as_str() == Some("required") {
+        b = b.user_verification(UserVerificationRequirement::Required);
+    }
+    let rp = b
+        .trust_policy(TrustPolicy {
+            mode: FORMAT_TRUST,
+            ..TrustPolicy::default()
+        })
+        .build()
+        .expect("RP");
+    let challenge = case["challenge"]
+        .as_str()
+        .and_then(b64url_decode)
+        .expect("challenge");
+    let now = case["now"].as_u64().unwrap_or(NOW);
+    let (_, state) = rp
+        .start_registration_with(
+            &user(),
+            &[],
+            &RegistrationOptions::default(),
+            Challenge::from_bytes(challenge),
+            now,
+        )
+        .expect("start");
+    RegCase {
+        name: path.to_owned(),
+        rp,
+        state,
+        response: case["response"].to_string(),
+        now,
+    }
+}
+
+macro_rules! vector {
+    ($name:literal, $path:literal) => {
+        (
+            $name,
+            include_str!(concat!("../test-vectors/conformance/vectors/", $path)),
+        )
+    };
+}
+
+fn bench_registration(c: &mut Criterion) {
+    let mut cases = Vec::new();
+    // `none` from the software authenticator (ES256), same RP as the sign-in rows.
+    {
+        let rp = rp();
+        let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 6);
+        let (opts, state) = rp
+            .start_registration_with(
+                &user(),
+                &[],
+                &RegistrationOptions::default(),
+                Challenge::from_bytes(vec![1; 32]),
+                NOW,
+            )
+            .expect("start");
+        cases.push(RegCase {
+            name: "none/soft-es256".into(),
+            response: a.register(&opts, &Tamper::default()),
+            rp,
+            state,
+            now: NOW,
+        });
+    }
+    for (name, text) in [
+        vector!("none/w3c-es256", "none/w3c-none-es256.json"),
+        vector!("packed-self/w3c-es256", "packed/w3c-packed-self-es256.json"),
+        vector!(
+            "packed-full/yubikey5nfc",
+            "packed/yubikey5nfc-demo-yubico.json"
+        ),
+        vector!(
+            "tpm/windows-hello-rs256",
+            "tpm/windows-hello-surface-pro-4-rs256.json"
+        ),
+        vector!("android-key/pixel-8a", "android-key/pixel-8a-2025.json"),
+        vector!("apple/iphone-2021", "apple/iphone-passkey-2021.json"),
+    ] {
+        cases.push(reg_case_from_vector(name, text));
+    }
+
+    let mut g = c.benchmark_group("finish_registration");
+    for case in &cases {
+        let check = RegistrationResponse::from_json(&case.response).expect("JSON");
+        if let Err(e) = case
+            .rp
+            .finish_registration_at(case.state.clone(), &check, case.now)
+        {
+            eprintln!(
+                "finish_registration/{}: does not verify ({e}), skipped",
+                case.name
+            );
+            continue;
+        }
+        g.bench_function(&case.name, |b| {
+            b.iter_batched(
+                || case.state.clone(),
+                |state| {
+                    let resp =
+                        RegistrationResponse::from_json(black_box(&case.response)).expect("JSON");
+                    case.rp
+                        .finish_registration_at(state, &resp, case.now)
+                        .expect("verifies")
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+fn bench_parsing(c: &mut Criterion) {
+    let [es, _, _] = auth_cases();
+    let rs_key = {
+        let a = SoftAuthenticator::new(Alg::Rs256, ORIGIN, 5);
+        a.key.cose_public_key()
+    };
+    // Registration authData (with attested credential data and the COSE key).
+    let reg_auth_data = {
+        let rp = rp();
+        let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 7);
+        let (opts, _) = rp
+            .start_registration_with(
+                &user(),
+                &[],
+                &RegistrationOptions::default(),
+                Challenge::from_bytes(vec![1; 32]),
+                NOW,
+            )
+            .expect("start");
+        let v: serde_json::Value =
+            serde_json::from_str(&a.register(&opts, &Tamper::default())).expect("JSON");
+        let att = v["response"]["attestationObject"]
+            .as_str()
+            .and_then(b64url_decode)
+            .expect("attestation object");
+        relypass::attestation::AttestationObject::parse(&att)
+            .expect("parses")
+            .auth_data()
+            .to_vec()
+    };
+    let mut g = c.benchmark_group("parse");
+    g.bench_function("client_data_json", |b| {
+        b.iter(|| CollectedClientData::parse(black_box(&es.client_data_json)).expect("parses"))
+    });
+    g.bench_function("authenticator_data/assertion", |b| {
+        b.iter(|| AuthenticatorData::parse(black_box(&es.auth_data)).expect("parses"))
+    });
+    g.bench_function("authenticator_data/attested_es256", |b| {
+        b.iter(|| AuthenticatorData::parse(black_box(&reg_auth_data)).expect("parses"))
+    });
+    g.bench_function("cose_key/es256", |b| {
+        b.iter(|| {
+            CredentialPublicKey::from_cose_bytes(black_box(es.record.public_key.as_slice()))
+                .expect("parses")
+        })
+    });
+    g.bench_function("cose_key/rs256", |b| {
+        b.iter(|| CredentialPublicKey::from_cose_bytes(black_box(&rs_key)).expect("parses"))
+    });
+    g.bench_function("authentication_response_json", |b| {
+        b.iter(|| AuthenticationResponse::from_json(black_box(&es.response_json)).expect("parses"))
+    });
+    g.finish();
+}
+
+fn config() -> Criterion {
+    // Short runs: the whole bench finishes in about two minutes on 2 cores.
+    Criterion::default()
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = bench_authentication, bench_registration, bench_parsing
+}
+criterion_main!(benches);

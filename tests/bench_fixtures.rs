@@ -1,0 +1,112 @@
+//! The benchmark inputs in `benches/fixtures/`: one sign-in per algorithm (ES256,
+//! Ed25519, RS256) from the software authenticator, as `relypass-conformance/1`
+//! cases. `benches/ceremony.rs` and the webauthn-rs-core comparison
+//! (`benches/webauthn-rs/`) both read these files, so both libraries verify the
+//! same bytes.
+//!
+//! The software authenticator signs deterministically (RFC 6979 ECDSA, Ed25519,
+//! PKCS#1 v1.5), so this test regenerates each case and checks the committed file
+//! is identical and verifies. `UPDATE_BENCH_FIXTURES=1 cargo test --test
+//! bench_fixtures` rewrites them.
+
+mod common;
+
+use common::{Alg, SoftAuthenticator, Tamper};
+use relypass::json::b64url;
+use relypass::{
+    AuthenticationOptions, AuthenticationResponse, Challenge, RegistrationOptions,
+    RegistrationResponse, RelyingParty, User, UserHandle,
+};
+use serde_json::json;
+
+const ORIGIN: &str = "https://login.example.com";
+const RP_ID: &str = "example.com";
+const NOW: u64 = 1_800_000_000;
+
+fn fixture(alg: Alg, name: &str) -> String {
+    let rp = RelyingParty::builder(RP_ID, "Example")
+        .origin(ORIGIN)
+        .build()
+        .unwrap();
+    let user = User {
+        handle: UserHandle::new(vec![7; 16]).unwrap(),
+        name: "alice".into(),
+        display_name: "Alice".into(),
+    };
+    let mut a = SoftAuthenticator::new(alg, ORIGIN, 5);
+    let (opts, state) = rp
+        .start_registration_with(
+            &user,
+            &[],
+            &RegistrationOptions::default(),
+            Challenge::from_bytes(vec![1; 32]),
+            NOW,
+        )
+        .unwrap();
+    let reg = RegistrationResponse::from_json(&a.register(&opts, &Tamper::default())).unwrap();
+    let record = rp
+        .finish_registration_at(state, &reg, NOW)
+        .unwrap()
+        .into_record();
+    let challenge = vec![2; 32];
+    let creds = [record.clone()];
+    let (opts, state) = rp
+        .start_authentication_with(
+            Some((&record.user_handle, &creds[..])),
+            &AuthenticationOptions::default(),
+            Challenge::from_bytes(challenge.clone()),
+            NOW,
+        )
+        .unwrap();
+    let response = a.authenticate(&opts, &Tamper::default());
+    // It verifies with relypass before it is written anywhere.
+    let resp = AuthenticationResponse::from_json(&response).unwrap();
+    rp.finish_authentication_at(state, &resp, &record, NOW)
+        .unwrap();
+    let case = json!({
+        "schema": "relypass-conformance/1",
+        "name": format!("bench/authentication-{name}"),
+        "source": "tests/bench_fixtures.rs (software authenticator, deterministic signatures)",
+        "ceremony": "authentication",
+        "expected": "valid",
+        "rp": { "id": RP_ID, "origins": [ORIGIN] },
+        "challenge": b64url(&challenge),
+        "now": NOW,
+        "policy": { "user_verification": "preferred" },
+        "response": serde_json::from_str::<serde_json::Value>(&response).unwrap(),
+        "credential": {
+            "id": b64url(record.id()),
+            "public_key": b64url(record.public_key.as_slice()),
+            "sign_count": record.sign_count,
+            "user_handle": b64url(record.user_handle.as_bytes()),
+            "backup_eligible": record.backup_eligible,
+        },
+    });
+    let mut s = serde_json::to_string_pretty(&case).unwrap();
+    s.push('\n');
+    s
+}
+
+#[test]
+fn bench_fixtures_are_current_and_verify() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fixtures");
+    let update = std::env::var_os("UPDATE_BENCH_FIXTURES").is_some();
+    for (alg, name) in [
+        (Alg::Es256, "es256"),
+        (Alg::Ed25519, "ed25519"),
+        (Alg::Rs256, "rs256"),
+    ] {
+        let want = fixture(alg, name);
+        let path = dir.join(format!("authentication-{name}.json"));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is stale: run UPDATE_BENCH_FIXTURES=1 cargo test --test bench_fixtures",
+            path.display()
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! Fuzz regressions and fuzz-harness sanity, run by `cargo test`.
+//!
+//! - Every file under `test-vectors/fuzz-regressions/TARGET/` is replayed through
+//!   the same harness function the fuzz target `TARGET` runs (the harness source
+//!   is shared with `fuzz/` by path), and must return rather than panic.
+//! - Inputs found by fuzzing are also kept inline below, one test each, with what
+//!   was wrong.
+//! - The harness is checked to reach verification on the unmutated conformance
+//!   cases, so the fuzzers start from inputs that pass every check.
+
+#[path = "../fuzz/src/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `data` through the harness of fuzz target `target`.
+fn run_target(target: &str, data: &[u8]) {
+    match target {
+        "client_data" => {
+            harness::client_data(data);
+        }
+        "authenticator_data" => {
+            harness::authenticator_data(data);
+        }
+        "attestation_object" => {
+            harness::attestation_object(data);
+        }
+        "cose_key" => {
+            harness::cose_key(data);
+        }
+        "registration_json" => {
+            harness::registration_json(data);
+        }
+        "authentication_json" => {
+            harness::authentication_json(data);
+        }
+        "finish_registration" => {
+            harness::finish_registration(data);
+        }
+        "finish_authentication" => {
+            harness::finish_authentication(data);
+        }
+        other => panic!("test-vectors/fuzz-regressions/{other}: no such fuzz target"),
+    }
+}
+
+#[test]
+fn replay_regression_files() {
+    let dir = root().join("test-vectors/fuzz-regressions");
+    let Ok(targets) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut n = 0;
+    for t in targets.flatten().filter(|e| e.path().is_dir()) {
+        let target = t.file_name().to_string_lossy().into_owned();
+        for f in std::fs::read_dir(t.path()).into_iter().flatten().flatten() {
+            let data = std::fs::read(f.path()).expect("readable regression input");
+            run_target(&target, &data);
+            n += 1;
+        }
+    }
+    eprintln!("replayed {n} fuzz regression inputs");
+}
+
+fn cases() -> Vec<(String, serde_json::Value)> {
+    fn collect(p: &Path, out: &mut Vec<PathBuf>) {
+        if p.is_dir() {
+            for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
+                collect(&e.path(), out);
+            }
+        } else if p.extension().is_some_and(|e| e == "json") {
+            out.push(p.to_owned());
+        }
+    }
+    let dir = root().join("test-vectors/conformance/vectors");
+    let mut files = Vec::new();
+    collect(&dir, &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(&f).expect("readable case");
+            let v: serde_json::Value = serde_json::from_str(&text).expect("case JSON");
+            let name = v["name"].as_str().unwrap_or_default().to_owned();
+            (name, v)
+        })
+        .collect()
+}
+
+fn known_failures() -> Vec<String> {
+    std::fs::read_to_string(root().join("test-vectors/known-failures.txt"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn harness_verifies_the_valid_conformance_cases() {
+    let known = known_failures();
+    let mut checked = 0;
+    for (name, case) in cases() {
+        let valid = case["expected"].as_str() == Some("valid");
+        let outcome = match case["ceremony"].as_str() {
+            Some("registration") => harness::finish_registration_case(&case),
+            Some("authentication") => harness::finish_authentication_case(&case),
+            _ => continue,
+        };
+        if known.contains(&name) {
+            continue;
+        }
+        if valid {
+            assert!(
+                outcome.is_verified(),
+                "{name}: the fuzz harness does not verify a valid case: {outcome:?}"
+            );
+        } else {
+            // (Some invalid cases are refused by the RP configuration already.)
+            assert!(
+                !outcome.is_verified(),
+                "{name}: the fuzz harness verifies an invalid case"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 20, "only {checked} cases checked");
+}
+
+#[test]
+fn parse_harnesses_accept_the_conformance_fields() {
+    use relypass::json::b64url_decode;
+    use sha2::{Digest, Sha256};
+    let mut none_accepted = 0;
+    for (name, case) in cases() {
+        let r = &case["response"]["response"];
+        let field = |k: &str| r[k].as_str().and_then(b64url_decode);
+        let cdj = field("clientDataJSON").expect("clientDataJSON");
+        assert!(harness::client_data(&cdj), "{name}");
+        let json = case["response"].to_string();
+        match case["ceremony"].as_str() {
+            Some("registration") => {
+                assert!(harness::registration_json(json.as_bytes()), "{name}");
+                let mut input = case["now"]
+                    .as_u64()
+                    .unwrap_or(harness::DEFAULT_NOW)
+                    .to_be_bytes()
+                    .to_vec();
+                input.extend_from_slice(&Sha256::digest(&cdj));
+                input.extend_from_slice(&field("attestationObject").expect("attObj"));
+                let accepted = harness::attestation_object(&input);
+                if name.starts_with("none/") && accepted {
+                    none_accepted += 1;
+                }
+            }
+            Some("authentication") => {
+                assert!(harness::authentication_json(json.as_bytes()), "{name}");
+                let ad = field("authenticatorData").expect("authData");
+                assert!(harness::authenticator_data(&ad), "{name}");
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        none_accepted > 3,
+        "the attestation harness accepts no `none` case"
+    );
+}
+
+// ---- inputs found by fuzzing --------------------------------------------------
+//
+// (Each: the target, the bytes, what went wrong, where it was fixed.)
