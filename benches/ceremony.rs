@@ -39,7 +39,7 @@ use std::time::Duration;
 /// packed / tpm / android-key / apple verifiers have not landed (every statement
 /// is then accepted unchecked, so those rows measure parsing only); switch to
 /// `TrustMode::Any` once they have, to measure statement verification.
-const FORMAT_TRUST: TrustMode = TrustMode::None;
+const FORMAT_TRUST: TrustMode = TrustMode::Any;
 
 const ORIGIN: &str = "https://login.example.com";
 const RP_ID: &str = "example.com";

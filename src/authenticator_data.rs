@@ -269,13 +269,27 @@ fn parse_attested<'a>(rest: &mut &'a [u8]) -> Result<AttestedCredentialData<'a>>
     let (credential_id, mut r) = r
         .split_at_checked(len)
         .ok_or(Error::malformed(F, "truncated credential id"))?;
-    let before = r;
-    let value = read_cbor_value(&mut r, Field::CosePublicKey)?;
-    let used = before.len() - r.len();
-    let public_key_bytes = before
-        .get(..used)
-        .ok_or(Error::malformed(F, "COSE key length"))?;
-    let public_key = CredentialPublicKey::from_cbor_value(value)?;
+    // The canonical 77-byte ES256 key is recognised by position; any other
+    // encoding is decoded as CBOR (which also tells where the key ends).
+    let (public_key_bytes, public_key) = match r
+        .get(..77)
+        .and_then(CredentialPublicKey::from_canonical_es256)
+    {
+        Some(key) => {
+            let (bytes, rest) = r.split_at(77);
+            r = rest;
+            (bytes, key?)
+        }
+        None => {
+            let before = r;
+            let value = read_cbor_value(&mut r, Field::CosePublicKey)?;
+            let used = before.len() - r.len();
+            let bytes = before
+                .get(..used)
+                .ok_or(Error::malformed(F, "COSE key length"))?;
+            (bytes, CredentialPublicKey::from_cbor_value(value)?)
+        }
+    };
     *rest = r;
     Ok(AttestedCredentialData {
         aaguid: Aaguid(*aaguid),

@@ -160,12 +160,42 @@ impl CredentialPublicKey {
 
     /// Parses exactly one CBOR-encoded COSE_Key; trailing bytes are an error.
     pub fn from_cose_bytes(bytes: &[u8]) -> Result<Self> {
+        if let Some(key) = Self::from_canonical_es256(bytes) {
+            return key;
+        }
         let mut rest = bytes;
         let value = read_cbor_value(&mut rest, Field::CosePublicKey)?;
         if !rest.is_empty() {
             return Err(Error::malformed(Field::CosePublicKey, "trailing bytes"));
         }
         Self::from_cbor_value(value)
+    }
+
+    /// The fast path for the key nearly every passkey has: an ES256 key in the
+    /// canonical CTAP2 encoding `{1: 2, 3: -7, -1: 1, -2: x, -3: y}` (77 bytes).
+    /// Bytes that match this layout exactly can only mean that key, so decoding
+    /// it by position is equivalent to the generic CBOR path; anything else
+    /// (other order, other lengths, extra members) takes the generic path.
+    pub(crate) fn from_canonical_es256(bytes: &[u8]) -> Option<Result<Self>> {
+        const HEAD: [u8; 10] = [0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20];
+        const MID: [u8; 3] = [0x22, 0x58, 0x20];
+        let (head, rest) = bytes.split_first_chunk::<10>()?;
+        let (x, rest) = rest.split_first_chunk::<32>()?;
+        let (mid, y) = rest.split_first_chunk::<3>()?;
+        if *head != HEAD || *mid != MID || y.len() != 32 {
+            return None;
+        }
+        Some(
+            ec_point::<p256::NistP256>(x, y, 32)
+                .and_then(|p| {
+                    p256::ecdsa::VerifyingKey::from_affine(p)
+                        .map_err(|_| Error::InvalidPublicKey("identity point"))
+                })
+                .map(|vk| CredentialPublicKey {
+                    alg: CoseAlgorithm::ES256,
+                    key: PublicKey::P256(vk),
+                }),
+        )
     }
 
     /// Converts an already decoded CBOR value holding a COSE_Key.
@@ -394,6 +424,33 @@ mod tests {
         let k = CredentialPublicKey::from_cose_bytes(&b64(ES256_KEY)).unwrap();
         assert_eq!(k.algorithm(), CoseAlgorithm::ES256);
         assert!(matches!(k.key(), PublicKey::P256(_)));
+    }
+
+    #[test]
+    fn canonical_fast_path_agrees_with_the_generic_path() {
+        let bytes = b64(ES256_KEY);
+        assert_eq!(bytes.len(), 77);
+        let fast = CredentialPublicKey::from_canonical_es256(&bytes)
+            .unwrap()
+            .unwrap();
+        let mut rest = bytes.as_slice();
+        let generic = CredentialPublicKey::from_cbor_value(
+            read_cbor_value(&mut rest, Field::CosePublicKey).unwrap(),
+        )
+        .unwrap();
+        match (fast.key(), generic.key()) {
+            (PublicKey::P256(a), PublicKey::P256(b)) => assert_eq!(a, b),
+            _ => panic!("not P-256"),
+        }
+        // Off-curve points are refused on the fast path too.
+        let mut bad = bytes.clone();
+        bad[76] ^= 1;
+        assert!(matches!(
+            CredentialPublicKey::from_cose_bytes(&bad),
+            Err(Error::InvalidPublicKey("point not on curve"))
+        ));
+        // A different layout falls back to the generic path.
+        assert!(CredentialPublicKey::from_canonical_es256(&bytes[..76]).is_none());
     }
 
     #[test]
