@@ -10,6 +10,11 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 # build too it would change every fingerprint and rebuild target/ from scratch.
 fuzz() { env -u CARGO_TARGET_DIR RUSTC_BOOTSTRAP=1 cargo fuzz "$@"; }
 
+# The finish_* targets take whole cases (up to ~16 KiB of JSON). libFuzzer's
+# length control would hand their mutator a limit below the seed's size, and a
+# truncated case is no longer JSON: give them the full length from the start.
+extra_args() { case $1 in finish_*) echo "-len_control=0 -max_len=65536" ;; esac; }
+
 # Seeds go to a scratch directory so CI never grows a corpus in the checkout.
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
@@ -19,7 +24,7 @@ for t in $(fuzz list); do
   echo "--- fuzz $t (${secs}s)"
   mkdir -p "$corpus/$t"
   log="$corpus/$t.log"
-  if ! fuzz run -a "$t" "$corpus/$t" -- \
+  if ! fuzz run -a "$t" "$corpus/$t" -- $(extra_args "$t") \
       -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz smoke: $t failed (the crashing input is under fuzz/artifacts/$t/)"

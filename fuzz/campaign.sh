@@ -17,6 +17,11 @@ secs=${1:-300}
 # build too it would change every fingerprint and rebuild target/ from scratch.
 fuzz() { env -u CARGO_TARGET_DIR RUSTC_BOOTSTRAP=1 cargo fuzz "$@"; }
 
+# The finish_* targets take whole cases (up to ~16 KiB of JSON). libFuzzer's
+# length control would hand their mutator a limit below the seed's size, and a
+# truncated case is no longer JSON: give them the full length from the start.
+extra_args() { case $1 in finish_*) echo "-len_control=0 -max_len=65536" ;; esac; }
+
 if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(fuzz list); fi
 
 cargo run -q --example fuzz_seeds -- test-vectors/conformance/vectors fuzz/corpus || exit 1
@@ -30,7 +35,7 @@ for t in "${targets[@]}"; do
   echo "=== $t: ${secs}s"
   log=fuzz/logs/$t.log
   mkdir -p "fuzz/corpus/$t"
-  fuzz run -a "$t" "fuzz/corpus/$t" -- \
+  fuzz run -a "$t" "fuzz/corpus/$t" -- $(extra_args "$t") \
     -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 >"$log" 2>&1
   rc=$?
   n=$(grep -h 'stat::number_of_executed_units' "$log" | awk '{s+=$2} END {print s+0}')

@@ -12,6 +12,10 @@
 #[allow(dead_code)]
 mod harness;
 
+#[path = "../fuzz/src/mutate.rs"]
+#[allow(dead_code)]
+mod mutate;
+
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -171,6 +175,43 @@ fn parse_harnesses_accept_the_conformance_fields() {
         none_accepted > 3,
         "the attestation harness accepts no `none` case"
     );
+}
+
+/// The structure-aware mutator keeps a case a JSON case: a mutation that broke
+/// the JSON (a field that did not decode, a truncated case) would send the
+/// fuzzer off mutating JSON syntax instead of the ceremony's inputs.
+#[test]
+fn mutator_keeps_cases_json() {
+    let mut total = 0;
+    for (name, case) in cases() {
+        let orig = serde_json::to_vec(&case).expect("serializes");
+        for i in 0..40u32 {
+            let mut buf = vec![0u8; 1 << 16];
+            buf[..orig.len()].copy_from_slice(&orig);
+            // A stand-in for libFuzzer's byte mutator: flip a bit, sometimes append.
+            let mut r = mutate::Rng::new(i.wrapping_mul(2654435761));
+            let mut flip = |d: &mut [u8], size: usize, max: usize| -> usize {
+                let n = size.min(max);
+                if n > 0 {
+                    let k = r.below(n);
+                    d[k] ^= 1 << r.below(8);
+                }
+                if r.below(3) == 0 && n < max {
+                    d[n] = r.next() as u8;
+                    return n + 1;
+                }
+                n
+            };
+            let max = buf.len();
+            let n = mutate::mutate_case(&mut buf, orig.len(), max, i, &mut flip);
+            let out: serde_json::Value = serde_json::from_slice(&buf[..n])
+                .unwrap_or_else(|e| panic!("{name}: mutation {i} broke the JSON: {e}"));
+            // Exactly one field differs, so most of the case is intact.
+            assert_eq!(out["rp"], case["rp"], "{name}");
+            total += 1;
+        }
+    }
+    assert!(total > 1000);
 }
 
 // ---- inputs found by fuzzing --------------------------------------------------

@@ -42,10 +42,14 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Decodes the way relypass's JSON types do (some real vectors are padded or use
+/// the standard alphabet); a field that did not decode would otherwise be
+/// replaced wholesale instead of mutated.
 fn unb64(s: &str) -> Option<Vec<u8>> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(s)
-        .ok()
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    [URL_SAFE_NO_PAD, URL_SAFE, STANDARD, STANDARD_NO_PAD]
+        .iter()
+        .find_map(|e| e.decode(s).ok())
 }
 
 /// Mutates `bytes` in place with `byte_mutator` (libFuzzer's `fuzzer_mutate` in
@@ -120,9 +124,10 @@ pub fn mutate_case(
         return fallback(data, byte_mutator);
     }
     let mut rng = Rng::new(seed);
-    // A few tries to find a slot this case has.
+    // Tries to find a slot this case has (a registration case has about half of
+    // them); raw byte mutation of the JSON is the rare last resort.
     let mut changed = false;
-    for _ in 0..8 {
+    for _ in 0..32 {
         let slot = SLOTS[rng.below(SLOTS.len())];
         if apply(&mut case, slot, &mut rng, byte_mutator) {
             changed = true;
@@ -154,7 +159,9 @@ fn apply(
             let Some(v) = case.pointer_mut(ptr) else {
                 return false;
             };
-            let mut bytes = v.as_str().and_then(unb64).unwrap_or_default();
+            let Some(mut bytes) = v.as_str().and_then(unb64) else {
+                return false;
+            };
             mutate_bytes(&mut bytes, 64, bm);
             *v = Value::String(b64(&bytes));
             true
