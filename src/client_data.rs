@@ -44,9 +44,10 @@ pub struct CollectedClientData {
 }
 
 #[derive(Deserialize)]
-struct Raw {
-    #[serde(rename = "type")]
-    ty: String,
+struct Raw<'a> {
+    // Borrowed: only compared, never kept (no escapes in the two valid values).
+    #[serde(rename = "type", borrow)]
+    ty: std::borrow::Cow<'a, str>,
     challenge: String,
     origin: String,
     #[serde(rename = "crossOrigin", default)]
@@ -70,7 +71,7 @@ impl CollectedClientData {
         let text = core::str::from_utf8(bytes).map_err(|_| Error::malformed(F, "not UTF-8"))?;
         let raw: Raw = serde_json::from_str(text)
             .map_err(|_| Error::malformed(F, "not a client data JSON object"))?;
-        let ty = match raw.ty.as_str() {
+        let ty = match &*raw.ty {
             "webauthn.create" => Some(ClientDataType::Create),
             "webauthn.get" => Some(ClientDataType::Get),
             _ => None,

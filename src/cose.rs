@@ -401,7 +401,17 @@ mod elliptic_curve_compat {
 /// ciborium upgrade that starts pre-allocating fails the test instead of
 /// production; a bounded pre-scan would then be needed here.
 pub(crate) fn read_cbor_value(input: &mut &[u8], field: Field) -> Result<Value> {
-    ciborium::de::from_reader_with_recursion_limit(&mut *input, limits::MAX_CBOR_DEPTH)
+    read_cbor_value_with_depth(input, field, limits::MAX_CBOR_DEPTH)
+}
+
+/// [`read_cbor_value`] for an item nested in one already being decoded: `depth`
+/// is what remains of [`limits::MAX_CBOR_DEPTH`].
+pub(crate) fn read_cbor_value_with_depth(
+    input: &mut &[u8],
+    field: Field,
+    depth: usize,
+) -> Result<Value> {
+    ciborium::de::from_reader_with_recursion_limit(&mut *input, depth)
         .map_err(|_| Error::malformed(field, "invalid CBOR"))
 }
 

@@ -28,6 +28,7 @@ use crate::error::{Error, Field, Result};
 use crate::limits;
 use ciborium::value::Value;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// RSA modulus and exponent, big-endian without leading zeros.
 #[cfg(feature = "ring")]
@@ -36,16 +37,62 @@ pub(crate) fn rsa_components(k: &rsa::RsaPublicKey) -> (Vec<u8>, Vec<u8>) {
 }
 
 /// A parsed attestation object (§6.5.4).
+///
+/// Borrows `fmt` and `authData` from the bytes it was parsed from when they are
+/// encoded the way authenticators and browsers encode them (definite lengths),
+/// so a registration copies neither.
 #[derive(Debug, Clone)]
-pub struct AttestationObject {
-    fmt: String,
+pub struct AttestationObject<'a> {
+    fmt: Cow<'a, str>,
     att_stmt: Value,
-    auth_data: Vec<u8>,
+    auth_data: Cow<'a, [u8]>,
 }
 
-impl AttestationObject {
+/// The head of one CBOR data item: major type and argument. `None` for the
+/// indefinite-length marker and reserved additional-information values, which
+/// the fast path leaves to the generic decoder.
+fn cbor_head(input: &mut &[u8]) -> Option<(u8, u64)> {
+    let (&first, rest) = input.split_first()?;
+    let (major, info) = (first >> 5, first & 0x1f);
+    let (arg, rest) = match info {
+        0..=23 => (u64::from(info), rest),
+        24 => {
+            let (b, r) = rest.split_first_chunk::<1>()?;
+            (u64::from(b[0]), r)
+        }
+        25 => {
+            let (b, r) = rest.split_first_chunk::<2>()?;
+            (u64::from(u16::from_be_bytes(*b)), r)
+        }
+        26 => {
+            let (b, r) = rest.split_first_chunk::<4>()?;
+            (u64::from(u32::from_be_bytes(*b)), r)
+        }
+        27 => {
+            let (b, r) = rest.split_first_chunk::<8>()?;
+            (u64::from_be_bytes(*b), r)
+        }
+        _ => return None,
+    };
+    *input = rest;
+    Some((major, arg))
+}
+
+/// A definite-length byte (major 2) or text (major 3) string's content.
+fn cbor_string<'a>(input: &mut &'a [u8], major: u8) -> Option<&'a [u8]> {
+    let (m, len) = cbor_head(input)?;
+    if m != major {
+        return None;
+    }
+    // The length is checked against the bytes present before anything is taken.
+    let (content, rest) = input.split_at_checked(usize::try_from(len).ok()?)?;
+    *input = rest;
+    Some(content)
+}
+
+impl<'a> AttestationObject<'a> {
     /// Parses the CBOR attestation object; trailing bytes are an error.
-    pub fn parse(bytes: &[u8]) -> Result<Self> {
+    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         const F: Field = Field::AttestationObject;
         if bytes.len() > limits::MAX_ATTESTATION_OBJECT {
             return Err(Error::TooLarge {
@@ -54,6 +101,94 @@ impl AttestationObject {
                 max: limits::MAX_ATTESTATION_OBJECT,
             });
         }
+        let (fmt, att_stmt, auth_data) = match Self::parse_borrowed(bytes) {
+            Some((fmt, att_stmt, auth_data)) => {
+                (Cow::Borrowed(fmt), att_stmt, Cow::Borrowed(auth_data))
+            }
+            None => {
+                let (fmt, att_stmt, auth_data) = Self::parse_generic(bytes)?;
+                (Cow::Owned(fmt), att_stmt, Cow::Owned(auth_data))
+            }
+        };
+        match &att_stmt {
+            Value::Map(m) => check_x5c_bounds(m)?,
+            // compound: each inner statement is bounded the same way.
+            Value::Array(items) => {
+                for item in items {
+                    if let Value::Map(m) = item {
+                        for (k, v) in m {
+                            if let (Value::Text(k), Value::Map(inner)) = (k, v)
+                                && k == "attStmt"
+                            {
+                                check_x5c_bounds(inner)?;
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(AttestationObject {
+            fmt,
+            att_stmt,
+            auth_data,
+        })
+    }
+
+    /// The encoding every authenticator and browser produces: a definite map of
+    /// exactly `fmt` (text), `attStmt` (map or array) and `authData` (bytes), in
+    /// any order. `fmt` and `authData` are borrowed; `attStmt` is decoded as CBOR
+    /// in place. `None` for anything else (unknown or duplicate members,
+    /// indefinite lengths, wrong types, invalid UTF-8, trailing bytes, any
+    /// truncation), which [`Self::parse_generic`] then accepts or refuses with the
+    /// precise error: on the inputs this accepts, the two agree.
+    fn parse_borrowed(bytes: &'a [u8]) -> Option<(&'a str, Value, &'a [u8])> {
+        let mut rest = bytes;
+        if cbor_head(&mut rest)? != (5, 3) {
+            return None;
+        }
+        let (mut fmt, mut att_stmt, mut auth_data) = (None, None, None);
+        for _ in 0..3 {
+            match cbor_string(&mut rest, 3)? {
+                b"fmt" if fmt.is_none() => {
+                    fmt = Some(core::str::from_utf8(cbor_string(&mut rest, 3)?).ok()?);
+                }
+                b"authData" if auth_data.is_none() => {
+                    auth_data = Some(cbor_string(&mut rest, 2)?);
+                }
+                b"attStmt" if att_stmt.is_none() => {
+                    // `none` (and any statement with no members): no decoder needed.
+                    let v = if let Some(tail) = rest.strip_prefix(&[0xa0]) {
+                        rest = tail;
+                        Value::Map(Vec::new())
+                    } else {
+                        // One level is spent on the outer map, as in the generic path.
+                        let v = crate::cose::read_cbor_value_with_depth(
+                            &mut rest,
+                            Field::AttestationObject,
+                            limits::MAX_CBOR_DEPTH.saturating_sub(1),
+                        )
+                        .ok()?;
+                        if !matches!(v, Value::Map(_) | Value::Array(_)) {
+                            return None;
+                        }
+                        v
+                    };
+                    att_stmt = Some(v);
+                }
+                _ => return None,
+            }
+        }
+        if !rest.is_empty() {
+            return None;
+        }
+        Some((fmt?, att_stmt?, auth_data?))
+    }
+
+    /// Any well-formed CBOR map, through the generic decoder; refuses with the
+    /// member or rule that failed.
+    fn parse_generic(bytes: &[u8]) -> Result<(String, Value, Vec<u8>)> {
+        const F: Field = Field::AttestationObject;
         let mut rest = bytes;
         let value = read_cbor_value(&mut rest, F)?;
         if !rest.is_empty() {
@@ -80,30 +215,11 @@ impl AttestationObject {
                 return Err(Error::malformed(F, "duplicate member"));
             }
         }
-        let att_stmt = att_stmt.ok_or(Error::malformed(F, "attStmt missing"))?;
-        match &att_stmt {
-            Value::Map(m) => check_x5c_bounds(m)?,
-            // compound: each inner statement is bounded the same way.
-            Value::Array(items) => {
-                for item in items {
-                    if let Value::Map(m) = item {
-                        for (k, v) in m {
-                            if let (Value::Text(k), Value::Map(inner)) = (k, v)
-                                && k == "attStmt"
-                            {
-                                check_x5c_bounds(inner)?;
-                            }
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-        Ok(AttestationObject {
-            fmt: fmt.ok_or(Error::malformed(F, "fmt missing"))?,
-            att_stmt,
-            auth_data: auth_data.ok_or(Error::malformed(F, "authData missing"))?,
-        })
+        Ok((
+            fmt.ok_or(Error::malformed(F, "fmt missing"))?,
+            att_stmt.ok_or(Error::malformed(F, "attStmt missing"))?,
+            auth_data.ok_or(Error::malformed(F, "authData missing"))?,
+        ))
     }
 
     /// The attestation statement format identifier.
@@ -383,5 +499,110 @@ pub(crate) fn verify_statement(
         "android-safetynet" => android_safetynet::verify(stmt, input, policy),
         "apple" => apple::verify(stmt, input, policy),
         other => Err(Error::UnsupportedAttestationFormat(other.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every attestation object in the conformance vectors, decoded.
+    fn vector_objects() -> Vec<Vec<u8>> {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/test-vectors/conformance/vectors"
+        );
+        let mut out = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(dir)];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "json") {
+                    let v: serde_json::Value =
+                        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+                    if let Some(att) = v
+                        .pointer("/response/response/attestationObject")
+                        .and_then(|a| a.as_str())
+                        .and_then(crate::json::b64url_decode)
+                    {
+                        out.push(att);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn agree(bytes: &[u8]) {
+        if let Some((fmt, stmt, auth)) = AttestationObject::parse_borrowed(bytes) {
+            let (gf, gs, ga) = AttestationObject::parse_generic(bytes)
+                .expect("the generic decoder accepts what the fast path accepts");
+            assert_eq!((fmt, &stmt, auth), (gf.as_str(), &gs, ga.as_slice()));
+        }
+    }
+
+    #[test]
+    fn borrowed_path_takes_real_objects_and_agrees_with_the_generic_decoder() {
+        let objects = vector_objects();
+        assert!(objects.len() > 40, "{}", objects.len());
+        let mut borrowed = 0;
+        for att in &objects {
+            if AttestationObject::parse_borrowed(att).is_some() {
+                borrowed += 1;
+            }
+            agree(att);
+        }
+        // Every real (non-generated-invalid) object is in the canonical shape.
+        assert!(
+            borrowed * 10 >= objects.len() * 9,
+            "{borrowed}/{}",
+            objects.len()
+        );
+        // Mutations: whatever the fast path accepts, the generic path accepts alike.
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for att in &objects {
+            for _ in 0..200 {
+                let mut m = att.clone();
+                let i = (next() as usize) % m.len();
+                match next() % 3 {
+                    0 => m[i] = next() as u8,
+                    1 => m.truncate(i),
+                    _ => m.insert(i, next() as u8),
+                }
+                agree(&m);
+            }
+        }
+    }
+
+    #[test]
+    fn unusual_encodings_take_the_generic_path() {
+        // {"fmt": "none", "attStmt": {}, "authData": h'00'} with the map made
+        // indefinite-length, an unknown member added, and a member repeated.
+        let mut canonical = vec![0xa3];
+        canonical.extend_from_slice(b"\x63fmt\x64none\x67attStmt\xa0\x68authData\x41\x00");
+        assert!(AttestationObject::parse_borrowed(&canonical).is_some());
+        let mut indefinite = canonical.clone();
+        indefinite[0] = 0xbf;
+        indefinite.push(0xff);
+        assert!(AttestationObject::parse_borrowed(&indefinite).is_none());
+        assert_eq!(AttestationObject::parse(&indefinite).unwrap().fmt(), "none");
+        let mut extra = canonical.clone();
+        extra[0] = 0xa4;
+        extra.extend_from_slice(b"\x61x\x01");
+        assert!(AttestationObject::parse_borrowed(&extra).is_none());
+        assert_eq!(AttestationObject::parse(&extra).unwrap().auth_data(), &[0]);
+        let mut dup = canonical.clone();
+        dup[0] = 0xa4;
+        dup.extend_from_slice(b"\x63fmt\x64none");
+        assert!(AttestationObject::parse_borrowed(&dup).is_none());
+        assert!(AttestationObject::parse(&dup).is_err());
     }
 }

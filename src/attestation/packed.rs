@@ -23,10 +23,10 @@ pub fn verify(
         .auth_data
         .attested_credential_data()
         .ok_or_else(|| fail(F, "no attested credential data"))?;
-    let signed = [input.auth_data.raw(), input.client_data_hash.as_slice()].concat();
     match x5c_member(F, stmt)? {
         Some(x5c) => {
             let leaf = *x5c.first().ok_or_else(|| fail(F, "x5c is empty"))?;
+            let signed = [input.auth_data.raw(), input.client_data_hash.as_slice()].concat();
             // §8.2 step 2: sig is a valid signature over authData ‖ clientDataHash by
             // the attestation certificate's key with alg.
             verify_with_cert(F, leaf, alg, &signed, sig)?;
