@@ -8,6 +8,7 @@
 use crate::error::{CeremonyKind, Error, Field, Result};
 use crate::limits;
 use serde::Deserialize;
+use std::borrow::Cow;
 
 /// The `type` member of client data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,36 +30,40 @@ impl ClientDataType {
 }
 
 /// Parsed client data.
+///
+/// Strings borrow from the clientDataJSON bytes unless they contain JSON
+/// escapes, which are decoded into owned strings: a sign-in copies nothing.
 #[derive(Debug, Clone)]
-pub struct CollectedClientData {
+pub struct CollectedClientData<'a> {
     /// `type`, or `None` when it was some other string (refused at the type step).
     pub ty: Option<ClientDataType>,
     /// `challenge` exactly as sent (base64url of the server's challenge).
-    pub challenge: String,
+    pub challenge: Cow<'a, str>,
     /// `origin` exactly as sent.
-    pub origin: String,
+    pub origin: Cow<'a, str>,
     /// `crossOrigin`, when present.
     pub cross_origin: Option<bool>,
     /// `topOrigin`, when present.
-    pub top_origin: Option<String>,
+    pub top_origin: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
 struct Raw<'a> {
-    // Borrowed: only compared, never kept (no escapes in the two valid values).
     #[serde(rename = "type", borrow)]
-    ty: std::borrow::Cow<'a, str>,
-    challenge: String,
-    origin: String,
+    ty: Cow<'a, str>,
+    #[serde(borrow)]
+    challenge: Cow<'a, str>,
+    #[serde(borrow)]
+    origin: Cow<'a, str>,
     #[serde(rename = "crossOrigin", default)]
     cross_origin: Option<bool>,
-    #[serde(rename = "topOrigin", default)]
-    top_origin: Option<String>,
+    #[serde(rename = "topOrigin", default, borrow)]
+    top_origin: Option<Cow<'a, str>>,
 }
 
-impl CollectedClientData {
+impl<'a> CollectedClientData<'a> {
     /// Parses clientDataJSON bytes (UTF-8 JSON object; unknown members ignored).
-    pub fn parse(bytes: &[u8]) -> Result<Self> {
+    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         const F: Field = Field::ClientDataJson;
         if bytes.len() > limits::MAX_CLIENT_DATA_JSON {
             return Err(Error::TooLarge {

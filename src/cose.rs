@@ -187,10 +187,7 @@ impl CredentialPublicKey {
         }
         Some(
             ec_point::<p256::NistP256>(x, y, 32)
-                .and_then(|p| {
-                    p256::ecdsa::VerifyingKey::from_affine(p)
-                        .map_err(|_| Error::InvalidPublicKey("identity point"))
-                })
+                .and_then(p256_verifying_key)
                 .map(|vk| CredentialPublicKey {
                     alg: CoseAlgorithm::ES256,
                     key: PublicKey::P256(vk),
@@ -245,12 +242,9 @@ impl CredentialPublicKey {
                 // Compressed points (y as a bool) are not allowed for credential keys.
                 let y = bytes(-3)?;
                 match (crv, alg) {
-                    (1, CoseAlgorithm::ES256) => {
-                        PublicKey::P256(ec_point::<p256::NistP256>(x, y, 32).and_then(|p| {
-                            p256::ecdsa::VerifyingKey::from_affine(p)
-                                .map_err(|_| Error::InvalidPublicKey("identity point"))
-                        })?)
-                    }
+                    (1, CoseAlgorithm::ES256) => PublicKey::P256(
+                        ec_point::<p256::NistP256>(x, y, 32).and_then(p256_verifying_key)?,
+                    ),
                     (2, CoseAlgorithm::ES384) => {
                         PublicKey::P384(ec_point::<p384::NistP384>(x, y, 48).and_then(|p| {
                             p384::ecdsa::VerifyingKey::from_affine(p)
@@ -350,6 +344,17 @@ fn strip_leading_zeros(b: &[u8]) -> &[u8] {
 }
 
 /// Builds an affine point from fixed-size coordinates, refusing points off the curve.
+/// A P-256 verifying key from a decoded point, refusing the identity. The
+/// identity test is made on the affine point, which needs no field
+/// multiplication (`VerifyingKey::from_affine` compares projective points, which
+/// takes four): every ES256 sign-in parses its stored key, so this is on the hot path.
+fn p256_verifying_key(p: p256::AffinePoint) -> Result<p256::ecdsa::VerifyingKey> {
+    use p256::elliptic_curve::point::NonIdentity;
+    let p = Option::<NonIdentity<p256::AffinePoint>>::from(NonIdentity::new(p))
+        .ok_or(Error::InvalidPublicKey("identity point"))?;
+    Ok(p256::ecdsa::VerifyingKey::from(p256::PublicKey::from(p)))
+}
+
 fn ec_point<C>(x: &[u8], y: &[u8], len: usize) -> Result<C::AffinePoint>
 where
     C: elliptic_curve_compat::Curve,

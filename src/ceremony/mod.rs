@@ -77,7 +77,7 @@ pub(crate) fn check_client_data(
     // §7.1 step 9 / §7.2 step 13: C.origin is an expected origin.
     if !rp.origins.matches(&c.origin) {
         return Err(Error::Origin {
-            origin: c.origin.clone(),
+            origin: c.origin.to_string(),
         });
     }
     // §7.1 steps 10-11 / §7.2 step 14: crossOrigin only where the RP expects
@@ -91,7 +91,7 @@ pub(crate) fn check_client_data(
         Err(OriginError::CrossOriginNotAllowed) => return Err(Error::CrossOrigin),
         Err(_) => {
             return Err(Error::TopOrigin {
-                top_origin: c.top_origin.clone().unwrap_or_default(),
+                top_origin: c.top_origin.as_deref().unwrap_or_default().to_owned(),
             });
         }
     }
