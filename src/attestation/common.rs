@@ -35,18 +35,20 @@ pub(crate) fn only_members(
     stmt: &[(Value, Value)],
     allowed: &[&str],
 ) -> Result<()> {
-    let mut seen: Vec<&str> = Vec::new();
+    // One bit per allowed member (formats allow at most seven).
+    let mut seen = 0u64;
     for (k, _) in stmt {
         let Value::Text(k) = k else {
             return Err(fail(format, "attStmt key is not text"));
         };
-        if !allowed.contains(&k.as_str()) {
+        let Some(i) = allowed.iter().position(|a| a == k) else {
             return Err(fail(format, format!("unexpected attStmt member {k:?}")));
-        }
-        if seen.contains(&k.as_str()) {
+        };
+        let bit = 1u64.checked_shl(u32::try_from(i).unwrap_or(u32::MAX)).unwrap_or(0);
+        if seen & bit != 0 {
             return Err(fail(format, format!("duplicate attStmt member {k:?}")));
         }
-        seen.push(k);
+        seen |= bit;
     }
     Ok(())
 }

@@ -90,6 +90,48 @@ fn cbor_string<'a>(input: &mut &'a [u8], major: u8) -> Option<&'a [u8]> {
     Some(content)
 }
 
+/// Decodes one CBOR item made only of definite-length maps, arrays, byte and
+/// text strings and integers, nested at most `depth` levels below this one, as
+/// the generic decoder would. `None` for anything else (tags, floats, simple
+/// values, indefinite lengths, invalid UTF-8, truncation): the caller then uses
+/// the generic decoder. Containers grow item by item, so memory follows the bytes
+/// present, never a claimed count.
+fn simple_value(input: &mut &[u8], depth: u8) -> Option<Value> {
+    let (major, arg) = cbor_head(input)?;
+    Some(match major {
+        0 => Value::Integer(arg.into()),
+        1 => Value::Integer(ciborium::value::Integer::try_from(-1 - i128::from(arg)).ok()?),
+        2 | 3 => {
+            let (content, rest) = input.split_at_checked(usize::try_from(arg).ok()?)?;
+            *input = rest;
+            if major == 2 {
+                Value::Bytes(content.to_vec())
+            } else {
+                Value::Text(core::str::from_utf8(content).ok()?.to_owned())
+            }
+        }
+        4 | 5 => {
+            let depth = depth.checked_sub(1)?;
+            let mut items = Vec::new();
+            let mut entries = Vec::new();
+            for _ in 0..arg {
+                let v = simple_value(input, depth)?;
+                if major == 4 {
+                    items.push(v);
+                } else {
+                    entries.push((v, simple_value(input, depth)?));
+                }
+            }
+            if major == 4 {
+                Value::Array(items)
+            } else {
+                Value::Map(entries)
+            }
+        }
+        _ => return None,
+    })
+}
+
 impl<'a> AttestationObject<'a> {
     /// Parses the CBOR attestation object; trailing bytes are an error.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
@@ -157,10 +199,14 @@ impl<'a> AttestationObject<'a> {
                     auth_data = Some(cbor_string(&mut rest, 2)?);
                 }
                 b"attStmt" if att_stmt.is_none() => {
-                    // `none` (and any statement with no members): no decoder needed.
-                    let v = if let Some(tail) = rest.strip_prefix(&[0xa0]) {
-                        rest = tail;
-                        Value::Map(Vec::new())
+                    // Statements are small maps of integers, strings and arrays
+                    // of certificates: decoded directly when that is all they hold.
+                    let mut simple = rest;
+                    let v = if let Some(v) = simple_value(&mut simple, 2)
+                        .filter(|v| matches!(v, Value::Map(_) | Value::Array(_)))
+                    {
+                        rest = simple;
+                        v
                     } else {
                         // One level is spent on the outer map, as in the generic path.
                         let v = crate::cose::read_cbor_value_with_depth(
