@@ -6,21 +6,25 @@
 //! public API is used, plus `serde_json`, `base64` and `sha2`, which both crates
 //! have. Every function must return, never panic, whatever the bytes.
 
-use relypass::attestation::{
-    self, AttestationObject, TrustAnchor, TrustMode, TrustPolicy, VerificationInput,
-};
+use relypass::attestation::{self, AttestationObject, TrustMode, TrustPolicy, VerificationInput};
 use relypass::authenticator_data::AuthenticatorData;
 use relypass::client_data::CollectedClientData;
 use relypass::cose::{CoseAlgorithm, CredentialPublicKey};
-use relypass::json::{Base64Url, UserVerificationRequirement, b64url_decode};
+use relypass::json::{Base64Url, b64url_decode};
 use relypass::{
     AuthenticationOptions, AuthenticationResponse, Challenge, CredentialRecord, CredentialState,
     RegistrationOptions, RegistrationResponse, RelyingParty, User, UserHandle,
 };
 use serde_json::Value;
 
+// Reading a conformance case into a relying party: one file shared with the
+// conformance runner and the attestation tests (the path is relative to this
+// file, so it resolves the same when `tests/fuzz_regressions.rs` includes it).
+#[path = "../../tests/support/conformance_case.rs"]
+mod conformance_case;
+
 /// Verification time when a case gives none (fixed, so runs are reproducible).
-pub const DEFAULT_NOW: u64 = 1_780_272_000; // 2026-06-01, inside every undated case's validity
+pub use conformance_case::DEFAULT_NOW;
 
 /// `clientDataJSON` bytes → `CollectedClientData::parse`. True when it parsed.
 pub fn client_data(data: &[u8]) -> bool {
@@ -322,77 +326,11 @@ pub fn finish_authentication_case(case: &Value) -> Outcome {
     }
 }
 
-/// The relying party, challenge and time a case describes (as the conformance
-/// runner reads them; an absent policy.attestation means `any`).
+/// The relying party, challenge and time a case describes, read as the
+/// conformance runner reads them.
 fn setup(case: &Value) -> Result<(RelyingParty, Vec<u8>, u64), String> {
-    let rp = &case["rp"];
-    let policy = &case["policy"];
-    let mut b = RelyingParty::builder(rp["id"].as_str().unwrap_or_default(), "Fuzz");
-    for o in rp["origins"].as_array().into_iter().flatten() {
-        b = b.origin(o.as_str().unwrap_or_default());
-    }
-    b = b.user_verification(match policy["user_verification"].as_str() {
-        Some("required") => UserVerificationRequirement::Required,
-        Some("discouraged") => UserVerificationRequirement::Discouraged,
-        _ => UserVerificationRequirement::Preferred,
-    });
-    if let Some(algs) = policy["allowed_algorithms"].as_array() {
-        b = b.algorithms(
-            algs.iter()
-                .filter_map(Value::as_i64)
-                .map(CoseAlgorithm::from_i64),
-        );
-    }
-    if policy["allow_cross_origin"].as_bool() == Some(true) {
-        b = b.allow_cross_origin(true);
-    }
-    for o in policy["allowed_top_origins"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        b = b.top_origin(o.as_str().unwrap_or_default());
-    }
-    if policy["user_presence"].as_str() == Some("not_required") {
-        b = b.require_user_presence(false);
-    }
-    let mode = match policy["attestation"].as_str() {
-        Some("none") => TrustMode::None,
-        Some("trusted") => TrustMode::Trusted,
-        _ => TrustMode::Any,
-    };
-    let anchors = policy["trust_anchors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .filter_map(b64url_decode)
-        .filter_map(|d| TrustAnchor::from_der(&d).ok())
-        .collect();
-    b = b.trust_policy(TrustPolicy {
-        mode,
-        anchors,
-        ..TrustPolicy::default()
-    });
-    let rp = b.build().map_err(|e| e.to_string())?;
-    let challenge = case["challenge"]
-        .as_str()
-        .and_then(lenient_b64url)
-        .ok_or("case has no challenge")?;
+    let rp = conformance_case::relying_party(case, "Fuzz", conformance_case::trust_policy(case))?;
+    let challenge = conformance_case::challenge(case)?;
     let now = case["now"].as_u64().unwrap_or(DEFAULT_NOW);
     Ok((rp, challenge, now))
-}
-
-/// Case challenges are decoded leniently (one source has non-zero padding bits);
-/// the library itself compares the client's challenge string exactly.
-fn lenient_b64url(s: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    use base64::engine::{GeneralPurposeConfig, general_purpose::GeneralPurpose};
-    let cfg = GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_allow_trailing_bits(true)
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent);
-    GeneralPurpose::new(&base64::alphabet::URL_SAFE, cfg)
-        .decode(s)
-        .ok()
 }
