@@ -49,6 +49,21 @@ fn run_target(target: &str, data: &[u8]) {
         "finish_authentication" => {
             harness::finish_authentication(data);
         }
+        "tpm_structures" => {
+            harness::tpm_structures(data);
+        }
+        "x509_path" => {
+            harness::x509_path(data);
+        }
+        "jws" => {
+            harness::jws(data);
+        }
+        "android_key_description" => {
+            harness::android_key_description(data);
+        }
+        "attestation_statement" => {
+            harness::attestation_statement(data);
+        }
         other => panic!("test-vectors/fuzz-regressions/{other}: no such fuzz target"),
     }
 }
