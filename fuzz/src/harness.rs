@@ -35,6 +35,11 @@ mod conformance_case;
 /// Verification time when a case gives none (fixed, so runs are reproducible).
 pub use conformance_case::DEFAULT_NOW;
 
+// The seed inputs of every target, built next to the functions that take them
+// apart (a submodule, so every includer of this file has them).
+#[path = "seeds.rs"]
+pub mod seeds;
+
 /// `clientDataJSON` bytes → `CollectedClientData::parse`. True when it parsed.
 pub fn client_data(data: &[u8]) -> bool {
     match CollectedClientData::parse(data) {
