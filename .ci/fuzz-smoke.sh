@@ -18,7 +18,8 @@ extra_args() { case $1 in finish_*) echo "-len_control=0 -max_len=65536" ;; esac
 # Seeds go to a scratch directory so CI never grows a corpus in the checkout.
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
-cargo run -q --example fuzz_seeds -- test-vectors/conformance/vectors "$corpus"
+cargo run -q --example fuzz_seeds -- test-vectors/conformance/vectors "$corpus" \
+  test-vectors/attestation
 fuzz build -a
 for t in $(fuzz list); do
   echo "--- fuzz $t (${secs}s)"

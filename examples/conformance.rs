@@ -5,13 +5,16 @@
 //! runs the ceremony through relypass's public API only, and prints one line per
 //! case and last `N passed, N failed`. Exit status 1 if any case failed.
 
-use relypass::attestation::{TrustAnchor, TrustMode, TrustPolicy};
+// The relying party a case describes: shared with the fuzz harness and tests.
+#[path = "../tests/support/conformance_case.rs"]
+mod conformance_case;
+
 use relypass::authenticator_data::AuthenticatorData;
-use relypass::cose::{CoseAlgorithm, CredentialPublicKey};
-use relypass::json::{Base64Url, UserVerificationRequirement, b64url, b64url_decode};
+use relypass::cose::CredentialPublicKey;
+use relypass::json::{Base64Url, b64url, b64url_decode};
 use relypass::{
     AuthenticationOptions, AuthenticationResponse, Challenge, CredentialRecord, CredentialState,
-    RegistrationOptions, RegistrationResponse, RelyingParty, User, UserHandle,
+    RegistrationOptions, RegistrationResponse, User, UserHandle,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -158,70 +161,10 @@ fn check_expect(expect: &Value, facts: &BTreeMap<&'static str, Value>) -> Result
     Ok(())
 }
 
-fn build_rp(case: &Value) -> Result<RelyingParty, String> {
-    let rp = &case["rp"];
-    let policy = &case["policy"];
-    let mut b = RelyingParty::builder(rp["id"].as_str().unwrap_or_default(), "Conformance");
-    for o in rp["origins"].as_array().into_iter().flatten() {
-        b = b.origin(o.as_str().unwrap_or_default());
-    }
-    let uv = match policy["user_verification"].as_str() {
-        Some("required") => UserVerificationRequirement::Required,
-        Some("discouraged") => UserVerificationRequirement::Discouraged,
-        _ => UserVerificationRequirement::Preferred,
-    };
-    b = b.user_verification(uv);
-    if let Some(algs) = policy["allowed_algorithms"].as_array() {
-        b = b.algorithms(
-            algs.iter()
-                .filter_map(Value::as_i64)
-                .map(CoseAlgorithm::from_i64),
-        );
-    }
-    if policy["allow_cross_origin"].as_bool() == Some(true) {
-        b = b.allow_cross_origin(true);
-    }
-    for o in policy["allowed_top_origins"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        b = b.top_origin(o.as_str().unwrap_or_default());
-    }
-    if policy["user_presence"].as_str() == Some("not_required") {
-        b = b.require_user_presence(false);
-    }
-    let mode = match policy["attestation"].as_str() {
-        Some("none") => TrustMode::None,
-        Some("trusted") => TrustMode::Trusted,
-        _ => TrustMode::Any,
-    };
-    let anchors = policy["trust_anchors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .filter_map(b64url_decode)
-        .filter_map(|d| TrustAnchor::from_der(&d).ok())
-        .collect();
-    let mut trust = TrustPolicy {
-        mode,
-        anchors,
-        ..TrustPolicy::default()
-    };
-    if let Some(cts) = policy["safetynet_require_cts_profile_match"].as_bool() {
-        trust.safetynet.require_cts_profile_match = cts;
-    }
-    b = b.trust_policy(trust);
-    b.build().map_err(|e| e.to_string())
-}
-
 fn run_case(case: &Value) -> Result<BTreeMap<&'static str, Value>, String> {
-    let rp = build_rp(case)?;
-    let challenge = case["challenge"]
-        .as_str()
-        .and_then(lenient_b64url)
-        .ok_or("case has no challenge")?;
+    let rp =
+        conformance_case::relying_party(case, "Conformance", conformance_case::trust_policy(case))?;
+    let challenge = conformance_case::challenge(case)?;
     let now = case["now"]
         .as_u64()
         .unwrap_or_else(relypass::ceremony::unix_now);
@@ -340,20 +283,4 @@ fn insert_flags(facts: &mut BTreeMap<&'static str, Value>, f: relypass::authenti
     facts.insert("user_verified", Value::from(f.user_verified()));
     facts.insert("backup_eligible", Value::from(f.backup_eligible()));
     facts.insert("backup_state", Value::from(f.backup_state()));
-}
-
-/// Case challenges are the bytes the server issued, base64url-encoded by the
-/// collector; one source used a plain string whose last character has non-zero
-/// padding bits, so decode leniently here (the library itself compares the
-/// client's challenge string exactly).
-fn lenient_b64url(s: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    use base64::engine::{GeneralPurposeConfig, general_purpose::GeneralPurpose};
-    let cfg = GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_allow_trailing_bits(true)
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent);
-    GeneralPurpose::new(&base64::alphabet::URL_SAFE, cfg)
-        .decode(s)
-        .ok()
 }

@@ -1,59 +1,79 @@
 //! Writes the fuzz seed corpora from the conformance vectors:
-//! `cargo run --example fuzz_seeds -- [VECTORS_DIR] [CORPUS_DIR]`
-//! (defaults: `test-vectors/conformance/vectors`, `fuzz/corpus`).
+//! `cargo run --example fuzz_seeds -- [VECTORS_DIR [CORPUS_DIR [CASE_DIR...]]]`
+//! (defaults: `test-vectors/conformance/vectors`, `fuzz/corpus`, and with no
+//! arguments at all also `test-vectors/attestation`, the synthetic statements).
 //!
-//! One directory per fuzz target, one file per case and field:
-//! - `client_data`, `authenticator_data`, `cose_key`: the raw bytes of that field
-//!   (authData from attestation objects and assertions; keys from attested
-//!   credential data and stored credentials);
+//! One directory per fuzz target, one file per case and field (what each target
+//! gets is described at `seeds_of` in `fuzz/src/seeds.rs`, which builds the
+//! inputs next to the harness that takes them apart):
+//! - `client_data`, `authenticator_data`, `cose_key`: the raw bytes of that field;
 //! - `attestation_object`: `now[8, BE] ‖ SHA-256(clientDataJSON) ‖ attestationObject`,
 //!   so the seeds of real statements verify;
+//! - `attestation_statement`, `tpm_structures`, `x509_path`, `jws`,
+//!   `android_key_description`: the attestation statement and its parts
+//!   (certInfo / pubArea, x5c chains, the SafetyNet JWS, android-key certificates);
 //! - `registration_json`, `authentication_json`: the response JSON;
 //! - `finish_registration`, `finish_authentication`: the case itself, stripped of
 //!   the members the harness does not read.
 //!
 //! Corpora are generated, never committed (`fuzz/corpus` is ignored).
 
-use relypass::attestation::AttestationObject;
-use relypass::authenticator_data::AuthenticatorData;
-use relypass::json::b64url_decode;
+// The harness, for its seed builder (`harness::seeds`) and framings.
+#[path = "../fuzz/src/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// `now` for cases without one, as in the fuzz harness.
-const DEFAULT_NOW: u64 = 1_700_000_000;
-
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let vectors = PathBuf::from(
-        args.next()
-            .unwrap_or_else(|| "test-vectors/conformance/vectors".into()),
+        args.first()
+            .map_or("test-vectors/conformance/vectors", String::as_str),
     );
-    let out = PathBuf::from(args.next().unwrap_or_else(|| "fuzz/corpus".into()));
+    let out = PathBuf::from(args.get(1).map_or("fuzz/corpus", String::as_str));
+    let mut dirs = vec![vectors];
+    match args.get(2..) {
+        Some(more) if !more.is_empty() => dirs.extend(more.iter().map(PathBuf::from)),
+        _ if args.is_empty() => dirs.push(PathBuf::from("test-vectors/attestation")),
+        _ => {}
+    }
     let mut files = Vec::new();
-    collect(&vectors, &mut files);
-    files.sort();
+    for dir in &dirs {
+        let mut found = Vec::new();
+        collect(dir, &mut found);
+        found.sort();
+        files.extend(found.into_iter().map(|f| (dir.clone(), f)));
+    }
     if files.is_empty() {
-        eprintln!("no cases under {}", vectors.display());
+        eprintln!("no cases under {dirs:?}");
         return ExitCode::from(2);
     }
     let mut written = 0usize;
-    for f in &files {
+    for (dir, f) in &files {
         let Ok(text) = std::fs::read_to_string(f) else {
             continue;
         };
         let Ok(case) = serde_json::from_str::<Value>(&text) else {
             continue;
         };
-        let name = f
-            .strip_prefix(&vectors)
+        // Named after the case's path, prefixed by its directory's name when
+        // it is not the first (the synthetic statements reuse format names).
+        let rel = f
+            .strip_prefix(dir)
             .unwrap_or(f)
             .with_extension("")
             .to_string_lossy()
             .replace(['/', '\\'], "_");
-        match seeds_of(&case) {
+        let name = if *dir == dirs[0] {
+            rel
+        } else {
+            let d = dir.file_name().unwrap_or_default().to_string_lossy();
+            format!("{d}_{rel}")
+        };
+        match harness::seeds::seeds_of(&case) {
             Ok(seeds) => {
                 for (target, suffix, bytes) in seeds {
                     let dir = out.join(target);
@@ -80,63 +100,6 @@ fn main() -> ExitCode {
         out.display()
     );
     ExitCode::SUCCESS
-}
-
-type Seed = (&'static str, &'static str, Vec<u8>);
-
-fn seeds_of(case: &Value) -> Result<Vec<Seed>, String> {
-    let resp = &case["response"];
-    let r = &resp["response"];
-    let field = |name: &str| r[name].as_str().and_then(b64url_decode);
-    let mut seeds = Vec::new();
-    let cdj = field("clientDataJSON").ok_or("no clientDataJSON")?;
-    seeds.push(("client_data", "", cdj.clone()));
-    let response_json = serde_json::to_vec(resp).map_err(|e| e.to_string())?;
-    // The harness reads only these members; the rest (provenance, descriptions)
-    // would only dilute the mutations.
-    let mut slim = serde_json::Map::new();
-    for k in ["rp", "challenge", "now", "policy", "response", "credential"] {
-        if let Some(v) = case.get(k) {
-            slim.insert(k.into(), v.clone());
-        }
-    }
-    let slim = serde_json::to_vec(&Value::Object(slim)).map_err(|e| e.to_string())?;
-    match case["ceremony"].as_str() {
-        Some("registration") => {
-            let att = field("attestationObject").ok_or("no attestationObject")?;
-            let now = case["now"].as_u64().unwrap_or(DEFAULT_NOW);
-            let mut prefixed = now.to_be_bytes().to_vec();
-            prefixed.extend_from_slice(&Sha256::digest(&cdj));
-            prefixed.extend_from_slice(&att);
-            seeds.push(("attestation_object", "", prefixed));
-            if let Ok(obj) = AttestationObject::parse(&att) {
-                let ad = obj.auth_data().to_vec();
-                if let Ok(parsed) = AuthenticatorData::parse(&ad)
-                    && let Some(acd) = parsed.attested_credential_data()
-                {
-                    seeds.push(("cose_key", "", acd.public_key_bytes.to_vec()));
-                }
-                seeds.push(("authenticator_data", "reg", ad));
-            }
-            seeds.push(("registration_json", "", response_json));
-            seeds.push(("finish_registration", "", slim));
-        }
-        Some("authentication") => {
-            if let Some(ad) = field("authenticatorData") {
-                seeds.push(("authenticator_data", "", ad));
-            }
-            if let Some(k) = case["credential"]["public_key"]
-                .as_str()
-                .and_then(b64url_decode)
-            {
-                seeds.push(("cose_key", "stored", k));
-            }
-            seeds.push(("authentication_json", "", response_json));
-            seeds.push(("finish_authentication", "", slim));
-        }
-        other => return Err(format!("unknown ceremony {other:?}")),
-    }
-    Ok(seeds)
 }
 
 fn collect(p: &Path, out: &mut Vec<PathBuf>) {

@@ -24,7 +24,8 @@ extra_args() { case $1 in finish_*) echo "-len_control=0 -max_len=65536" ;; esac
 
 if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(fuzz list); fi
 
-cargo run -q --example fuzz_seeds -- test-vectors/conformance/vectors fuzz/corpus || exit 1
+cargo run -q --example fuzz_seeds -- test-vectors/conformance/vectors fuzz/corpus \
+  test-vectors/attestation || exit 1
 # Debug assertions on (-a): integer overflow in a parser is a finding too.
 fuzz build -a || exit 1
 

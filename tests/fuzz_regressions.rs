@@ -49,6 +49,21 @@ fn run_target(target: &str, data: &[u8]) {
         "finish_authentication" => {
             harness::finish_authentication(data);
         }
+        "tpm_structures" => {
+            harness::tpm_structures(data);
+        }
+        "x509_path" => {
+            harness::x509_path(data);
+        }
+        "jws" => {
+            harness::jws(data);
+        }
+        "android_key_description" => {
+            harness::android_key_description(data);
+        }
+        "attestation_statement" => {
+            harness::attestation_statement(data);
+        }
         other => panic!("test-vectors/fuzz-regressions/{other}: no such fuzz target"),
     }
 }
@@ -175,6 +190,124 @@ fn parse_harnesses_accept_the_conformance_fields() {
         none_accepted > 3,
         "the attestation harness accepts no `none` case"
     );
+}
+
+/// Runs `data` through the harness of `target`; the result when the target
+/// reports one (whether its input reached the check it is there for).
+fn reached(target: &str, data: &[u8]) -> Option<bool> {
+    Some(match target {
+        "tpm_structures" => harness::tpm_structures(data),
+        "x509_path" => harness::x509_path(data),
+        "jws" => harness::jws(data),
+        "android_key_description" => harness::android_key_description(data),
+        "attestation_statement" => harness::attestation_statement(data),
+        _ => {
+            run_target(target, data);
+            return None;
+        }
+    })
+}
+
+/// The seeds of the format-level targets, cut from the real vectors and the
+/// synthetic statements, reach what each target is for: the statement of
+/// every format verifies (directly, under `Any` and `Trusted`, and inside a
+/// compound statement), every TPM certInfo names its pubArea, real chains
+/// reach the built-in anchors, the SafetyNet JWS verifies and android-key
+/// certificates carry a KeyDescription. Otherwise the fuzzers would start from
+/// inputs refused at the first check.
+#[test]
+fn format_seeds_reach_the_checks() {
+    use std::collections::BTreeMap;
+    let synthetic = root().join("test-vectors/attestation");
+    let mut all = cases();
+    for f in std::fs::read_dir(&synthetic)
+        .expect("synthetic statements")
+        .flatten()
+    {
+        let p = f.path();
+        if p.extension().is_some_and(|e| e == "json") {
+            let text = std::fs::read_to_string(&p).expect("readable case");
+            all.push((
+                p.display().to_string(),
+                serde_json::from_str(&text).expect("JSON"),
+            ));
+        }
+    }
+    let known = known_failures();
+    // (target, suffix, format) → (inputs, inputs that reached the check)
+    let mut tally: BTreeMap<(&str, &str, String), (usize, usize)> = BTreeMap::new();
+    for (name, case) in &all {
+        let seeds = harness::seeds::seeds_of(case).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let valid = case["expected"].as_str() != Some("invalid") && !known.contains(name);
+        let fmt = case["response"]["response"]["attestationObject"]
+            .as_str()
+            .and_then(relypass::json::b64url_decode)
+            .and_then(|a| relypass::attestation::AttestationObject::parse(&a).ok())
+            .map(|o| o.fmt().to_owned())
+            .unwrap_or_default();
+        for (target, suffix, data) in seeds {
+            let Some(ok) = reached(target, &data) else {
+                continue;
+            };
+            // Only the real vectors that are valid must verify; the synthetic
+            // statements and invalid cases each break one check on purpose.
+            let must = valid && !name.starts_with(synthetic.to_str().unwrap_or("-"));
+            // Under `Trusted` only the cases that name their anchors must reach
+            // one (the built-in set holds them; not every vendor's root is in it).
+            let trusted_case = case["policy"]["attestation"].as_str() == Some("trusted");
+            if must && target == "attestation_statement" && (suffix != "trusted" || trusted_case) {
+                assert!(ok, "{name}: {target}.{suffix} does not verify");
+            }
+            let e = tally.entry((target, suffix, fmt.clone())).or_default();
+            e.0 += 1;
+            e.1 += usize::from(ok);
+        }
+    }
+    let reached = |target: &str, suffix: &str, fmt: &str| {
+        tally
+            .get(&(target, suffix, fmt.to_owned()))
+            .map_or(0, |e| e.1)
+    };
+    for fmt in [
+        "none",
+        "packed",
+        "fido-u2f",
+        "tpm",
+        "android-key",
+        "android-safetynet",
+        "apple",
+    ] {
+        assert!(reached("attestation_statement", "", fmt) > 0, "{fmt}");
+        if fmt != "none" {
+            assert!(
+                reached("attestation_statement", "trusted", fmt) > 0,
+                "{fmt}"
+            );
+            assert!(
+                reached("attestation_statement", "compound", fmt) > 0,
+                "{fmt}"
+            );
+        }
+    }
+    let tpm = tally[&("tpm_structures", "", "tpm".to_owned())];
+    assert_eq!(
+        tpm.0, tpm.1,
+        "a real TPM certInfo does not name its pubArea"
+    );
+    assert!(tpm.0 >= 7);
+    for fmt in ["packed", "fido-u2f", "tpm", "android-key", "apple"] {
+        assert!(
+            reached("x509_path", "", fmt) > 0,
+            "no {fmt} chain reaches an anchor"
+        );
+    }
+    assert!(reached("x509_path", "jws", "android-safetynet") > 0);
+    assert!(reached("jws", "", "android-safetynet") > 1);
+    assert!(reached("android_key_description", "cert", "android-key") > 2);
+    assert!(reached("android_key_description", "ext", "android-key") > 2);
+    for ((target, suffix, fmt), (n, ok)) in &tally {
+        eprintln!("{target}.{suffix} {fmt}: {ok} of {n} reached the check");
+    }
 }
 
 /// The structure-aware mutator keeps a case a JSON case: a mutation that broke

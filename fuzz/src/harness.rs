@@ -3,24 +3,42 @@
 //! Shared by the libFuzzer binaries in `fuzz/fuzz_targets/` and by the main
 //! crate's `tests/fuzz_regressions.rs` (which includes this file by path), so a
 //! crash input replays through exactly the code the fuzzer ran. Only relypass's
-//! public API is used, plus `serde_json`, `base64` and `sha2`, which both crates
-//! have. Every function must return, never panic, whatever the bytes.
+//! public API is used, plus `serde_json`, `base64`, `sha2` and `ciborium`, which
+//! both crates have. Every function must return, never panic, whatever the bytes
+//! (the `assert!`s state properties of what the library returned: a failing one
+//! is a finding too).
 
+use relypass::attestation::android_key::AndroidKeyEnforcement;
+use relypass::attestation::cert_path::{self, PathOptions};
+use relypass::attestation::tpm_structures::{self, TpmsAttest, TpmtPublic};
 use relypass::attestation::{
-    self, AttestationObject, TrustAnchor, TrustMode, TrustPolicy, VerificationInput,
+    self, AttestationObject, TrustMode, TrustPolicy, VerificationInput, android_key,
+    android_key_description, android_safetynet, apple, compound, fido_u2f, jws, none, packed, tpm,
 };
 use relypass::authenticator_data::AuthenticatorData;
 use relypass::client_data::CollectedClientData;
 use relypass::cose::{CoseAlgorithm, CredentialPublicKey};
-use relypass::json::{Base64Url, UserVerificationRequirement, b64url_decode};
+use relypass::json::{Base64Url, b64url_decode};
 use relypass::{
     AuthenticationOptions, AuthenticationResponse, Challenge, CredentialRecord, CredentialState,
     RegistrationOptions, RegistrationResponse, RelyingParty, User, UserHandle,
 };
 use serde_json::Value;
+use std::sync::OnceLock;
+
+// Reading a conformance case into a relying party: one file shared with the
+// conformance runner and the attestation tests (the path is relative to this
+// file, so it resolves the same when `tests/fuzz_regressions.rs` includes it).
+#[path = "../../tests/support/conformance_case.rs"]
+mod conformance_case;
 
 /// Verification time when a case gives none (fixed, so runs are reproducible).
-pub const DEFAULT_NOW: u64 = 1_780_272_000; // 2026-06-01, inside every undated case's validity
+pub use conformance_case::DEFAULT_NOW;
+
+// The seed inputs of every target, built next to the functions that take them
+// apart (a submodule, so every includer of this file has them).
+#[path = "seeds.rs"]
+pub mod seeds;
 
 /// `clientDataJSON` bytes → `CollectedClientData::parse`. True when it parsed.
 pub fn client_data(data: &[u8]) -> bool {
@@ -156,6 +174,437 @@ pub fn authentication_json(data: &[u8]) -> bool {
             true
         }
         Err(_) => false,
+    }
+}
+
+/// The certificates the format-level targets trust: the roots of the
+/// conformance vectors, the root of the synthetic statements
+/// (test-vectors/attestation) and the roots of the certificate-path fixtures
+/// (test-vectors/pki). Compiled in (paths relative to this file) so the fuzz
+/// binaries and `cargo test` see the same set whatever their working directory.
+const ANCHOR_PEMS: &[&str] = &[
+    include_str!("../../test-vectors/conformance/trust-anchors/apple-webauthn-root-ca.pem"),
+    include_str!("../../test-vectors/conformance/trust-anchors/globalsign-root-ca-r1.pem"),
+    include_str!("../../test-vectors/conformance/trust-anchors/globalsign-root-ca-r2.pem"),
+    include_str!(
+        "../../test-vectors/conformance/trust-anchors/google-hardware-attestation-root-1.pem"
+    ),
+    include_str!(
+        "../../test-vectors/conformance/trust-anchors/google-hardware-attestation-root-2.pem"
+    ),
+    include_str!(
+        "../../test-vectors/conformance/trust-anchors/google-hardware-attestation-root-3.pem"
+    ),
+    include_str!(
+        "../../test-vectors/conformance/trust-anchors/google-hardware-attestation-root-4.pem"
+    ),
+    include_str!(
+        "../../test-vectors/conformance/trust-anchors/google-hardware-attestation-root-5.pem"
+    ),
+    include_str!("../../test-vectors/conformance/trust-anchors/microsoft-tpm-root-ca-2014.pem"),
+    include_str!(
+        "../../test-vectors/conformance/trust-anchors/w3c-test-vectors-attestation-ca.pem"
+    ),
+    include_str!(
+        "../../test-vectors/conformance/trust-anchors/yubico-u2f-root-ca-serial-457200631.pem"
+    ),
+];
+const ANCHOR_DERS: &[&[u8]] = &[
+    include_bytes!("../../test-vectors/attestation/root.der"),
+    include_bytes!("../../test-vectors/pki/ec_root.der"),
+    include_bytes!("../../test-vectors/pki/rsa_root.der"),
+    include_bytes!("../../test-vectors/pki/ed_root.der"),
+    include_bytes!("../../test-vectors/pki/p521_root.der"),
+    include_bytes!("../../test-vectors/pki/root_pl0.der"),
+];
+
+/// [`ANCHOR_PEMS`] and [`ANCHOR_DERS`], parsed once: as attestation anchors
+/// (for trust policies) and as bare path anchors (for `cert_path`).
+struct Anchors {
+    attestation: Vec<attestation::TrustAnchor>,
+    path: Vec<cert_path::TrustAnchor>,
+}
+
+fn anchors() -> &'static Anchors {
+    static ANCHORS: OnceLock<Anchors> = OnceLock::new();
+    ANCHORS.get_or_init(|| {
+        let mut attestation = Vec::new();
+        for pem in ANCHOR_PEMS {
+            attestation.extend(attestation::TrustAnchor::from_pem(pem).expect("anchor PEM"));
+        }
+        for der in ANCHOR_DERS {
+            attestation.push(attestation::TrustAnchor::from_der(der).expect("anchor DER"));
+        }
+        let path = attestation.iter().map(|a| a.anchor.clone()).collect();
+        Anchors { attestation, path }
+    })
+}
+
+/// Splits off a big-endian `u16` length and that many bytes (fewer when the
+/// input ends first: a truncated frame is still fed to the parsers).
+fn frame(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (len, rest) = data.split_first_chunk::<2>()?;
+    let len = usize::from(u16::from_be_bytes(*len)).min(rest.len());
+    Some(rest.split_at(len))
+}
+
+/// `certInfoLen[2, BE] ‖ certInfo ‖ pubAreaLen[2, BE] ‖ pubArea ‖ aikCertificate`
+/// (the TPM statement's `certInfo`, `pubArea` and `x5c[0]`) → `TpmsAttest::parse`,
+/// `TpmtPublic::parse`, the object's name, the name match, and
+/// `check_aik_certificate`. Returns whether certInfo and pubArea both parsed
+/// and the name matched, as in a valid statement.
+pub fn tpm_structures(data: &[u8]) -> bool {
+    let Some((cert_info, rest)) = frame(data) else {
+        return false;
+    };
+    let (pub_area, aik) = frame(rest).unwrap_or((rest, &[]));
+    match tpm_structures::check_aik_certificate(aik) {
+        Ok(info) => {
+            let _ = format!("{info:?}");
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+    let attest = TpmsAttest::parse(cert_info);
+    let public = TpmtPublic::parse(pub_area);
+    if let Ok(a) = &attest {
+        assert_eq!(a.magic, tpm_structures::TPM_GENERATED_VALUE);
+        let _ = format!("{a:?}");
+    }
+    let Ok(public) = public else {
+        return false;
+    };
+    assert_eq!(public.raw, pub_area, "pubArea kept is not what parsed");
+    match (&public.parameters, &public.unique) {
+        (
+            tpm_structures::PublicParameters::Rsa { key_bits, .. },
+            tpm_structures::PublicUnique::Rsa { modulus },
+        ) => {
+            // Parsing checks keyBits against the modulus: it must hold afterwards.
+            assert_eq!(modulus.len() * 8, usize::from(*key_bits));
+            assert!(public.parameters.rsa_exponent().is_some());
+        }
+        (
+            tpm_structures::PublicParameters::Ecc { .. },
+            tpm_structures::PublicUnique::Ecc { .. },
+        ) => {
+            assert!(public.parameters.rsa_exponent().is_none());
+        }
+        _ => panic!("pubArea parameters and unique of different key types"),
+    }
+    let _ = format!("{public:?}");
+    let name = public.name();
+    if let Ok(n) = &name {
+        // nameAlg ‖ H_nameAlg(pubArea): the prefix is the algorithm, the rest its digest.
+        assert_eq!(n.get(..2), Some(&public.name_alg.to_be_bytes()[..]));
+        let digest_len = tpm_structures::tpm_hash_alg(public.name_alg)
+            .map(|h| h.digest(b"").len())
+            .expect("nameAlg computed a name");
+        assert_eq!(n.len(), 2 + digest_len);
+    }
+    let Ok(attest) = attest else {
+        return false;
+    };
+    match attest.attested_name_matches(&public) {
+        Ok(matched) => {
+            assert_eq!(matched, name.as_deref() == Ok(attest.attested.name));
+            matched
+        }
+        Err(e) => {
+            assert!(name.is_err(), "name computed, but matching failed: {e}");
+            false
+        }
+    }
+}
+
+/// At most this many certificates per `x509_path` input: past
+/// `DEFAULT_MAX_CHAIN_LEN`, so the length limit is reached too.
+const MAX_PATH_CERTS: usize = cert_path::DEFAULT_MAX_CHAIN_LEN + 2;
+
+/// `now[8, BE, signed] ‖ options[1] ‖ (len[2, BE] ‖ DER)*` (a certificate chain,
+/// leaf first) → per certificate `certificate_spki`, `fido_aaguid_extension`,
+/// `TrustAnchor::from_der` and the MDS key identifier; then `verify_path`
+/// against the built-in anchors and against the chain's own last certificate,
+/// and `verify_chain_signatures_only`. Options bit 0 turns validity checks
+/// off, bit 1 refuses SHA-1. Returns whether the path reached a built-in anchor.
+pub fn x509_path(data: &[u8]) -> bool {
+    let Some((now, rest)) = data.split_first_chunk::<8>() else {
+        return false;
+    };
+    let Some((&options, mut rest)) = rest.split_first() else {
+        return false;
+    };
+    let mut opts = PathOptions::new(i64::from_be_bytes(*now));
+    opts.check_validity = options & 1 == 0;
+    opts.allow_sha1 = options & 2 == 0;
+    let mut chain: Vec<&[u8]> = Vec::new();
+    while chain.len() < MAX_PATH_CERTS {
+        let Some((der, next)) = frame(rest) else {
+            break;
+        };
+        chain.push(der);
+        rest = next;
+    }
+    for der in &chain {
+        if let Ok(spki) = cert_path::certificate_spki(der) {
+            assert!(!spki.is_empty());
+        }
+        if let Ok(Some(ext)) = cert_path::fido_aaguid_extension(der) {
+            let _ = format!("{ext:?}");
+        }
+        if let Ok(a) = cert_path::TrustAnchor::from_der(der) {
+            assert_eq!(a.der(), *der);
+        }
+        if let Some(id) = relypass::attestation::mds::key_identifier(der) {
+            assert_eq!(id.len(), 20, "a key identifier is a SHA-1 digest");
+        }
+    }
+    let anchors = &anchors().path;
+    let trusted = match cert_path::verify_path(&chain, anchors, &opts) {
+        Ok(path) => {
+            check_verified_path(&chain, anchors, &path, &opts);
+            true
+        }
+        Err(e) => {
+            let _ = e.to_string();
+            false
+        }
+    };
+    // The chain's own last certificate as the only anchor, so mutated chains
+    // (whose roots are no longer the real ones) still reach the anchor checks.
+    if let Some(own) = chain
+        .last()
+        .and_then(|root| cert_path::TrustAnchor::from_der(root).ok())
+    {
+        let own = [own];
+        if let Ok(path) = cert_path::verify_path(&chain, &own, &opts) {
+            check_verified_path(&chain, &own, &path, &opts);
+        }
+    }
+    if let Err(e) = cert_path::verify_chain_signatures_only(&chain, &opts) {
+        let _ = e.to_string();
+    }
+    trusted
+}
+
+/// What `verify_path` reports must describe `chain`: the path is a prefix of
+/// it, the anchor is the one at the reported index, and the certificates it
+/// used pass `verify_chain_signatures_only` (which checks the same links).
+fn check_verified_path(
+    chain: &[&[u8]],
+    anchors: &[cert_path::TrustAnchor],
+    path: &cert_path::VerifiedPath,
+    opts: &PathOptions,
+) {
+    assert_eq!(anchors.get(path.anchor_index), Some(&path.anchor));
+    if path.chain.is_empty() {
+        // The leaf itself is an anchor.
+        assert_eq!(chain.first().copied(), Some(path.anchor.der()));
+        assert_eq!(path.unused_certificates + 1, chain.len());
+        return;
+    }
+    assert_eq!(path.chain.len() + path.unused_certificates, chain.len());
+    for (used, given) in path.chain.iter().zip(chain) {
+        assert_eq!(used.as_slice(), *given);
+    }
+    let used: Vec<&[u8]> = path.chain.iter().map(Vec::as_slice).collect();
+    if let Err(e) = cert_path::verify_chain_signatures_only(&used, opts) {
+        panic!("verify_path accepted links verify_chain_signatures_only refuses: {e}");
+    }
+}
+
+/// The hostname SafetyNet attestation certificates must be issued to (§8.5).
+const SAFETYNET_HOST: &str = "attest.android.com";
+
+/// Compact JWS text (a SafetyNet `response`) → `verify_compact_jws` with the
+/// SafetyNet size bound; a verified JWS's certificates then go through
+/// `leaf_hostname_matches` and `verify_chain_signatures_only`. True when the
+/// signature verified.
+pub fn jws(data: &[u8]) -> bool {
+    let Ok(text) = core::str::from_utf8(data) else {
+        return false;
+    };
+    match jws::verify_compact_jws(text, jws::SAFETYNET_MAX_JWS_LEN) {
+        Ok(v) => {
+            let leaf = v.x5c.first().expect("a verified JWS has x5c[0]");
+            let _ = jws::leaf_hostname_matches(leaf, SAFETYNET_HOST);
+            let _ = (v.alg, v.payload.get("nonce"), v.header.get("alg"));
+            let x5c: Vec<&[u8]> = v.x5c.iter().map(Vec::as_slice).collect();
+            let mut opts = PathOptions::new(0);
+            opts.check_validity = false;
+            let _ = cert_path::verify_chain_signatures_only(&x5c, &opts);
+            true
+        }
+        Err(e) => {
+            let _ = e.to_string();
+            false
+        }
+    }
+}
+
+/// DER bytes → `parse_key_description` (the Android key attestation extension's
+/// value) and `key_description_from_certificate` (a certificate that may carry
+/// it). True when either found a KeyDescription.
+pub fn android_key_description(data: &[u8]) -> bool {
+    let direct = match android_key_description::parse_key_description(data) {
+        Ok(kd) => {
+            check_key_description(&kd, data.len());
+            true
+        }
+        Err(e) => {
+            let _ = e.to_string();
+            false
+        }
+    };
+    let in_cert = match android_key_description::key_description_from_certificate(data) {
+        Ok(Some(kd)) => {
+            check_key_description(&kd, data.len());
+            true
+        }
+        Ok(None) => false,
+        Err(e) => {
+            let _ = e.to_string();
+            false
+        }
+    };
+    direct || in_cert
+}
+
+fn check_key_description(kd: &android_key_description::KeyDescription, input_len: usize) {
+    // Every byte string was copied out of the input.
+    assert!(kd.attestation_challenge.len() + kd.unique_id.len() <= input_len);
+    for list in [&kd.software_enforced, &kd.tee_enforced] {
+        let purposes = list.purpose.as_deref().unwrap_or_default();
+        assert!(purposes.len() <= android_key_description::MAX_PURPOSES);
+        assert_eq!(
+            list.has_purpose(android_key_description::KM_PURPOSE_SIGN),
+            purposes.contains(&android_key_description::KM_PURPOSE_SIGN)
+        );
+    }
+    let _ = format!("{kd:?}");
+}
+
+/// The formats the `attestation_statement` selector byte chooses, by its low
+/// three bits (the verifier each is handed to directly, not the dispatcher).
+pub const STATEMENT_FORMATS: [&str; 8] = [
+    "none",
+    "packed",
+    "fido-u2f",
+    "tpm",
+    "android-key",
+    "android-safetynet",
+    "apple",
+    "compound",
+];
+
+/// Selector bit: verify under `TrustMode::Trusted` with the built-in anchors
+/// (else `TrustMode::Any`).
+pub const SELECT_TRUSTED: u8 = 0x08;
+/// Selector bit: count android-key software-enforced lists (`TeeOrSoftware`).
+pub const SELECT_ANDROID_SOFTWARE: u8 = 0x10;
+
+/// The policy a selector byte asks for; built once per combination.
+fn statement_policy(selector: u8) -> &'static TrustPolicy {
+    static POLICIES: OnceLock<Vec<TrustPolicy>> = OnceLock::new();
+    let policies = POLICIES.get_or_init(|| {
+        (0u8..4)
+            .map(|bits| TrustPolicy {
+                mode: if bits & 1 != 0 {
+                    TrustMode::Trusted
+                } else {
+                    TrustMode::Any
+                },
+                anchors: if bits & 1 != 0 {
+                    anchors().attestation.clone()
+                } else {
+                    Vec::new()
+                },
+                android_key: if bits & 2 != 0 {
+                    AndroidKeyEnforcement::TeeOrSoftware
+                } else {
+                    AndroidKeyEnforcement::TeeOnly
+                },
+                ..TrustPolicy::default()
+            })
+            .collect()
+    });
+    let bits = usize::from((selector & (SELECT_TRUSTED | SELECT_ANDROID_SOFTWARE)) >> 3);
+    policies.get(bits).expect("four policies")
+}
+
+/// `selector[1] ‖ now[8, BE] ‖ clientDataHash[32] ‖ authDataLen[2, BE] ‖ authData ‖
+/// attStmt (CBOR)` → the verifier of the format the selector's low three bits
+/// choose ([`STATEMENT_FORMATS`]), called directly with the policy its other
+/// bits choose, so each format's statement code is fuzzed whatever the outer
+/// attestation object parser accepts. Returns whether the statement verified.
+pub fn attestation_statement(data: &[u8]) -> bool {
+    let Some((&selector, rest)) = data.split_first() else {
+        return false;
+    };
+    let Some((now, rest)) = rest.split_first_chunk::<8>() else {
+        return false;
+    };
+    let Some((hash, rest)) = rest.split_first_chunk::<32>() else {
+        return false;
+    };
+    let Some((auth_data, mut stmt_bytes)) = frame(rest) else {
+        return false;
+    };
+    let Ok(auth_data) = AuthenticatorData::parse(auth_data) else {
+        return false;
+    };
+    // The depth bound the library's own CBOR reader applies.
+    let Ok(stmt) = ciborium::de::from_reader_with_recursion_limit::<ciborium::Value, _>(
+        &mut stmt_bytes,
+        relypass::limits::MAX_CBOR_DEPTH,
+    ) else {
+        return false;
+    };
+    if !stmt_bytes.is_empty() {
+        return false;
+    }
+    let input = VerificationInput {
+        auth_data: &auth_data,
+        client_data_hash: hash,
+        now: u64::from_be_bytes(*now),
+    };
+    let policy = statement_policy(selector);
+    let format = STATEMENT_FORMATS[usize::from(selector & 7)];
+    let result = match (format, &stmt) {
+        ("none", stmt) => none::verify_value(stmt).map(|()| None),
+        ("compound", stmt) => compound::verify(stmt, &input, policy).map(Some),
+        (_, ciborium::Value::Map(m)) => match format {
+            "packed" => packed::verify(m, &input, policy),
+            "fido-u2f" => fido_u2f::verify(m, &input, policy),
+            "tpm" => tpm::verify(m, &input, policy),
+            "android-key" => android_key::verify(m, &input, policy),
+            "android-safetynet" => android_safetynet::verify(m, &input, policy),
+            _ => apple::verify(m, &input, policy),
+        }
+        .map(Some),
+        _ => return false,
+    };
+    match result {
+        Ok(outcome) => {
+            if let Some(o) = outcome {
+                assert_eq!(o.fmt, format, "a verifier reported another format");
+                if policy.mode == TrustMode::Trusted && !o.trust_path.is_empty() {
+                    // A trusted path ends in one of the anchors.
+                    let last = o.trust_path.last().map(Vec::as_slice);
+                    assert!(
+                        policy.anchors.iter().any(|a| Some(a.anchor.der()) == last),
+                        "a trusted path that does not end in an anchor"
+                    );
+                }
+                let _ = format!("{o:?}");
+            }
+            true
+        }
+        Err(e) => {
+            let _ = e.to_string();
+            false
+        }
     }
 }
 
@@ -322,77 +771,11 @@ pub fn finish_authentication_case(case: &Value) -> Outcome {
     }
 }
 
-/// The relying party, challenge and time a case describes (as the conformance
-/// runner reads them; an absent policy.attestation means `any`).
+/// The relying party, challenge and time a case describes, read as the
+/// conformance runner reads them.
 fn setup(case: &Value) -> Result<(RelyingParty, Vec<u8>, u64), String> {
-    let rp = &case["rp"];
-    let policy = &case["policy"];
-    let mut b = RelyingParty::builder(rp["id"].as_str().unwrap_or_default(), "Fuzz");
-    for o in rp["origins"].as_array().into_iter().flatten() {
-        b = b.origin(o.as_str().unwrap_or_default());
-    }
-    b = b.user_verification(match policy["user_verification"].as_str() {
-        Some("required") => UserVerificationRequirement::Required,
-        Some("discouraged") => UserVerificationRequirement::Discouraged,
-        _ => UserVerificationRequirement::Preferred,
-    });
-    if let Some(algs) = policy["allowed_algorithms"].as_array() {
-        b = b.algorithms(
-            algs.iter()
-                .filter_map(Value::as_i64)
-                .map(CoseAlgorithm::from_i64),
-        );
-    }
-    if policy["allow_cross_origin"].as_bool() == Some(true) {
-        b = b.allow_cross_origin(true);
-    }
-    for o in policy["allowed_top_origins"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        b = b.top_origin(o.as_str().unwrap_or_default());
-    }
-    if policy["user_presence"].as_str() == Some("not_required") {
-        b = b.require_user_presence(false);
-    }
-    let mode = match policy["attestation"].as_str() {
-        Some("none") => TrustMode::None,
-        Some("trusted") => TrustMode::Trusted,
-        _ => TrustMode::Any,
-    };
-    let anchors = policy["trust_anchors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .filter_map(b64url_decode)
-        .filter_map(|d| TrustAnchor::from_der(&d).ok())
-        .collect();
-    b = b.trust_policy(TrustPolicy {
-        mode,
-        anchors,
-        ..TrustPolicy::default()
-    });
-    let rp = b.build().map_err(|e| e.to_string())?;
-    let challenge = case["challenge"]
-        .as_str()
-        .and_then(lenient_b64url)
-        .ok_or("case has no challenge")?;
+    let rp = conformance_case::relying_party(case, "Fuzz", conformance_case::trust_policy(case))?;
+    let challenge = conformance_case::challenge(case)?;
     let now = case["now"].as_u64().unwrap_or(DEFAULT_NOW);
     Ok((rp, challenge, now))
-}
-
-/// Case challenges are decoded leniently (one source has non-zero padding bits);
-/// the library itself compares the client's challenge string exactly.
-fn lenient_b64url(s: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    use base64::engine::{GeneralPurposeConfig, general_purpose::GeneralPurpose};
-    let cfg = GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_allow_trailing_bits(true)
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent);
-    GeneralPurpose::new(&base64::alphabet::URL_SAFE, cfg)
-        .decode(s)
-        .ok()
 }

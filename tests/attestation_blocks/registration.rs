@@ -4,12 +4,16 @@
 //! attestation object and clientDataJSON and to assert specific errors.
 #![allow(dead_code)]
 
+// The relying party a case describes: shared with the conformance runner and
+// the fuzz harness (the path is relative to this file's directory).
+#[path = "../support/conformance_case.rs"]
+mod conformance_case;
+
 use super::blocks::{DEFAULT_NOW, b64_decode, conformance_dir, map_get, read_anchor_pem};
 use ciborium::Value as Cbor;
 use relypass::attestation::{AttestationType, TrustAnchor, TrustMode, TrustPolicy};
 use relypass::authenticator_data::{Aaguid, AuthenticatorData};
-use relypass::cose::CoseAlgorithm;
-use relypass::json::{UserVerificationRequirement, b64url};
+use relypass::json::b64url;
 use relypass::{
     Challenge, Error, RegistrationOptions, RegistrationResponse, RelyingParty, User, UserHandle,
     VerifiedRegistration,
@@ -68,36 +72,20 @@ impl Reg {
             .collect()
     }
 
-    /// `mode` with this case's anchors.
+    /// The case's policy under `mode`, with this case's anchors.
     pub fn policy(&self, mode: TrustMode) -> TrustPolicy {
         TrustPolicy {
             mode,
             anchors: self.anchors(),
-            ..TrustPolicy::default()
+            ..conformance_case::trust_policy(&self.json)
         }
     }
 
+    /// The case's relying party, configured as the conformance runner does,
+    /// verifying attestation under `policy`.
     pub fn rp(&self, policy: TrustPolicy) -> RelyingParty {
-        let rp = &self.json["rp"];
-        let mut b = RelyingParty::builder(rp["id"].as_str().unwrap(), "Formats");
-        for o in rp["origins"].as_array().unwrap() {
-            b = b.origin(o.as_str().unwrap());
-        }
-        let p = &self.json["policy"];
-        b = b.user_verification(match p["user_verification"].as_str() {
-            Some("required") => UserVerificationRequirement::Required,
-            _ => UserVerificationRequirement::Preferred,
-        });
-        if let Some(algs) = p["allowed_algorithms"].as_array() {
-            b = b.algorithms(
-                algs.iter()
-                    .map(|a| CoseAlgorithm::from_i64(a.as_i64().unwrap())),
-            );
-        }
-        if p["user_presence"].as_str() == Some("not_required") {
-            b = b.require_user_presence(false);
-        }
-        b.trust_policy(policy).build().unwrap()
+        conformance_case::relying_party(&self.json, "Formats", policy)
+            .unwrap_or_else(|e| panic!("{}: {e}", self.name))
     }
 
     pub fn run(&self, policy: TrustPolicy) -> Result<VerifiedRegistration, Error> {
@@ -111,7 +99,7 @@ impl Reg {
             name: "formats".into(),
             display_name: "Formats".into(),
         };
-        let challenge = lenient_b64url(self.json["challenge"].as_str().unwrap());
+        let challenge = conformance_case::challenge(&self.json).unwrap();
         let (_, state) = rp
             .start_registration_with(
                 &user,
@@ -225,11 +213,6 @@ impl Reg {
             Value::from(b64url(changed.as_bytes()));
         out
     }
-}
-
-pub fn lenient_b64url(s: &str) -> Vec<u8> {
-    // Conformance challenges may carry non-zero trailing bits; blocks' decoder ignores them.
-    b64_decode(s)
 }
 
 pub fn flip_last(b: &mut [u8]) {
