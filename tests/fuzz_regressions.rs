@@ -242,8 +242,11 @@ fn format_seeds_reach_the_checks() {
         let fmt = case["response"]["response"]["attestationObject"]
             .as_str()
             .and_then(relypass::json::b64url_decode)
-            .and_then(|a| relypass::attestation::AttestationObject::parse(&a).ok())
-            .map(|o| o.fmt().to_owned())
+            .and_then(|a| {
+                relypass::attestation::AttestationObject::parse(&a)
+                    .ok()
+                    .map(|o| o.fmt().to_owned())
+            })
             .unwrap_or_default();
         for (target, suffix, data) in seeds {
             let Some(ok) = reached(target, &data) else {

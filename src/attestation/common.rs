@@ -44,7 +44,9 @@ pub(crate) fn only_members(
         let Some(i) = allowed.iter().position(|a| a == k) else {
             return Err(fail(format, format!("unexpected attStmt member {k:?}")));
         };
-        let bit = 1u64.checked_shl(u32::try_from(i).unwrap_or(u32::MAX)).unwrap_or(0);
+        let bit = 1u64
+            .checked_shl(u32::try_from(i).unwrap_or(u32::MAX))
+            .unwrap_or(0);
         if seen & bit != 0 {
             return Err(fail(format, format!("duplicate attStmt member {k:?}")));
         }
