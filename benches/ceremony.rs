@@ -445,13 +445,18 @@ fn bench_parsing(c: &mut Criterion) {
 /// count, as criterion divides by it): a preemption lands in one leg of one pair
 /// and would otherwise swing a sum by tens of microseconds either way.
 fn bench_overhead(c: &mut Criterion) {
+    /// Per criterion sample: (median extra time of the ceremony, median time of
+    /// the signature check alone), both in ns, from the same interleaved pairs.
+    type Samples = std::cell::RefCell<Vec<(f64, f64)>>;
     fn interleaved(
         iters: u64,
+        samples: &Samples,
         mut ceremony: impl FnMut(),
         mut signature: impl FnMut(),
     ) -> Duration {
         use std::time::Instant;
         let mut extra: Vec<i128> = Vec::with_capacity(iters as usize);
+        let mut sig: Vec<u128> = Vec::with_capacity(iters as usize);
         for _ in 0..iters {
             let t0 = Instant::now();
             ceremony();
@@ -459,12 +464,39 @@ fn bench_overhead(c: &mut Criterion) {
             signature();
             let t2 = Instant::now();
             extra.push((t1 - t0).as_nanos() as i128 - (t2 - t1).as_nanos() as i128);
+            sig.push((t2 - t1).as_nanos());
         }
         extra.sort_unstable();
+        sig.sort_unstable();
         let median = extra.get(extra.len() / 2).copied().unwrap_or(0);
+        let sig_median = sig.get(sig.len() / 2).copied().unwrap_or(0);
+        samples
+            .borrow_mut()
+            .push((median as f64, sig_median as f64));
         // Criterion refuses a zero time; 1 ns per pair stands for "none measured".
         Duration::from_nanos((median.max(1) as u64).saturating_mul(iters))
     }
+    /// The overhead as a fraction of the signature check, both taken from the
+    /// same pairs: the median over samples of (extra ÷ signature). Printed for
+    /// `benches/report.sh`, which quotes it; no drift between rows enters it.
+    fn report_ratio(name: &str, samples: &Samples) {
+        let mut r: Vec<f64> = samples
+            .borrow()
+            .iter()
+            .filter(|(_, s)| *s > 0.0)
+            .map(|(e, s)| e / s)
+            .collect();
+        r.sort_by(f64::total_cmp);
+        if let Some(m) = r.get(r.len() / 2) {
+            println!(
+                "overhead-ratio {name} {:.3} % ({} samples)",
+                100.0 * m,
+                r.len()
+            );
+        }
+        samples.borrow_mut().clear();
+    }
+    let samples = Samples::default();
 
     let mut g = c.benchmark_group("overhead");
     let [es, _, _] = auth_cases();
@@ -476,6 +508,7 @@ fn bench_overhead(c: &mut Criterion) {
             let mut states = vec![es.state.clone(); iters as usize].into_iter();
             interleaved(
                 iters,
+                &samples,
                 || {
                     let state = states.next().expect("one state per iteration");
                     let resp = AuthenticationResponse::from_json(black_box(&es.response_json))
@@ -493,6 +526,7 @@ fn bench_overhead(c: &mut Criterion) {
             )
         })
     });
+    report_ratio("finish_authentication/es256", &samples);
 
     // Packed self attestation: the signature is the statement's own, checked
     // with the credential key over authData ‖ SHA-256(clientDataJSON).
@@ -526,6 +560,7 @@ fn bench_overhead(c: &mut Criterion) {
             let mut states = vec![case.state.clone(); iters as usize].into_iter();
             interleaved(
                 iters,
+                &samples,
                 || {
                     let state = states.next().expect("one state per iteration");
                     let resp =
@@ -547,6 +582,7 @@ fn bench_overhead(c: &mut Criterion) {
             )
         })
     });
+    report_ratio("finish_registration/packed-self", &samples);
     g.bench_function("packed-self/signature_verify", |b| {
         b.iter(|| {
             relypass::signature::verify(black_box(&acd.public_key), black_box(&reg_parts), &sig)
