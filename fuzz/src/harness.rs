@@ -157,9 +157,52 @@ pub fn registration_json(data: &[u8]) -> bool {
     match RegistrationResponse::from_json(s) {
         Ok(r) => {
             let _ = (r.credential_id().len(), format!("{:?}", r.json()));
+            let j = r.json();
+            same_bytes_as_lenient(
+                s,
+                &[
+                    ("/rawId", Some(j.raw_id.as_slice())),
+                    (
+                        "/response/clientDataJSON",
+                        Some(j.response.client_data_json.as_slice()),
+                    ),
+                    (
+                        "/response/attestationObject",
+                        Some(j.response.attestation_object.as_slice()),
+                    ),
+                    (
+                        "/response/authenticatorData",
+                        j.response.authenticator_data.as_ref().map(|b| b.as_slice()),
+                    ),
+                    (
+                        "/response/publicKey",
+                        j.response.public_key.as_ref().map(|b| b.as_slice()),
+                    ),
+                ],
+            );
             true
         }
         Err(_) => false,
+    }
+}
+
+/// Oracle for the response parsers' fast base64url decoding: every member that
+/// parsed holds exactly the bytes `Base64UrlSafeData`'s own (lenient) decoding
+/// gives for the same JSON value.
+fn same_bytes_as_lenient(json: &str, members: &[(&str, Option<&[u8]>)]) {
+    let Ok(v) = serde_json::from_str::<Value>(json) else {
+        panic!("from_json accepted what serde_json::Value refuses");
+    };
+    for (ptr, got) in members {
+        let Some(member) = v.pointer(ptr) else {
+            continue;
+        };
+        if member.is_null() || member.as_str() == Some("") {
+            continue;
+        }
+        let lenient = serde_json::from_value::<Base64Url>(member.clone())
+            .unwrap_or_else(|e| panic!("{ptr}: parsed, yet the lenient decoder refuses: {e}"));
+        assert_eq!(Some(lenient.as_slice()), *got, "{ptr}: bytes differ");
     }
 }
 
@@ -171,6 +214,23 @@ pub fn authentication_json(data: &[u8]) -> bool {
     match AuthenticationResponse::from_json(s) {
         Ok(r) => {
             let _ = (r.credential_id().len(), r.user_handle(), r.challenge());
+            let j = r.json();
+            same_bytes_as_lenient(
+                s,
+                &[
+                    ("/rawId", Some(j.raw_id.as_slice())),
+                    (
+                        "/response/clientDataJSON",
+                        Some(j.response.client_data_json.as_slice()),
+                    ),
+                    (
+                        "/response/authenticatorData",
+                        Some(j.response.authenticator_data.as_slice()),
+                    ),
+                    ("/response/signature", Some(j.response.signature.as_slice())),
+                    ("/response/userHandle", r.user_handle()),
+                ],
+            );
             true
         }
         Err(_) => false,
