@@ -377,11 +377,12 @@ mod elliptic_curve_compat {
             impl Curve for $krate::$curve {
                 type AffinePoint = $krate::AffinePoint;
                 fn affine_from_xy(x: &[u8], y: &[u8]) -> Option<Self::AffinePoint> {
-                    use $krate::elliptic_curve::sec1::FromSec1Point;
+                    // Checks the curve equation (and x, y < p) straight from the
+                    // coordinates, without a round trip through a SEC1 encoding.
+                    use $krate::elliptic_curve::point::AffineCoordinates;
                     let x = $krate::FieldBytes::try_from(x).ok()?;
                     let y = $krate::FieldBytes::try_from(y).ok()?;
-                    let ep = $krate::Sec1Point::from_affine_coordinates(&x, &y, false);
-                    Option::from($krate::AffinePoint::from_sec1_point(&ep))
+                    Option::from($krate::AffinePoint::from_coordinates(&x, &y))
                 }
             }
         };

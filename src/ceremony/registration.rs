@@ -334,7 +334,8 @@ impl RelyingParty {
         let transports: Vec<AuthenticatorTransport> = r.response.transports.clone();
         let record = CredentialRecord {
             id: Base64Url::from(acd.credential_id.to_vec()),
-            user_handle: state.user.handle.clone(),
+            // The state is consumed: its handle moves into the record.
+            user_handle: state.user.handle,
             public_key: Base64Url::from(acd.public_key_bytes.to_vec()),
             algorithm: alg,
             sign_count: auth_data.sign_count(),
