@@ -9,12 +9,10 @@
 #[path = "../tests/support/conformance_case.rs"]
 mod conformance_case;
 
-use relypass::authenticator_data::AuthenticatorData;
-use relypass::cose::CredentialPublicKey;
-use relypass::json::{Base64Url, b64url, b64url_decode};
+use relypass::json::b64url;
 use relypass::{
-    AuthenticationOptions, AuthenticationResponse, Challenge, CredentialRecord, CredentialState,
-    RegistrationOptions, RegistrationResponse, User, UserHandle,
+    AuthenticationOptions, AuthenticationResponse, Challenge, RegistrationOptions,
+    RegistrationResponse, User, UserHandle,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -207,57 +205,9 @@ fn run_case(case: &Value) -> Result<BTreeMap<&'static str, Value>, String> {
             insert_flags(&mut facts, v.flags());
         }
         Some("authentication") => {
-            let cred = &case["credential"];
             let resp = AuthenticationResponse::from_json(&response).map_err(|e| e.to_string())?;
-            let handle_bytes = cred["user_handle"]
-                .as_str()
-                .and_then(b64url_decode)
-                .or_else(|| resp.user_handle().map(<[u8]>::to_vec))
-                .unwrap_or_else(|| b"conformance-user".to_vec());
-            let handle = UserHandle::new(handle_bytes).map_err(|e| e.to_string())?;
-            let public_key = cred["public_key"]
-                .as_str()
-                .and_then(b64url_decode)
-                .ok_or("case credential has no public_key")?;
-            let algorithm = CredentialPublicKey::from_cose_bytes(&public_key)
-                .map(|k| k.algorithm())
-                .map_err(|e| e.to_string())?;
-            // SCHEMA.md: absent backup_eligible means "equal to the assertion's BE".
-            let be = match cred["backup_eligible"].as_bool() {
-                Some(be) => be,
-                None => {
-                    let ad = resp.json().response.authenticator_data.as_slice();
-                    AuthenticatorData::parse(ad)
-                        .map(|a| a.flags().backup_eligible())
-                        .unwrap_or(false)
-                }
-            };
-            let record = CredentialRecord {
-                id: Base64Url::from(
-                    cred["id"]
-                        .as_str()
-                        .and_then(b64url_decode)
-                        .ok_or("case credential has no id")?,
-                ),
-                user_handle: handle.clone(),
-                public_key: Base64Url::from(public_key),
-                algorithm,
-                sign_count: cred["sign_count"].as_u64().unwrap_or(0) as u32,
-                backup_eligible: be,
-                backup_state: false,
-                user_verified: false,
-                transports: Vec::new(),
-                aaguid: Default::default(),
-                attestation_format: "none".into(),
-                attestation_type: relypass::attestation::AttestationType::None,
-                discoverable: None,
-                created_at: now,
-                last_used_at: None,
-                name: None,
-                state: CredentialState::Active,
-                state_changed_at: now,
-                possibly_cloned: false,
-            };
+            let record = conformance_case::stored_credential(case, &resp, now)?;
+            let handle = record.user_handle.clone();
             let creds = [record];
             let (_, state) = rp
                 .start_authentication_with(

@@ -17,11 +17,11 @@ use relypass::attestation::{
 };
 use relypass::authenticator_data::AuthenticatorData;
 use relypass::client_data::CollectedClientData;
-use relypass::cose::{CoseAlgorithm, CredentialPublicKey};
-use relypass::json::{Base64Url, b64url_decode};
+use relypass::cose::CredentialPublicKey;
+use relypass::json::Base64Url;
 use relypass::{
-    AuthenticationOptions, AuthenticationResponse, Challenge, CredentialRecord, CredentialState,
-    RegistrationOptions, RegistrationResponse, RelyingParty, User, UserHandle,
+    AuthenticationOptions, AuthenticationResponse, Challenge, RegistrationOptions,
+    RegistrationResponse, RelyingParty, User, UserHandle,
 };
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -764,52 +764,11 @@ pub fn finish_authentication_case(case: &Value) -> Outcome {
         Ok(r) => r,
         Err(e) => return Outcome::Rejected(e),
     };
-    let cred = &case["credential"];
-    let handle_bytes = cred["user_handle"]
-        .as_str()
-        .and_then(b64url_decode)
-        .or_else(|| resp.user_handle().map(<[u8]>::to_vec))
-        .unwrap_or_else(|| b"conformance-user".to_vec());
-    let Ok(handle) = UserHandle::new(handle_bytes) else {
-        return Outcome::NotACase("stored user handle out of range".into());
+    let record = match conformance_case::stored_credential(case, &resp, now) {
+        Ok(r) => r,
+        Err(e) => return Outcome::NotACase(e),
     };
-    let Some(public_key) = cred["public_key"].as_str().and_then(b64url_decode) else {
-        return Outcome::NotACase("credential has no public_key".into());
-    };
-    // A stored key that does not parse still goes to `finish`, which must refuse it.
-    let algorithm = CredentialPublicKey::from_cose_bytes(&public_key)
-        .map(|k| k.algorithm())
-        .unwrap_or(CoseAlgorithm::ES256);
-    let Some(id) = cred["id"].as_str().and_then(b64url_decode) else {
-        return Outcome::NotACase("credential has no id".into());
-    };
-    let backup_eligible = match cred["backup_eligible"].as_bool() {
-        Some(be) => be,
-        None => AuthenticatorData::parse(resp.json().response.authenticator_data.as_slice())
-            .map(|a| a.flags().backup_eligible())
-            .unwrap_or(false),
-    };
-    let record = CredentialRecord {
-        id: Base64Url::from(id),
-        user_handle: handle.clone(),
-        public_key: Base64Url::from(public_key),
-        algorithm,
-        sign_count: u32::try_from(cred["sign_count"].as_u64().unwrap_or(0)).unwrap_or(u32::MAX),
-        backup_eligible,
-        backup_state: false,
-        user_verified: false,
-        transports: Vec::new(),
-        aaguid: Default::default(),
-        attestation_format: "none".into(),
-        attestation_type: relypass::attestation::AttestationType::None,
-        discoverable: None,
-        created_at: now,
-        last_used_at: None,
-        name: None,
-        state: CredentialState::Active,
-        state_changed_at: now,
-        possibly_cloned: false,
-    };
+    let handle = record.user_handle.clone();
     let creds = [record];
     let Ok((_, state)) = rp.start_authentication_with(
         Some((&handle, &creds)),

@@ -115,3 +115,68 @@ pub fn lenient_b64url(s: &str) -> Option<Vec<u8>> {
         .decode(s)
         .ok()
 }
+
+/// The credential an authentication case says the relying party stored
+/// (`credential`: `id`, `public_key`, `sign_count`, `user_handle`,
+/// `backup_eligible`), as an active record.
+///
+/// - `user_handle` absent: the response's userHandle, else a fixed handle.
+/// - `backup_eligible` absent: equal to the assertion's BE flag (SCHEMA.md).
+/// - A `public_key` that does not parse is stored as it is, with ES256 as a
+///   placeholder algorithm: `finish_authentication` must refuse it itself.
+/// - `sign_count` above `u32::MAX` saturates.
+pub fn stored_credential(
+    case: &Value,
+    response: &relypass::AuthenticationResponse,
+    now: u64,
+) -> Result<relypass::CredentialRecord, String> {
+    use relypass::json::Base64Url;
+    let cred = &case["credential"];
+    let handle_bytes = cred["user_handle"]
+        .as_str()
+        .and_then(b64url_decode)
+        .or_else(|| response.user_handle().map(<[u8]>::to_vec))
+        .unwrap_or_else(|| b"conformance-user".to_vec());
+    let user_handle =
+        relypass::UserHandle::new(handle_bytes).map_err(|e| format!("stored user handle: {e}"))?;
+    let public_key = cred["public_key"]
+        .as_str()
+        .and_then(b64url_decode)
+        .ok_or("case credential has no public_key")?;
+    let algorithm = relypass::cose::CredentialPublicKey::from_cose_bytes(&public_key)
+        .map(|k| k.algorithm())
+        .unwrap_or(CoseAlgorithm::ES256);
+    let id = cred["id"]
+        .as_str()
+        .and_then(b64url_decode)
+        .ok_or("case credential has no id")?;
+    let backup_eligible = match cred["backup_eligible"].as_bool() {
+        Some(be) => be,
+        None => relypass::authenticator_data::AuthenticatorData::parse(
+            response.json().response.authenticator_data.as_slice(),
+        )
+        .map(|a| a.flags().backup_eligible())
+        .unwrap_or(false),
+    };
+    Ok(relypass::CredentialRecord {
+        id: Base64Url::from(id),
+        user_handle,
+        public_key: Base64Url::from(public_key),
+        algorithm,
+        sign_count: u32::try_from(cred["sign_count"].as_u64().unwrap_or(0)).unwrap_or(u32::MAX),
+        backup_eligible,
+        backup_state: false,
+        user_verified: false,
+        transports: Vec::new(),
+        aaguid: Default::default(),
+        attestation_format: "none".into(),
+        attestation_type: relypass::attestation::AttestationType::None,
+        discoverable: None,
+        created_at: now,
+        last_used_at: None,
+        name: None,
+        state: relypass::CredentialState::Active,
+        state_changed_at: now,
+        possibly_cloned: false,
+    })
+}
