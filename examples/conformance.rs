@@ -42,10 +42,10 @@ fn main() -> ExitCode {
         }
         None => BTreeMap::new(),
     };
-    let mut files = Vec::new();
-    for p in &paths {
-        collect(p, &mut files);
-    }
+    let mut files: Vec<PathBuf> = paths
+        .iter()
+        .flat_map(|p| conformance_case::json_files(p))
+        .collect();
     files.sort();
     let (mut passed, mut failed, mut known_n) = (0, 0, 0);
     for f in &files {
@@ -104,18 +104,6 @@ fn load_known(path: &Path) -> std::io::Result<BTreeMap<String, String>> {
             None => (l.to_owned(), "no reason given".to_owned()),
         })
         .collect())
-}
-
-fn collect(p: &Path, out: &mut Vec<PathBuf>) {
-    if p.is_dir() {
-        if let Ok(rd) = std::fs::read_dir(p) {
-            for e in rd.flatten() {
-                collect(&e.path(), out);
-            }
-        }
-    } else if p.extension().is_some_and(|e| e == "json") {
-        out.push(p.to_owned());
-    }
 }
 
 type CaseResult = (String, Result<(), String>, Option<String>);

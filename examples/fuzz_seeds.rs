@@ -24,7 +24,7 @@
 mod harness;
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -42,9 +42,7 @@ fn main() -> ExitCode {
     }
     let mut files = Vec::new();
     for dir in &dirs {
-        let mut found = Vec::new();
-        collect(dir, &mut found);
-        found.sort();
+        let found = harness::conformance_case::json_files(dir);
         files.extend(found.into_iter().map(|f| (dir.clone(), f)));
     }
     if files.is_empty() {
@@ -100,16 +98,4 @@ fn main() -> ExitCode {
         out.display()
     );
     ExitCode::SUCCESS
-}
-
-fn collect(p: &Path, out: &mut Vec<PathBuf>) {
-    if p.is_dir() {
-        if let Ok(rd) = std::fs::read_dir(p) {
-            for e in rd.flatten() {
-                collect(&e.path(), out);
-            }
-        }
-    } else if p.extension().is_some_and(|e| e == "json") {
-        out.push(p.to_owned());
-    }
 }

@@ -16,7 +16,7 @@ mod harness;
 #[allow(dead_code)]
 mod mutate;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -87,20 +87,8 @@ fn replay_regression_files() {
 }
 
 fn cases() -> Vec<(String, serde_json::Value)> {
-    fn collect(p: &Path, out: &mut Vec<PathBuf>) {
-        if p.is_dir() {
-            for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
-                collect(&e.path(), out);
-            }
-        } else if p.extension().is_some_and(|e| e == "json") {
-            out.push(p.to_owned());
-        }
-    }
     let dir = root().join("test-vectors/conformance/vectors");
-    let mut files = Vec::new();
-    collect(&dir, &mut files);
-    files.sort();
-    files
+    harness::conformance_case::json_files(&dir)
         .into_iter()
         .map(|f| {
             let text = std::fs::read_to_string(&f).expect("readable case");

@@ -30,7 +30,7 @@ use std::sync::OnceLock;
 // conformance runner and the attestation tests (the path is relative to this
 // file, so it resolves the same when `tests/fuzz_regressions.rs` includes it).
 #[path = "../../tests/support/conformance_case.rs"]
-mod conformance_case;
+pub mod conformance_case;
 
 /// Verification time when a case gives none (fixed, so runs are reproducible).
 pub use conformance_case::DEFAULT_NOW;

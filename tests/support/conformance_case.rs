@@ -180,3 +180,21 @@ pub fn stored_credential(
         possibly_cloned: false,
     })
 }
+
+/// Every `.json` file at or below `path`, sorted; unreadable directories are
+/// skipped. How the runner, the seed writer and the tests find cases.
+pub fn json_files(path: &std::path::Path) -> Vec<std::path::PathBuf> {
+    fn walk(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        if p.is_dir() {
+            for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
+                walk(&e.path(), out);
+            }
+        } else if p.extension().is_some_and(|e| e == "json") {
+            out.push(p.to_owned());
+        }
+    }
+    let mut out = Vec::new();
+    walk(path, &mut out);
+    out.sort();
+    out
+}
