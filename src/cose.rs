@@ -421,6 +421,31 @@ pub(crate) fn read_cbor_value_with_depth(
         .map_err(|_| Error::malformed(field, "invalid CBOR"))
 }
 
+impl CredentialPublicKey {
+    /// Whether two keys are the same public key, however each was encoded.
+    ///
+    /// Compares the key material (curve point, RSA modulus and exponent, ...),
+    /// never COSE bytes: one key has many valid CBOR encodings (members in any
+    /// order, integer widths), and a check on bytes lets a revoked key back in
+    /// re-encoded. The algorithm label is deliberately not compared: the same
+    /// private key behind another label (RS256 vs PS256, EdDSA vs Ed25519) is
+    /// still the same key.
+    pub fn same_key_as(&self, other: &CredentialPublicKey) -> bool {
+        match (&self.key, &other.key) {
+            (PublicKey::P256(a), PublicKey::P256(b)) => a == b,
+            (PublicKey::P384(a), PublicKey::P384(b)) => a == b,
+            (PublicKey::P521(a), PublicKey::P521(b)) => a == b,
+            (PublicKey::Ed25519(a), PublicKey::Ed25519(b)) => a == b,
+            (PublicKey::Rsa(a), PublicKey::Rsa(b)) => a == b,
+            (PublicKey::Ed448(a), PublicKey::Ed448(b)) => a == b,
+            (PublicKey::MlDsa44(a), PublicKey::MlDsa44(b)) => a == b,
+            (PublicKey::MlDsa65(a), PublicKey::MlDsa65(b)) => a == b,
+            (PublicKey::MlDsa87(a), PublicKey::MlDsa87(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,4 +53,4 @@ pub use error::{Error, Result};
 pub use extensions::{AuthenticationExtensions, RegistrationExtensions};
 pub use manage::{AuthenticatorNames, CredentialSummary};
 pub use profile::{AccountPolicy, Profile, may_drop_password};
-pub use store::{CredentialStore, MemoryStore, Passkeys};
+pub use store::{CredentialStore, InsertConditions, MemoryStore, Passkeys};

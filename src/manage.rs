@@ -236,8 +236,17 @@ impl<S: CredentialStore> Passkeys<S> {
     ) -> Result<CredentialRecord> {
         let mut record = self.owned_credential(user, id).await?;
         record.set_name(name)?;
-        self.store().update_credential(&record).await?;
-        Ok(record)
+        // Only the name is written: writing the whole record back would undo a
+        // revocation, a sign-in's counter or the clone flag that landed since
+        // the read above.
+        if !self
+            .store()
+            .set_credential_name(record.id(), record.name.as_deref())
+            .await?
+        {
+            return Err(Error::UnknownCredential);
+        }
+        self.owned_credential(user, id).await
     }
 
     /// Blocks a credential from signing in, reversibly (Active → Disabled).
@@ -246,7 +255,7 @@ impl<S: CredentialStore> Passkeys<S> {
         user: &UserHandle,
         id: &[u8],
     ) -> Result<CredentialRecord> {
-        self.set_credential_state(user, id, CredentialState::Disabled)
+        self.move_credential_to(user, id, CredentialState::Disabled)
             .await
     }
 
@@ -257,7 +266,7 @@ impl<S: CredentialStore> Passkeys<S> {
         user: &UserHandle,
         id: &[u8],
     ) -> Result<CredentialRecord> {
-        self.set_credential_state(user, id, CredentialState::Active)
+        self.move_credential_to(user, id, CredentialState::Active)
             .await
     }
 
@@ -269,7 +278,7 @@ impl<S: CredentialStore> Passkeys<S> {
         user: &UserHandle,
         id: &[u8],
     ) -> Result<CredentialRecord> {
-        self.set_credential_state(user, id, CredentialState::Revoked)
+        self.move_credential_to(user, id, CredentialState::Revoked)
             .await
     }
 
@@ -286,17 +295,38 @@ impl<S: CredentialStore> Passkeys<S> {
         }
     }
 
-    async fn set_credential_state(
+    /// Moves a credential to `to` by compare-and-set on its stored state: the
+    /// transition is decided on the state read, and written only if that is
+    /// still the stored state. If another change landed in between, the
+    /// decision is made again on the new state, so a revocation that landed
+    /// first makes a racing enable fail instead of being overwritten.
+    async fn move_credential_to(
         &self,
         user: &UserHandle,
         id: &[u8],
         to: CredentialState,
     ) -> Result<CredentialRecord> {
-        let mut record = self.owned_credential(user, id).await?;
-        if record.set_state(to, unix_now())? {
-            self.store().update_credential(&record).await?;
+        // Each lost race means another state change landed; the lifecycle graph
+        // allows only a few in a row before the state is final (revoked).
+        const ATTEMPTS: usize = 4;
+        for _ in 0..ATTEMPTS {
+            let mut record = self.owned_credential(user, id).await?;
+            let from = record.state;
+            let now = unix_now();
+            if !record.set_state(to, now)? {
+                return Ok(record);
+            }
+            if self
+                .store()
+                .set_credential_state(record.id(), from, to, now)
+                .await?
+            {
+                return Ok(record);
+            }
         }
-        Ok(record)
+        Err(Error::Storage(
+            "credential state changed concurrently too many times".into(),
+        ))
     }
 
     /// Whether the user may drop their password (see [`may_drop_password`]).

@@ -11,6 +11,7 @@ use crate::ceremony::registration::{
 };
 use crate::ceremony::unix_now;
 use crate::config::RelyingParty;
+use crate::cose::CredentialPublicKey;
 use crate::credential::{CredentialRecord, CredentialState, User, UserHandle};
 use crate::enumeration::EnumerationDefence;
 use crate::error::{Error, Field, Result};
@@ -43,11 +44,23 @@ pub trait CredentialStore: Send + Sync {
         &self,
         id: &[u8],
     ) -> impl Future<Output = Result<Option<CredentialRecord>>> + Send;
-    /// Inserts a new credential; returns [`Error::CredentialAlreadyRegistered`] if
-    /// the id exists (atomically: two racing inserts cannot both succeed).
+    /// Inserts a new credential, checking `conditions` in the **same atomic
+    /// step** (one transaction, or under one lock), so that parallel
+    /// registrations cannot both pass a rule only one of them may pass:
+    ///
+    /// * if the id is already stored, the insert fails with
+    ///   [`Error::CredentialAlreadyRegistered`], unless
+    ///   [`InsertConditions::replaces`] names that record's exact key bytes and
+    ///   the stored record still belongs to the same user and is dead (revoked or
+    ///   pending, see [`CredentialState::is_excluded_from_registration`]): then it
+    ///   is replaced;
+    /// * if [`InsertConditions::registration_limit`] is set and the user already
+    ///   holds that many live (active or disabled) credentials, not counting a
+    ///   replaced record, the insert fails with [`Error::RegistrationLimit`].
     fn insert_credential(
         &self,
         record: &CredentialRecord,
+        conditions: &InsertConditions<'_>,
     ) -> impl Future<Output = Result<()>> + Send;
     /// Applies a sign-in update if and only if the stored counter still equals
     /// `update.previous_sign_count` (compare-and-set). Returns whether it applied.
@@ -55,12 +68,27 @@ pub trait CredentialStore: Send + Sync {
         &self,
         update: &CredentialUpdate,
     ) -> impl Future<Output = Result<bool>> + Send;
-    /// Replaces a credential's mutable management fields (name, state and
-    /// `state_changed_at`), as the management operations in [`crate::manage`] set them.
-    fn update_credential(
+    /// Sets a credential's user-chosen name (already validated by
+    /// [`CredentialRecord::set_name`]) and **nothing else**: a rename must never
+    /// write back a counter, backup state or lifecycle state it read earlier.
+    /// Returns whether the credential exists.
+    fn set_credential_name(
         &self,
-        record: &CredentialRecord,
-    ) -> impl Future<Output = Result<()>> + Send;
+        id: &[u8],
+        name: Option<&str>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Compare-and-set on the lifecycle state: moves the credential to `to` and
+    /// sets `state_changed_at` to `changed_at` if and only if its stored state is
+    /// still `from`, touching nothing else. Returns whether it applied; `false`
+    /// (another change landed first, or the credential is gone) makes the caller
+    /// re-read and decide again, so a revocation is never overwritten.
+    fn set_credential_state(
+        &self,
+        id: &[u8],
+        from: CredentialState,
+        to: CredentialState,
+        changed_at: u64,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Deletes a credential; returns whether it existed.
     fn delete_credential(&self, id: &[u8]) -> impl Future<Output = Result<bool>> + Send;
     /// Files a serialized ceremony state under `key` until `expires_at`.
@@ -87,6 +115,51 @@ pub trait CredentialStore: Send + Sync {
     ) -> impl Future<Output = Result<AccountPolicy>> + Send {
         let _ = handle;
         async { Ok(AccountPolicy::default()) }
+    }
+}
+
+/// The rules a new credential must still satisfy at the instant it is stored;
+/// see [`CredentialStore::insert_credential`]. Built by [`Passkeys`]; a store
+/// only reads it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InsertConditions<'a> {
+    /// Refuse when the user already holds this many live (active or disabled)
+    /// credentials.
+    pub registration_limit: Option<usize>,
+    /// The stored public key bytes of a dead record (same id, same user) this
+    /// credential replaces. Compare-and-set: if the stored record changed since
+    /// it was read, nothing is replaced and the insert fails.
+    pub replaces: Option<&'a [u8]>,
+}
+
+impl<'a> InsertConditions<'a> {
+    /// No conditions beyond the unique id.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With a registration limit.
+    #[must_use]
+    pub fn with_registration_limit(mut self, limit: Option<usize>) -> Self {
+        self.registration_limit = limit;
+        self
+    }
+
+    /// Replacing the dead record whose stored key bytes are `public_key`.
+    #[must_use]
+    pub fn replacing(mut self, public_key: Option<&'a [u8]>) -> Self {
+        self.replaces = public_key;
+        self
+    }
+
+    /// Whether `existing`, stored under the new record's id, may be replaced by
+    /// `new`: only the dead record of the same user these conditions name.
+    pub fn may_replace(&self, existing: &CredentialRecord, new: &CredentialRecord) -> bool {
+        self.replaces
+            .is_some_and(|key| existing.public_key.as_slice() == key)
+            && existing.user_handle == new.user_handle
+            && !existing.state.is_excluded_from_registration()
     }
 }
 
@@ -157,10 +230,32 @@ impl CredentialStore for MemoryStore {
     async fn credential_by_id(&self, id: &[u8]) -> Result<Option<CredentialRecord>> {
         Ok(self.lock()?.credentials.get(id).cloned())
     }
-    async fn insert_credential(&self, record: &CredentialRecord) -> Result<()> {
+    async fn insert_credential(
+        &self,
+        record: &CredentialRecord,
+        conditions: &InsertConditions<'_>,
+    ) -> Result<()> {
+        // One lock for the whole rule: the duplicate check, the limit count and
+        // the insert cannot interleave with another registration.
         let mut g = self.lock()?;
-        if g.credentials.contains_key(record.id()) {
+        if let Some(existing) = g.credentials.get(record.id())
+            && !conditions.may_replace(existing, record)
+        {
             return Err(Error::CredentialAlreadyRegistered);
+        }
+        if let Some(limit) = conditions.registration_limit {
+            let live = g
+                .credentials
+                .values()
+                .filter(|c| {
+                    c.user_handle == record.user_handle
+                        && c.id != record.id
+                        && c.state.is_excluded_from_registration()
+                })
+                .count();
+            if live >= limit {
+                return Err(Error::RegistrationLimit { limit });
+            }
         }
         g.credentials.insert(record.id().to_vec(), record.clone());
         Ok(())
@@ -179,15 +274,30 @@ impl CredentialStore for MemoryStore {
         c.possibly_cloned |= u.possibly_cloned;
         Ok(true)
     }
-    async fn update_credential(&self, record: &CredentialRecord) -> Result<()> {
-        let mut g = self.lock()?;
-        match g.credentials.get_mut(record.id()) {
+    async fn set_credential_name(&self, id: &[u8], name: Option<&str>) -> Result<bool> {
+        Ok(match self.lock()?.credentials.get_mut(id) {
             Some(c) => {
-                *c = record.clone();
-                Ok(())
+                c.name = name.map(str::to_owned);
+                true
             }
-            None => Err(Error::UnknownCredential),
-        }
+            None => false,
+        })
+    }
+    async fn set_credential_state(
+        &self,
+        id: &[u8],
+        from: CredentialState,
+        to: CredentialState,
+        changed_at: u64,
+    ) -> Result<bool> {
+        Ok(match self.lock()?.credentials.get_mut(id) {
+            Some(c) if c.state == from => {
+                c.state = to;
+                c.state_changed_at = changed_at;
+                true
+            }
+            _ => false,
+        })
     }
     async fn delete_credential(&self, id: &[u8]) -> Result<bool> {
         Ok(self.lock()?.credentials.remove(id).is_some())
@@ -252,7 +362,9 @@ impl<S: CredentialStore> Passkeys<S> {
     /// credentials count (both still live on an authenticator and can be turned
     /// back on); revoked and pending ones do not. `start_registration` refuses
     /// with [`Error::RegistrationLimit`] before producing options, and
-    /// `finish_registration` checks again, so parallel ceremonies cannot overshoot.
+    /// `finish_registration` has the store check again atomically with the insert
+    /// ([`InsertConditions::registration_limit`]), so parallel ceremonies cannot
+    /// overshoot.
     #[must_use]
     pub fn with_registration_limit(mut self, limit: usize) -> Self {
         self.registration_limit = Some(limit);
@@ -339,18 +451,32 @@ impl<S: CredentialStore> Passkeys<S> {
         }
         let verified: VerifiedRegistration = self.rp.finish_registration(state, &response)?;
         let record = verified.record();
-        // The limit again: two ceremonies started under the limit must not both land.
-        let existing = self.store.credentials_for_user(&user).await?;
-        self.check_registration_limit(&existing)?;
-        if let Some(old) = previous {
-            if old.public_key == record.public_key {
-                return Err(Error::CredentialAlreadyRegistered);
+        // A dead record is replaced only by a different key. Keys are compared
+        // parsed, never as bytes: the revoked key re-encoded (CBOR members in
+        // another order) is still the revoked key. A stored key that no longer
+        // parses cannot be shown to differ, so it is not replaced either.
+        let replaces = match &previous {
+            None => None,
+            Some(old) => {
+                // (Rare path: a dead id coming back. The new key parsed during
+                // verification; parsing it again here costs microseconds.)
+                let old_key = CredentialPublicKey::from_cose_bytes(old.public_key.as_slice());
+                let new_key = CredentialPublicKey::from_cose_bytes(record.public_key.as_slice());
+                let differs = matches!((old_key, new_key), (Ok(a), Ok(b)) if !a.same_key_as(&b));
+                if !differs {
+                    return Err(Error::CredentialAlreadyRegistered);
+                }
+                Some(old.public_key.as_slice())
             }
-            // Not atomic with the insert below; if the insert fails the dead
-            // record is simply gone, which loses nothing that could sign in.
-            self.store.delete_credential(old.id()).await?;
-        }
-        self.store.insert_credential(record).await?;
+        };
+        // The duplicate id, the replacement and the limit are decided by the
+        // store in one atomic step with the insert: two ceremonies started under
+        // the limit cannot both land, and a record that changed since it was read
+        // above is not replaced.
+        let conditions = InsertConditions::new()
+            .with_registration_limit(self.registration_limit)
+            .replacing(replaces);
+        self.store.insert_credential(record, &conditions).await?;
         Ok(verified)
     }
 

@@ -15,15 +15,13 @@ use relypass::signal::{
 };
 use relypass::{
     AccountPolicy, AuthenticationExtensions, AuthenticationOptions, AuthenticatorNames,
-    BackupPolicy, CounterPolicy, CredentialRecord, CredentialState, CredentialStore,
-    CredentialUpdate, Error, FakeCredentialShape, MemoryStore, Passkeys, Profile,
-    RegistrationExtensions, RegistrationOptions, RelyingParty, RelyingPartyBuilder, User,
-    UserHandle, may_drop_password,
+    BackupPolicy, CounterPolicy, CredentialRecord, CredentialState, CredentialStore, Error,
+    FakeCredentialShape, MemoryStore, Passkeys, Profile, RegistrationExtensions,
+    RegistrationOptions, RelyingParty, RelyingPartyBuilder, User, may_drop_password,
 };
 use serde_json::{Value, json};
-use soft::{ClientError, SoftAuthenticator, random_key};
+use soft::{ClientError, SoftAuthenticator, random_key, register, sign_in, user};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 const ORIGIN: &str = "https://example.com";
 
@@ -39,40 +37,6 @@ fn passkeys_with(
     f: impl FnOnce(RelyingPartyBuilder) -> RelyingPartyBuilder,
 ) -> Passkeys<MemoryStore> {
     Passkeys::new(f(builder()).build().unwrap(), MemoryStore::new())
-}
-
-fn user(name: &str) -> User {
-    User {
-        handle: UserHandle::random().unwrap(),
-        name: name.into(),
-        display_name: name.to_uppercase(),
-    }
-}
-
-async fn register<S: CredentialStore>(
-    pk: &Passkeys<S>,
-    u: &User,
-    auth: &mut SoftAuthenticator,
-) -> CredentialRecord {
-    let opts = pk
-        .start_registration(u, &RegistrationOptions::default())
-        .await
-        .unwrap();
-    let resp = auth.create(&opts).unwrap();
-    pk.finish_registration(&resp).await.unwrap()
-}
-
-async fn sign_in<S: CredentialStore>(
-    pk: &Passkeys<S>,
-    u: Option<&UserHandle>,
-    auth: &mut SoftAuthenticator,
-) -> Result<relypass::VerifiedAuthentication, Error> {
-    let opts = pk
-        .start_authentication(u, &AuthenticationOptions::default())
-        .await
-        .unwrap();
-    let resp = auth.get(&opts).unwrap();
-    pk.finish_authentication(&resp).await
 }
 
 async fn stored(pk: &Passkeys<MemoryStore>, id: &[u8]) -> CredentialRecord {
@@ -210,6 +174,45 @@ async fn revoked_id_coming_back_replaces_only_with_a_new_key() {
     assert_eq!(now.state, CredentialState::Active);
     assert_eq!(now.public_key, replaced.public_key);
     sign_in(&pk, Some(&alice.handle), &mut auth).await.unwrap();
+}
+
+/// Audit defect 3: the replace-a-dead-record path compared COSE_Key bytes, so
+/// the revoked key re-encoded (CBOR members reordered) replaced the revoked
+/// record as `Active`, and the revoked private key signed in again.
+#[tokio::test]
+async fn revoked_key_reencoded_cannot_replace_the_revoked_record() {
+    let pk = passkeys();
+    let alice = user("alice");
+    let mut auth = SoftAuthenticator::new(ORIGIN);
+    let rec = register(&pk, &alice, &mut auth).await;
+    let old_key = auth.credentials[0].key.clone();
+    pk.revoke_credential(&alice.handle, rec.id()).await.unwrap();
+
+    let opts = pk
+        .start_registration(&alice, &RegistrationOptions::default())
+        .await
+        .unwrap();
+    auth.reorder_cose_key = true;
+    let resp = auth
+        .create_with(&opts, rec.id().to_vec(), old_key, true)
+        .unwrap();
+    assert!(matches!(
+        pk.finish_registration(&resp).await,
+        Err(Error::CredentialAlreadyRegistered)
+    ));
+    let now = stored(&pk, rec.id()).await;
+    assert_eq!(now.state, CredentialState::Revoked);
+    assert_eq!(now.public_key, rec.public_key);
+    // The revoked private key still cannot sign in.
+    let opts = pk
+        .start_authentication(None, &AuthenticationOptions::default())
+        .await
+        .unwrap();
+    let resp = auth.get_forced(&opts, rec.id());
+    assert!(matches!(
+        pk.finish_authentication(&resp).await,
+        Err(Error::CredentialNotActive)
+    ));
 }
 
 #[tokio::test]
@@ -492,112 +495,6 @@ async fn concurrent_sign_ins_with_the_same_counter_exactly_one_passes() {
         }
         assert_eq!(passed, 1);
     }
-}
-
-/// A MemoryStore whose `credential_by_id` waits until both sign-ins have read
-/// the record, so both verify against the same stored counter and only the
-/// store's compare-and-set can tell them apart.
-#[derive(Clone)]
-struct LockstepStore {
-    inner: MemoryStore,
-    armed: Arc<AtomicBool>,
-    barrier: Arc<tokio::sync::Barrier>,
-}
-
-impl CredentialStore for LockstepStore {
-    async fn user_by_handle(&self, h: &UserHandle) -> relypass::Result<Option<User>> {
-        self.inner.user_by_handle(h).await
-    }
-    async fn user_by_name(&self, n: &str) -> relypass::Result<Option<User>> {
-        self.inner.user_by_name(n).await
-    }
-    async fn insert_user(&self, u: &User) -> relypass::Result<()> {
-        self.inner.insert_user(u).await
-    }
-    async fn credentials_for_user(
-        &self,
-        h: &UserHandle,
-    ) -> relypass::Result<Vec<CredentialRecord>> {
-        self.inner.credentials_for_user(h).await
-    }
-    async fn credential_by_id(&self, id: &[u8]) -> relypass::Result<Option<CredentialRecord>> {
-        let r = self.inner.credential_by_id(id).await;
-        if self.armed.load(Ordering::SeqCst) {
-            self.barrier.wait().await;
-        }
-        r
-    }
-    async fn insert_credential(&self, r: &CredentialRecord) -> relypass::Result<()> {
-        self.inner.insert_credential(r).await
-    }
-    async fn update_after_authentication(&self, u: &CredentialUpdate) -> relypass::Result<bool> {
-        self.inner.update_after_authentication(u).await
-    }
-    async fn update_credential(&self, r: &CredentialRecord) -> relypass::Result<()> {
-        self.inner.update_credential(r).await
-    }
-    async fn delete_credential(&self, id: &[u8]) -> relypass::Result<bool> {
-        self.inner.delete_credential(id).await
-    }
-    async fn put_ceremony_state(&self, k: &[u8], s: Vec<u8>, e: u64) -> relypass::Result<()> {
-        self.inner.put_ceremony_state(k, s, e).await
-    }
-    async fn take_ceremony_state(&self, k: &[u8]) -> relypass::Result<Option<Vec<u8>>> {
-        self.inner.take_ceremony_state(k).await
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn racing_sign_ins_are_settled_by_compare_and_set() {
-    let store = LockstepStore {
-        inner: MemoryStore::new(),
-        armed: Arc::new(AtomicBool::new(false)),
-        barrier: Arc::new(tokio::sync::Barrier::new(2)),
-    };
-    let pk = Arc::new(Passkeys::new(builder().build().unwrap(), store.clone()));
-    let alice = user("alice");
-    let mut auth = SoftAuthenticator::new(ORIGIN);
-    let rec = register(&pk, &alice, &mut auth).await;
-    let mut responses = Vec::new();
-    for _ in 0..2 {
-        let opts = pk
-            .start_authentication(Some(&alice.handle), &AuthenticationOptions::default())
-            .await
-            .unwrap();
-        responses.push(auth.get_with_counter(&opts, 1).unwrap());
-    }
-    store.armed.store(true, Ordering::SeqCst);
-    let tasks: Vec<_> = responses
-        .into_iter()
-        .map(|r| {
-            let pk = Arc::clone(&pk);
-            tokio::spawn(async move { pk.finish_authentication(&r).await })
-        })
-        .collect();
-    let mut results = Vec::new();
-    for t in tasks {
-        results.push(t.await.unwrap());
-    }
-    store.armed.store(false, Ordering::SeqCst);
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
-    // The loser verified against counter 0 too, and lost at the store.
-    assert!(results.iter().any(|r| matches!(
-        r,
-        Err(Error::Counter {
-            stored: 0,
-            received: 1
-        })
-    )));
-    assert_eq!(
-        store
-            .inner
-            .credential_by_id(rec.id())
-            .await
-            .unwrap()
-            .unwrap()
-            .sign_count,
-        1
-    );
 }
 
 // ---- backup policy ---------------------------------------------------------------

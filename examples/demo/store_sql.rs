@@ -20,9 +20,15 @@
 //! * One SQL text serves both databases: `$1` placeholders, `BIGINT` numbers
 //!   (booleans as 0/1), and `BLOB`/`BYTEA` chosen per backend in the schema only.
 //!
-//! * **Management writes** (rename, disable, revoke: relypass's `Passkeys`
-//!   management operations) arrive through `update_credential`, which stores
-//!   every field they change — name, state, `state_changed_at` — in its column.
+//! * **Management writes** touch one column each and never write back a
+//!   value read earlier: a rename sets `name` only; a state change is a
+//!   compare-and-set `UPDATE … SET state = $to WHERE id = $ AND state = $from`,
+//!   so a revocation that lands between a read and a write is never undone.
+//! * **New credentials** are inserted in one transaction with the rules that
+//!   must hold when they land (the duplicate id, the replacement of a dead
+//!   record, the per-user registration limit): on PostgreSQL a per-user
+//!   advisory lock serialises registrations of one user; on SQLite the
+//!   transaction starts with `BEGIN IMMEDIATE`, taking the write lock first.
 //! * **Account policy**: `account_policy` reads the user's passkey-only flag, so
 //!   relypass itself requires user verification for those accounts, in every
 //!   sign-in flow.
@@ -33,7 +39,7 @@
 use relypass::ceremony::unix_now;
 use relypass::{
     AccountPolicy, CredentialRecord, CredentialState, CredentialStore, CredentialUpdate, Error,
-    User, UserHandle,
+    InsertConditions, User, UserHandle,
 };
 use sha2::{Digest, Sha256};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -443,6 +449,40 @@ impl SqlStore {
 
     // ---- credentials -------------------------------------------------------
 
+    /// A transaction that will write rows of `user`'s credentials, serialised
+    /// against every other such transaction for the same user, so a rule read
+    /// inside it (the registration limit) still holds at commit.
+    async fn write_transaction(
+        &self,
+        user: &UserHandle,
+    ) -> relypass::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            // SQLite has one writer: take its lock before the first read, so
+            // the transaction never has to upgrade a read lock (which SQLite
+            // refuses under contention with "database is locked").
+            Backend::Sqlite => self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(storage),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await.map_err(storage)?;
+                // A transaction-scoped advisory lock per user; a hash collision
+                // only serialises two users' registrations, never mixes them.
+                let digest =
+                    Sha256::digest([b"relypass-user:".as_slice(), user.as_bytes()].concat());
+                let mut key = [0u8; 8];
+                key.copy_from_slice(&digest[..8]);
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(i64::from_be_bytes(key))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(storage)?;
+                Ok(tx)
+            }
+        }
+    }
+
     fn credential_from_row(row: &AnyRow) -> relypass::Result<CredentialRecord> {
         let json: String = row.try_get("record").map_err(storage)?;
         let mut c: CredentialRecord = serde_json::from_str(&json)
@@ -526,8 +566,52 @@ impl CredentialStore for SqlStore {
         row.as_ref().map(Self::credential_from_row).transpose()
     }
 
-    async fn insert_credential(&self, c: &CredentialRecord) -> relypass::Result<()> {
+    async fn insert_credential(
+        &self,
+        c: &CredentialRecord,
+        conditions: &InsertConditions<'_>,
+    ) -> relypass::Result<()> {
         let json = serde_json::to_string(c).map_err(|e| Error::Storage(e.to_string()))?;
+        let mut tx = self.write_transaction(&c.user_handle).await?;
+        // The duplicate id: refused unless it is the dead record `conditions`
+        // names, which is removed here, in the same transaction, only if it is
+        // still exactly what the caller compared against.
+        let sql = concat!(
+            "SELECT ",
+            credential_columns!(),
+            " FROM credentials WHERE id = $1"
+        );
+        let existing = sqlx::query(sql)
+            .bind(c.id())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(storage)?;
+        if let Some(row) = existing {
+            let existing = Self::credential_from_row(&row)?;
+            if !conditions.may_replace(&existing, c) {
+                return Err(Error::CredentialAlreadyRegistered);
+            }
+            sqlx::query("DELETE FROM credentials WHERE id = $1 AND state = $2")
+                .bind(c.id())
+                .bind(state_name(existing.state)?)
+                .execute(&mut *tx)
+                .await
+                .map_err(storage)?;
+        }
+        if let Some(limit) = conditions.registration_limit {
+            let live: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM credentials WHERE user_handle = $1 AND state IN ($2, $3)",
+            )
+            .bind(c.user_handle.as_bytes())
+            .bind(state_name(CredentialState::Active)?)
+            .bind(state_name(CredentialState::Disabled)?)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(storage)?;
+            if usize::try_from(live).map_or(true, |n| n >= limit) {
+                return Err(Error::RegistrationLimit { limit });
+            }
+        }
         let done = sqlx::query(
             "INSERT INTO credentials (id, user_handle, record, name, state, state_changed_at,
                  sign_count, backup_state, last_used_at, possibly_cloned, created_at)
@@ -544,13 +628,13 @@ impl CredentialStore for SqlStore {
         .bind(c.last_used_at.map(to_i64).transpose()?)
         .bind(i64::from(c.possibly_cloned))
         .bind(to_i64(c.created_at)?)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(storage)?;
         if done.rows_affected() == 0 {
             return Err(Error::CredentialAlreadyRegistered);
         }
-        Ok(())
+        tx.commit().await.map_err(storage)
     }
 
     async fn update_after_authentication(&self, u: &CredentialUpdate) -> relypass::Result<bool> {
@@ -573,29 +657,36 @@ impl CredentialStore for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn update_credential(&self, c: &CredentialRecord) -> relypass::Result<()> {
-        // Every field the management operations change (name, state and
-        // state_changed_at) goes to its column, which wins when the row is read;
-        // the JSON document is rewritten too, so fields a newer relypass adds to
-        // the record are kept. The counter columns are not touched: only
-        // sign-ins move them, with compare-and-set.
-        let json = serde_json::to_string(c).map_err(|e| Error::Storage(e.to_string()))?;
+    async fn set_credential_name(&self, id: &[u8], name: Option<&str>) -> relypass::Result<bool> {
+        let done = sqlx::query("UPDATE credentials SET name = $1 WHERE id = $2")
+            .bind(name.map(str::to_owned))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_credential_state(
+        &self,
+        id: &[u8],
+        from: CredentialState,
+        to: CredentialState,
+        changed_at: u64,
+    ) -> relypass::Result<bool> {
+        // Compare-and-set on the state column: a state change decided on a
+        // stale read matches no row.
         let done = sqlx::query(
-            "UPDATE credentials SET record = $1, name = $2, state = $3, state_changed_at = $4
-             WHERE id = $5",
+            "UPDATE credentials SET state = $1, state_changed_at = $2 WHERE id = $3 AND state = $4",
         )
-        .bind(json)
-        .bind(c.name.clone())
-        .bind(state_name(c.state)?)
-        .bind(to_i64(c.state_changed_at)?)
-        .bind(c.id())
+        .bind(state_name(to)?)
+        .bind(to_i64(changed_at)?)
+        .bind(id)
+        .bind(state_name(from)?)
         .execute(&self.pool)
         .await
         .map_err(storage)?;
-        if done.rows_affected() == 0 {
-            return Err(Error::UnknownCredential);
-        }
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     async fn delete_credential(&self, id: &[u8]) -> relypass::Result<bool> {
@@ -666,6 +757,7 @@ mod tests {
     use super::*;
     use relypass::Passkeys;
     use relypass::json::Base64Url;
+    use std::sync::Arc;
 
     /// A fresh SQLite file, removed when the guard drops.
     struct TempDb(std::path::PathBuf);
@@ -734,27 +826,52 @@ mod tests {
         let (store, user, _db) = store_with_user().await;
         assert!(store.insert_user(&user).await.is_err());
         let mut c = record(b"cred-1", &user.handle);
-        store.insert_credential(&c).await.unwrap();
+        let none = InsertConditions::new();
+        store.insert_credential(&c, &none).await.unwrap();
         assert!(matches!(
-            store.insert_credential(&c).await,
+            store.insert_credential(&c, &none).await,
             Err(Error::CredentialAlreadyRegistered)
         ));
         assert_eq!(
             store.credential_by_id(b"cred-1").await.unwrap(),
             Some(c.clone())
         );
+        assert!(
+            store
+                .set_credential_name(c.id(), Some("Laptop"))
+                .await
+                .unwrap()
+        );
+        let (active, disabled) = (CredentialState::Active, CredentialState::Disabled);
+        assert!(
+            store
+                .set_credential_state(c.id(), active, disabled, 4242)
+                .await
+                .unwrap()
+        );
         c.name = Some("Laptop".into());
-        c.state = CredentialState::Disabled;
+        c.state = disabled;
         c.state_changed_at = 4242;
-        store.update_credential(&c).await.unwrap();
         let all = store.credentials_for_user(&user.handle).await.unwrap();
         assert_eq!(all, vec![c.clone()]);
-        let mut other = c.clone();
-        other.id = Base64Url::from(b"nope".to_vec());
-        assert!(matches!(
-            store.update_credential(&other).await,
-            Err(Error::UnknownCredential)
-        ));
+        // Compare-and-set: a change decided on a stale state applies nothing.
+        assert!(
+            !store
+                .set_credential_state(c.id(), active, CredentialState::Revoked, 1)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.credential_by_id(c.id()).await.unwrap(),
+            Some(c.clone())
+        );
+        assert!(!store.set_credential_name(b"nope", Some("x")).await.unwrap());
+        assert!(
+            !store
+                .set_credential_state(b"nope", active, disabled, 1)
+                .await
+                .unwrap()
+        );
         assert!(store.delete_credential(b"cred-1").await.unwrap());
         assert!(!store.delete_credential(b"cred-1").await.unwrap());
     }
@@ -763,7 +880,7 @@ mod tests {
     async fn counter_update_is_compare_and_set() {
         let (store, user, _db) = store_with_user().await;
         store
-            .insert_credential(&record(b"c", &user.handle))
+            .insert_credential(&record(b"c", &user.handle), &InsertConditions::new())
             .await
             .unwrap();
         let update = |prev, next| CredentialUpdate {
@@ -862,7 +979,7 @@ mod tests {
     async fn management_operations_persist() {
         let (store, user, _db) = store_with_user().await;
         store
-            .insert_credential(&record(b"c", &user.handle))
+            .insert_credential(&record(b"c", &user.handle), &InsertConditions::new())
             .await
             .unwrap();
         let passkeys = Passkeys::new(rp(), store.clone());
@@ -919,7 +1036,7 @@ mod tests {
         let (store, user, _db) = store_with_user().await;
         for id in [&b"c1"[..], b"c2"] {
             store
-                .insert_credential(&record(id, &user.handle))
+                .insert_credential(&record(id, &user.handle), &InsertConditions::new())
                 .await
                 .unwrap();
         }
@@ -964,6 +1081,143 @@ mod tests {
             one.start_registration(&user, &Default::default()).await,
             Err(Error::RegistrationLimit { limit: 2 })
         ));
+    }
+
+    /// The stores the race tests run on: a fresh SQLite file, and PostgreSQL
+    /// when `RELYPASS_TEST_POSTGRES` names a database (`.ci/run` starts one).
+    async fn race_stores() -> Vec<(SqlStore, Option<TempDb>)> {
+        let db = TempDb::new();
+        let mut stores = vec![(SqlStore::connect(&db.url()).await.unwrap(), Some(db))];
+        if let Ok(url) = std::env::var("RELYPASS_TEST_POSTGRES") {
+            stores.push((SqlStore::connect(&url).await.unwrap(), None));
+        }
+        stores
+    }
+
+    async fn fresh_user(store: &SqlStore) -> User {
+        let handle = UserHandle::random().unwrap();
+        let user = User {
+            name: relypass::json::b64url(handle.as_bytes()),
+            display_name: "Racer".into(),
+            handle,
+        };
+        store.insert_user(&user).await.unwrap();
+        user
+    }
+
+    fn random_id() -> Vec<u8> {
+        let mut id = vec![0u8; 16];
+        getrandom::fill(&mut id).unwrap();
+        id
+    }
+
+    /// Audit defect 8 on SQL: limit 3 with 2 held, six inserts at once: exactly
+    /// one lands.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn registration_limit_holds_for_parallel_inserts() {
+        for (store, _db) in race_stores().await {
+            let user = fresh_user(&store).await;
+            let none = InsertConditions::new();
+            for _ in 0..2 {
+                store
+                    .insert_credential(&record(&random_id(), &user.handle), &none)
+                    .await
+                    .unwrap();
+            }
+            let store = Arc::new(store);
+            let tasks: Vec<_> = (0..6)
+                .map(|_| {
+                    let (store, c) = (Arc::clone(&store), record(&random_id(), &user.handle));
+                    tokio::spawn(async move {
+                        let limited = InsertConditions::new().with_registration_limit(Some(3));
+                        store.insert_credential(&c, &limited).await
+                    })
+                })
+                .collect();
+            let mut landed = 0;
+            for t in tasks {
+                match t.await.unwrap() {
+                    Ok(()) => landed += 1,
+                    Err(e) => assert!(matches!(e, Error::RegistrationLimit { limit: 3 }), "{e:?}"),
+                }
+            }
+            assert_eq!(landed, 1, "{:?}", store.backend());
+            let held = store.credentials_for_user(&user.handle).await.unwrap();
+            assert_eq!(held.len(), 3);
+        }
+    }
+
+    /// Audit defect 2 on SQL: rename and revoke at the same instant, many
+    /// times: the revocation always survives, and so does the name.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lost_revocation_rename_racing_revoke_on_sql() {
+        for (store, _db) in race_stores().await {
+            let user = fresh_user(&store).await;
+            let passkeys = Arc::new(Passkeys::new(rp(), store.clone()));
+            for _ in 0..50 {
+                let id = random_id();
+                store
+                    .insert_credential(&record(&id, &user.handle), &InsertConditions::new())
+                    .await
+                    .unwrap();
+                let (p1, h1, id1) = (Arc::clone(&passkeys), user.handle.clone(), id.clone());
+                let rename =
+                    tokio::spawn(
+                        async move { p1.rename_credential(&h1, &id1, Some("racer")).await },
+                    );
+                passkeys.revoke_credential(&user.handle, &id).await.unwrap();
+                rename.await.unwrap().unwrap();
+                let now = store.credential_by_id(&id).await.unwrap().unwrap();
+                assert_eq!(now.state, CredentialState::Revoked, "{:?}", store.backend());
+                assert_eq!(now.name.as_deref(), Some("racer"));
+            }
+        }
+    }
+
+    /// A dead record is replaced only if it is still the one the caller
+    /// compared (same key bytes, still dead, same user), in one transaction.
+    #[tokio::test]
+    async fn replacing_a_dead_record_is_compare_and_set() {
+        for (store, _db) in race_stores().await {
+            let user = fresh_user(&store).await;
+            let id = random_id();
+            let old = record(&id, &user.handle);
+            store
+                .insert_credential(&old, &InsertConditions::new())
+                .await
+                .unwrap();
+            let mut new = old.clone();
+            new.public_key = Base64Url::from(b"another key".to_vec());
+            let replacing = InsertConditions::new().replacing(Some(old.public_key.as_slice()));
+            // Still active: not replaceable.
+            assert!(matches!(
+                store.insert_credential(&new, &replacing).await,
+                Err(Error::CredentialAlreadyRegistered)
+            ));
+            let (active, revoked) = (CredentialState::Active, CredentialState::Revoked);
+            assert!(
+                store
+                    .set_credential_state(&id, active, revoked, 5)
+                    .await
+                    .unwrap()
+            );
+            // Dead, but the caller compared other key bytes: not replaced.
+            let stale = InsertConditions::new().replacing(Some(b"stale".as_slice()));
+            assert!(matches!(
+                store.insert_credential(&new, &stale).await,
+                Err(Error::CredentialAlreadyRegistered)
+            ));
+            // Another user's dead record is never replaced.
+            let mut theirs = new.clone();
+            theirs.user_handle = UserHandle::random().unwrap();
+            assert!(matches!(
+                store.insert_credential(&theirs, &replacing).await,
+                Err(Error::CredentialAlreadyRegistered)
+            ));
+            store.insert_credential(&new, &replacing).await.unwrap();
+            let now = store.credential_by_id(&id).await.unwrap().unwrap();
+            assert_eq!((now.state, now.public_key), (active, new.public_key));
+        }
     }
 
     #[test]

@@ -12,6 +12,10 @@ use ciborium::value::Value as Cbor;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 use relypass::json::{CreationOptionsJson, RequestOptionsJson, b64url};
+use relypass::{
+    AuthenticationOptions, CredentialRecord, CredentialStore, Error, Passkeys, RegistrationOptions,
+    User, UserHandle, VerifiedAuthentication,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -57,6 +61,9 @@ pub struct SoftAuthenticator {
     /// Authenticator extension outputs to put in authData (sets ED).
     pub authenticator_extensions: Option<Cbor>,
     pub credentials: Vec<SoftCredential>,
+    /// Encodes COSE keys with their members in another (valid, non-canonical)
+    /// order: the same key in different bytes.
+    pub reorder_cose_key: bool,
 }
 
 pub fn random_bytes<const N: usize>() -> [u8; N] {
@@ -74,17 +81,21 @@ pub fn random_key() -> SigningKey {
     }
 }
 
-fn cose_key(key: &SigningKey) -> Vec<u8> {
+fn cose_key(key: &SigningKey, reorder: bool) -> Vec<u8> {
     let point = key.verifying_key().to_sec1_point(false);
     let bytes = point.as_bytes();
     let (x, y) = (bytes[1..33].to_vec(), bytes[33..65].to_vec());
-    let map = Cbor::Map(vec![
+    let mut members = vec![
         (Cbor::Integer(1.into()), Cbor::Integer(2.into())), // kty: EC2
         (Cbor::Integer(3.into()), Cbor::Integer((-7).into())), // alg: ES256
         (Cbor::Integer((-1).into()), Cbor::Integer(1.into())), // crv: P-256
         (Cbor::Integer((-2).into()), Cbor::Bytes(x)),
         (Cbor::Integer((-3).into()), Cbor::Bytes(y)),
-    ]);
+    ];
+    if reorder {
+        members.reverse();
+    }
+    let map = Cbor::Map(members);
     let mut out = Vec::new();
     ciborium::into_writer(&map, &mut out).expect("CBOR encoding");
     out
@@ -104,6 +115,7 @@ impl SoftAuthenticator {
             client_extension_results: json!({}),
             authenticator_extensions: None,
             credentials: Vec::new(),
+            reorder_cose_key: false,
         }
     }
 
@@ -186,7 +198,7 @@ impl SoftAuthenticator {
         auth_data.extend_from_slice(&self.aaguid);
         auth_data.extend_from_slice(&u16::try_from(id.len()).unwrap().to_be_bytes());
         auth_data.extend_from_slice(&id);
-        auth_data.extend_from_slice(&cose_key(&key));
+        auth_data.extend_from_slice(&cose_key(&key, self.reorder_cose_key));
         auth_data.extend_from_slice(&self.extensions_bytes());
         let att_obj = Cbor::Map(vec![
             (Cbor::Text("fmt".into()), Cbor::Text("none".into())),
@@ -296,4 +308,41 @@ impl SoftAuthenticator {
         })
         .to_string()
     }
+}
+
+// ---- ceremonies through `Passkeys`, shared by the lifecycle and race tests ----
+
+/// A user with a fresh random handle.
+pub fn user(name: &str) -> User {
+    User {
+        handle: UserHandle::random().unwrap(),
+        name: name.into(),
+        display_name: name.to_uppercase(),
+    }
+}
+
+pub async fn register<S: CredentialStore>(
+    pk: &Passkeys<S>,
+    u: &User,
+    auth: &mut SoftAuthenticator,
+) -> CredentialRecord {
+    let opts = pk
+        .start_registration(u, &RegistrationOptions::default())
+        .await
+        .unwrap();
+    let resp = auth.create(&opts).unwrap();
+    pk.finish_registration(&resp).await.unwrap()
+}
+
+pub async fn sign_in<S: CredentialStore>(
+    pk: &Passkeys<S>,
+    u: Option<&UserHandle>,
+    auth: &mut SoftAuthenticator,
+) -> Result<VerifiedAuthentication, Error> {
+    let opts = pk
+        .start_authentication(u, &AuthenticationOptions::default())
+        .await
+        .unwrap();
+    let resp = auth.get(&opts).unwrap();
+    pk.finish_authentication(&resp).await
 }

@@ -1,0 +1,322 @@
+//! Races against the store: every multi-step rule must hold when two requests
+//! interleave at the worst moment. [`GatedStore`] pauses chosen reads on a
+//! barrier so each interleaving below is forced, not hoped for.
+
+#[path = "common/lifecycle_authenticator.rs"]
+mod soft;
+
+use relypass::{
+    AuthenticationOptions, CredentialRecord, CredentialState, CredentialStore, CredentialUpdate,
+    Error, InsertConditions, MemoryStore, Passkeys, RegistrationOptions, RelyingParty, User,
+    UserHandle,
+};
+use soft::{SoftAuthenticator, register, sign_in, user};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::Barrier;
+
+const ORIGIN: &str = "https://example.com";
+
+fn rp() -> RelyingParty {
+    RelyingParty::builder("example.com", "Example")
+        .origin(ORIGIN)
+        .build()
+        .unwrap()
+}
+
+/// A [`MemoryStore`] whose reads can be made to stop twice on a two-party
+/// barrier: once after reading (so the other party knows the read happened)
+/// and once before returning (so the other party can act in between). Each
+/// counter says how many upcoming reads of that kind stop.
+#[derive(Clone)]
+struct GatedStore {
+    inner: MemoryStore,
+    pause_by_id: Arc<AtomicUsize>,
+    pause_for_user: Arc<AtomicUsize>,
+    barrier: Arc<Barrier>,
+}
+
+impl GatedStore {
+    fn new() -> Self {
+        GatedStore {
+            inner: MemoryStore::new(),
+            pause_by_id: Arc::new(AtomicUsize::new(0)),
+            pause_for_user: Arc::new(AtomicUsize::new(0)),
+            barrier: Arc::new(Barrier::new(2)),
+        }
+    }
+
+    async fn gate(&self, counter: &AtomicUsize) {
+        let armed = counter
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if armed {
+            self.barrier.wait().await;
+            self.barrier.wait().await;
+        }
+    }
+
+    /// The other side of one gate: returns once the paused read has happened;
+    /// the paused party goes on at the next [`Barrier::wait`].
+    async fn read_happened(&self) {
+        self.barrier.wait().await;
+    }
+}
+
+impl CredentialStore for GatedStore {
+    async fn user_by_handle(&self, h: &UserHandle) -> relypass::Result<Option<User>> {
+        self.inner.user_by_handle(h).await
+    }
+    async fn user_by_name(&self, n: &str) -> relypass::Result<Option<User>> {
+        self.inner.user_by_name(n).await
+    }
+    async fn insert_user(&self, u: &User) -> relypass::Result<()> {
+        self.inner.insert_user(u).await
+    }
+    async fn credentials_for_user(
+        &self,
+        h: &UserHandle,
+    ) -> relypass::Result<Vec<CredentialRecord>> {
+        let r = self.inner.credentials_for_user(h).await;
+        self.gate(&self.pause_for_user).await;
+        r
+    }
+    async fn credential_by_id(&self, id: &[u8]) -> relypass::Result<Option<CredentialRecord>> {
+        let r = self.inner.credential_by_id(id).await;
+        self.gate(&self.pause_by_id).await;
+        r
+    }
+    async fn insert_credential(
+        &self,
+        r: &CredentialRecord,
+        c: &InsertConditions<'_>,
+    ) -> relypass::Result<()> {
+        self.inner.insert_credential(r, c).await
+    }
+    async fn update_after_authentication(&self, u: &CredentialUpdate) -> relypass::Result<bool> {
+        self.inner.update_after_authentication(u).await
+    }
+    async fn set_credential_name(&self, id: &[u8], n: Option<&str>) -> relypass::Result<bool> {
+        self.inner.set_credential_name(id, n).await
+    }
+    async fn set_credential_state(
+        &self,
+        id: &[u8],
+        from: CredentialState,
+        to: CredentialState,
+        at: u64,
+    ) -> relypass::Result<bool> {
+        self.inner.set_credential_state(id, from, to, at).await
+    }
+    async fn delete_credential(&self, id: &[u8]) -> relypass::Result<bool> {
+        self.inner.delete_credential(id).await
+    }
+    async fn put_ceremony_state(&self, k: &[u8], s: Vec<u8>, e: u64) -> relypass::Result<()> {
+        self.inner.put_ceremony_state(k, s, e).await
+    }
+    async fn take_ceremony_state(&self, k: &[u8]) -> relypass::Result<Option<Vec<u8>>> {
+        self.inner.take_ceremony_state(k).await
+    }
+}
+
+/// A gated service and an ungated one over the same records: the second acts
+/// "in between" while the first is paused.
+fn two_services() -> (
+    GatedStore,
+    Arc<Passkeys<GatedStore>>,
+    Arc<Passkeys<MemoryStore>>,
+) {
+    let store = GatedStore::new();
+    let gated = Arc::new(Passkeys::new(rp(), store.clone()));
+    let direct = Arc::new(Passkeys::new(rp(), store.inner.clone()));
+    (store, gated, direct)
+}
+
+async fn stored(store: &GatedStore, id: &[u8]) -> CredentialRecord {
+    store.inner.credential_by_id(id).await.unwrap().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_sign_ins_are_settled_by_compare_and_set() {
+    let (store, pk, _) = two_services();
+    let alice = user("alice");
+    let mut auth = SoftAuthenticator::new(ORIGIN);
+    let rec = register(&pk, &alice, &mut auth).await;
+    let mut responses = Vec::new();
+    for _ in 0..2 {
+        let opts = pk
+            .start_authentication(Some(&alice.handle), &AuthenticationOptions::default())
+            .await
+            .unwrap();
+        responses.push(auth.get_with_counter(&opts, 1).unwrap());
+    }
+    // Both sign-ins read the record (counter 0) before either writes.
+    store.pause_by_id.store(2, Ordering::SeqCst);
+    let tasks: Vec<_> = responses
+        .into_iter()
+        .map(|r| {
+            let pk = Arc::clone(&pk);
+            tokio::spawn(async move { pk.finish_authentication(&r).await })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    // The loser verified against counter 0 too, and lost at the store.
+    assert!(results.iter().any(|r| matches!(
+        r,
+        Err(Error::Counter {
+            stored: 0,
+            received: 1
+        })
+    )));
+    assert_eq!(stored(&store, rec.id()).await.sign_count, 1);
+}
+
+/// Audit defect 2: rename read the record, a revoke landed, and rename wrote
+/// the stale `Active` state back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_revocation_rename_racing_revoke_keeps_the_revocation() {
+    let (store, gated, direct) = two_services();
+    let alice = user("alice");
+    let rec = register(&gated, &alice, &mut SoftAuthenticator::new(ORIGIN)).await;
+
+    store.pause_by_id.store(1, Ordering::SeqCst);
+    let rename = {
+        let (pk, h, id) = (Arc::clone(&gated), alice.handle.clone(), rec.id().to_vec());
+        tokio::spawn(async move { pk.rename_credential(&h, &id, Some("laptop")).await })
+    };
+    store.read_happened().await;
+    direct
+        .revoke_credential(&alice.handle, rec.id())
+        .await
+        .unwrap();
+    store.read_happened().await;
+    rename.await.unwrap().unwrap();
+
+    let now = stored(&store, rec.id()).await;
+    assert_eq!(now.state, CredentialState::Revoked, "revocation was undone");
+    assert_eq!(now.name.as_deref(), Some("laptop"));
+}
+
+/// Audit defect 2, the state-change half: enable read `Disabled`, a revoke
+/// landed, and enable wrote `Active`. It must now fail as a forbidden
+/// transition (revoked is permanent), not resurrect the credential.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_revocation_enable_racing_revoke_is_refused() {
+    let (store, gated, direct) = two_services();
+    let alice = user("alice");
+    let rec = register(&gated, &alice, &mut SoftAuthenticator::new(ORIGIN)).await;
+    gated
+        .disable_credential(&alice.handle, rec.id())
+        .await
+        .unwrap();
+
+    store.pause_by_id.store(1, Ordering::SeqCst);
+    let enable = {
+        let (pk, h, id) = (Arc::clone(&gated), alice.handle.clone(), rec.id().to_vec());
+        tokio::spawn(async move { pk.enable_credential(&h, &id).await })
+    };
+    store.read_happened().await;
+    direct
+        .revoke_credential(&alice.handle, rec.id())
+        .await
+        .unwrap();
+    store.read_happened().await;
+    let out = enable.await.unwrap();
+
+    assert!(
+        matches!(
+            out,
+            Err(Error::InvalidStateTransition {
+                from: CredentialState::Revoked,
+                to: CredentialState::Active
+            })
+        ),
+        "{out:?}"
+    );
+    assert_eq!(
+        stored(&store, rec.id()).await.state,
+        CredentialState::Revoked
+    );
+}
+
+/// Audit defect 6: `MemoryStore::update_credential` replaced the whole record,
+/// so a rename racing a sign-in rolled back the counter, last-used time, backup
+/// state and the clone flag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rename_racing_sign_in_keeps_counter_and_last_used() {
+    let (store, gated, direct) = two_services();
+    let alice = user("alice");
+    let mut auth = SoftAuthenticator::new(ORIGIN);
+    let rec = register(&gated, &alice, &mut auth).await;
+
+    store.pause_by_id.store(1, Ordering::SeqCst);
+    let rename = {
+        let (pk, h, id) = (Arc::clone(&gated), alice.handle.clone(), rec.id().to_vec());
+        tokio::spawn(async move { pk.rename_credential(&h, &id, Some("laptop")).await })
+    };
+    store.read_happened().await;
+    auth.backup_eligible = false;
+    sign_in(&direct, Some(&alice.handle), &mut auth)
+        .await
+        .unwrap();
+    store.read_happened().await;
+    rename.await.unwrap().unwrap();
+
+    let now = stored(&store, rec.id()).await;
+    assert_eq!(now.sign_count, 1, "the sign-in's counter was rolled back");
+    assert!(now.last_used_at.is_some(), "last use was rolled back");
+    assert_eq!(now.name.as_deref(), Some("laptop"));
+}
+
+/// Audit defect 8: the limit was read, then the credential inserted, so two
+/// finishes that both read "under the limit" both landed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_limit_holds_for_parallel_finishes() {
+    let store = GatedStore::new();
+    let pk = Arc::new(Passkeys::new(rp(), store.clone()).with_registration_limit(2));
+    let alice = user("alice");
+    register(&pk, &alice, &mut SoftAuthenticator::new(ORIGIN)).await;
+    let mut responses = Vec::new();
+    for _ in 0..2 {
+        let opts = pk
+            .start_registration(&alice, &RegistrationOptions::default())
+            .await
+            .unwrap();
+        responses.push(SoftAuthenticator::new(ORIGIN).create(&opts).unwrap());
+    }
+    // Both finishes read the user's credentials (one held) before either inserts.
+    store.pause_for_user.store(2, Ordering::SeqCst);
+    let tasks: Vec<_> = responses
+        .into_iter()
+        .map(|r| {
+            let pk = Arc::clone(&pk);
+            tokio::spawn(async move { pk.finish_registration(&r).await })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    // Release a gate no finish used (the fixed service does not read first).
+    store.pause_for_user.store(0, Ordering::SeqCst);
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .any(|r| matches!(r, Err(Error::RegistrationLimit { limit: 2 })))
+    );
+    let held = store
+        .inner
+        .credentials_for_user(&alice.handle)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 2);
+}
