@@ -1,4 +1,5 @@
-//! The edge: the storage trait a host implements, the in-memory store, and
+//! The edge: the storage trait a host implements (the in-memory store is in
+//! `memory_store`), and
 //! [`Passkeys`], the thin async service that ties ceremonies to a store (look up
 //! credentials, take the ceremony state once, apply updates with compare-and-set).
 
@@ -9,7 +10,6 @@ use crate::ceremony::authentication::{
 use crate::ceremony::registration::{
     RegistrationOptions, RegistrationResponse, RegistrationState, VerifiedRegistration,
 };
-use crate::ceremony::unix_now;
 use crate::config::RelyingParty;
 use crate::cose::CredentialPublicKey;
 use crate::credential::{CredentialRecord, CredentialState, User, UserHandle};
@@ -18,9 +18,7 @@ use crate::error::{Error, Field, Result};
 use crate::json::{CreationOptionsJson, RequestOptionsJson};
 use crate::manage::AuthenticatorNames;
 use crate::profile::{AccountPolicy, passkey_only_authentication};
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
 
 /// Storage the host implements. Every method is async so hosts can use any
 /// database; implementations must be safe to call concurrently.
@@ -160,166 +158,6 @@ impl<'a> InsertConditions<'a> {
             .is_some_and(|key| existing.public_key.as_slice() == key)
             && existing.user_handle == new.user_handle
             && !existing.state.is_excluded_from_registration()
-    }
-}
-
-#[derive(Default)]
-struct MemoryInner {
-    users: HashMap<UserHandle, User>,
-    credentials: HashMap<Vec<u8>, CredentialRecord>,
-    states: HashMap<Vec<u8>, (Vec<u8>, u64)>,
-    policies: HashMap<UserHandle, AccountPolicy>,
-}
-
-/// The embedded default store: everything in memory, behind one mutex.
-#[derive(Clone, Default)]
-pub struct MemoryStore {
-    inner: Arc<Mutex<MemoryInner>>,
-}
-
-impl MemoryStore {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sets an account's sign-in policy (see [`CredentialStore::account_policy`]).
-    pub fn set_account_policy(&self, handle: &UserHandle, policy: AccountPolicy) -> Result<()> {
-        self.lock()?.policies.insert(handle.clone(), policy);
-        Ok(())
-    }
-
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, MemoryInner>> {
-        self.inner
-            .lock()
-            .map_err(|_| Error::Storage("memory store lock poisoned".into()))
-    }
-}
-
-impl CredentialStore for MemoryStore {
-    async fn user_by_handle(&self, handle: &UserHandle) -> Result<Option<User>> {
-        Ok(self.lock()?.users.get(handle).cloned())
-    }
-    async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
-        Ok(self
-            .lock()?
-            .users
-            .values()
-            .find(|u| u.name == name)
-            .cloned())
-    }
-    async fn insert_user(&self, user: &User) -> Result<()> {
-        let mut g = self.lock()?;
-        if g.users.contains_key(&user.handle) || g.users.values().any(|u| u.name == user.name) {
-            return Err(Error::Storage("user already exists".into()));
-        }
-        g.users.insert(user.handle.clone(), user.clone());
-        Ok(())
-    }
-    async fn credentials_for_user(&self, handle: &UserHandle) -> Result<Vec<CredentialRecord>> {
-        let mut v: Vec<_> = self
-            .lock()?
-            .credentials
-            .values()
-            .filter(|c| c.user_handle == *handle)
-            .cloned()
-            .collect();
-        v.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-        Ok(v)
-    }
-    async fn credential_by_id(&self, id: &[u8]) -> Result<Option<CredentialRecord>> {
-        Ok(self.lock()?.credentials.get(id).cloned())
-    }
-    async fn insert_credential(
-        &self,
-        record: &CredentialRecord,
-        conditions: &InsertConditions<'_>,
-    ) -> Result<()> {
-        // One lock for the whole rule: the duplicate check, the limit count and
-        // the insert cannot interleave with another registration.
-        let mut g = self.lock()?;
-        if let Some(existing) = g.credentials.get(record.id())
-            && !conditions.may_replace(existing, record)
-        {
-            return Err(Error::CredentialAlreadyRegistered);
-        }
-        if let Some(limit) = conditions.registration_limit {
-            let live = g
-                .credentials
-                .values()
-                .filter(|c| {
-                    c.user_handle == record.user_handle
-                        && c.id != record.id
-                        && c.state.is_excluded_from_registration()
-                })
-                .count();
-            if live >= limit {
-                return Err(Error::RegistrationLimit { limit });
-            }
-        }
-        g.credentials.insert(record.id().to_vec(), record.clone());
-        Ok(())
-    }
-    async fn update_after_authentication(&self, u: &CredentialUpdate) -> Result<bool> {
-        let mut g = self.lock()?;
-        let Some(c) = g.credentials.get_mut(u.credential_id.as_slice()) else {
-            return Ok(false);
-        };
-        if c.sign_count != u.previous_sign_count {
-            return Ok(false);
-        }
-        c.sign_count = u.sign_count;
-        c.backup_state = u.backup_state;
-        c.last_used_at = Some(u.last_used_at);
-        c.possibly_cloned |= u.possibly_cloned;
-        Ok(true)
-    }
-    async fn set_credential_name(&self, id: &[u8], name: Option<&str>) -> Result<bool> {
-        Ok(match self.lock()?.credentials.get_mut(id) {
-            Some(c) => {
-                c.name = name.map(str::to_owned);
-                true
-            }
-            None => false,
-        })
-    }
-    async fn set_credential_state(
-        &self,
-        id: &[u8],
-        from: CredentialState,
-        to: CredentialState,
-        changed_at: u64,
-    ) -> Result<bool> {
-        Ok(match self.lock()?.credentials.get_mut(id) {
-            Some(c) if c.state == from => {
-                c.state = to;
-                c.state_changed_at = changed_at;
-                true
-            }
-            _ => false,
-        })
-    }
-    async fn delete_credential(&self, id: &[u8]) -> Result<bool> {
-        Ok(self.lock()?.credentials.remove(id).is_some())
-    }
-    async fn put_ceremony_state(&self, key: &[u8], state: Vec<u8>, expires_at: u64) -> Result<()> {
-        let mut g = self.lock()?;
-        let now = unix_now();
-        // Expired states are swept on write so memory stays bounded by live ceremonies.
-        g.states.retain(|_, (_, exp)| *exp >= now);
-        g.states.insert(key.to_vec(), (state, expires_at));
-        Ok(())
-    }
-    async fn take_ceremony_state(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.lock()?.states.remove(key).map(|(s, _)| s))
-    }
-    async fn account_policy(&self, handle: &UserHandle) -> Result<AccountPolicy> {
-        Ok(self
-            .lock()?
-            .policies
-            .get(handle)
-            .copied()
-            .unwrap_or_default())
     }
 }
 
