@@ -1,0 +1,274 @@
+//! Store scaling: `cargo bench --bench store_scale`.
+//!
+//! Grows a [`MemoryStore`] to 1k, 10k and 100k credentials (two per user) and
+//! reports, through [`Passkeys`], the median µs per operation of a new user's
+//! registration (start, finish) and a named user's sign-in (start, finish) at
+//! each size, then the ops/s of whole registrations and sign-ins (the software
+//! authenticator's signing included) on 1 and 2 threads at the largest size.
+//!
+//! Medians are over chunks of [`CHUNK`] operations, so one slow chunk (the VM's
+//! clock, a page fault) does not move them. Signatures are made before the
+//! timed `finish` calls, so only relypass and the store are timed there.
+//! Not a test: nothing here asserts a time.
+
+#[path = "../tests/common/lifecycle_authenticator.rs"]
+mod soft;
+
+use relypass::{
+    AuthenticationOptions, CredentialRecord, CredentialStore, InsertConditions, MemoryStore,
+    Passkeys, RegistrationOptions, RelyingParty, User, UserHandle,
+};
+use soft::SoftAuthenticator;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const ORIGIN: &str = "https://example.com";
+const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
+const CHUNK: usize = 100;
+const CHUNKS: usize = 15;
+const THREAD_SECONDS: f64 = 3.0;
+
+fn rp() -> RelyingParty {
+    RelyingParty::builder("example.com", "Example")
+        .origin(ORIGIN)
+        .build()
+        .expect("valid RP")
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
+
+fn new_user(i: u64, tag: &str) -> User {
+    let mut handle = tag.as_bytes().to_vec();
+    handle.extend_from_slice(&i.to_be_bytes());
+    User {
+        handle: UserHandle::new(handle).expect("handle"),
+        name: format!("{tag}-{i}"),
+        display_name: format!("User {i}"),
+    }
+}
+
+/// A stored record as registration would leave it (through serde: records
+/// are not built by struct literal).
+fn filler(id: u64, user: &UserHandle, key: &str) -> CredentialRecord {
+    serde_json::from_value(serde_json::json!({
+        "id": relypass::json::b64url(&id.to_be_bytes()),
+        "user_handle": relypass::json::b64url(user.as_bytes()),
+        "public_key": key,
+        "algorithm": -7,
+        "sign_count": 0,
+        "backup_eligible": false,
+        "backup_state": false,
+        "user_verified": true,
+        "transports": ["internal"],
+        "aaguid": "00000000-0000-0000-0000-000000000000",
+        "attestation_format": "none",
+        "attestation_type": "none",
+        "discoverable": true,
+        "created_at": 1000,
+        "last_used_at": null,
+        "name": null,
+        "state": "active",
+        "state_changed_at": 1000,
+        "possibly_cloned": false
+    }))
+    .expect("record JSON")
+}
+
+/// Grows the store to `target` credentials, two per filler user.
+fn grow(pk: &Passkeys<MemoryStore>, from: usize, target: usize, key: &str) {
+    block_on(async {
+        for i in from..target {
+            let i = i as u64;
+            let user = new_user(i / 2, "fill");
+            if i.is_multiple_of(2) {
+                pk.store().insert_user(&user).await.expect("user");
+            }
+            pk.store()
+                .insert_credential(&filler(i, &user.handle, key), &InsertConditions::new())
+                .await
+                .expect("credential");
+        }
+    });
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn per_op(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6 / CHUNK as f64
+}
+
+/// Median µs/op of (registration start, registration finish, sign-in start,
+/// sign-in finish) at the store's current size.
+fn measure(pk: &Passkeys<MemoryStore>, size: usize) -> [f64; 4] {
+    let mut out: [Vec<f64>; 4] = Default::default();
+    block_on(async {
+        for chunk in 0..CHUNKS {
+            let users: Vec<User> = (0..CHUNK)
+                .map(|i| new_user((size * 10 + chunk * CHUNK + i) as u64, "reg"))
+                .collect();
+            let mut auths: Vec<SoftAuthenticator> =
+                (0..CHUNK).map(|_| SoftAuthenticator::new(ORIGIN)).collect();
+            let t = Instant::now();
+            let mut options = Vec::with_capacity(CHUNK);
+            for u in &users {
+                options.push(
+                    pk.start_registration(u, &RegistrationOptions::default())
+                        .await
+                        .expect("start"),
+                );
+            }
+            out[0].push(per_op(t.elapsed()));
+            let responses: Vec<String> = auths
+                .iter_mut()
+                .zip(&options)
+                .map(|(a, o)| a.create(o).expect("create"))
+                .collect();
+            let t = Instant::now();
+            for r in &responses {
+                pk.finish_registration(r).await.expect("finish");
+            }
+            out[1].push(per_op(t.elapsed()));
+
+            let t = Instant::now();
+            let mut requests = Vec::with_capacity(CHUNK);
+            for u in &users {
+                requests.push(
+                    pk.start_authentication(Some(&u.handle), &AuthenticationOptions::default())
+                        .await
+                        .expect("start sign-in"),
+                );
+            }
+            out[2].push(per_op(t.elapsed()));
+            let assertions: Vec<String> = auths
+                .iter_mut()
+                .zip(&requests)
+                .map(|(a, o)| a.get(o).expect("get"))
+                .collect();
+            let t = Instant::now();
+            for a in &assertions {
+                pk.finish_authentication(a).await.expect("finish sign-in");
+            }
+            out[3].push(per_op(t.elapsed()));
+        }
+    });
+    out.map(median)
+}
+
+/// Whole registrations and sign-ins per second on `threads` threads.
+fn throughput(pk: &Arc<Passkeys<MemoryStore>>, threads: usize, round: usize) -> (f64, f64) {
+    let run = |sign_in: bool| {
+        let start = Instant::now();
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let pk = Arc::clone(pk);
+                std::thread::spawn(move || {
+                    block_on(async {
+                        let mut ops = 0u64;
+                        let tag = format!("t{round}-{threads}-{t}");
+                        let user = new_user(0, &tag);
+                        let mut auth = SoftAuthenticator::new(ORIGIN);
+                        if sign_in {
+                            let o = pk
+                                .start_registration(&user, &RegistrationOptions::default())
+                                .await
+                                .expect("start");
+                            let r = auth.create(&o).expect("create");
+                            pk.finish_registration(&r).await.expect("finish");
+                        }
+                        while start.elapsed().as_secs_f64() < THREAD_SECONDS {
+                            if sign_in {
+                                let o = pk
+                                    .start_authentication(
+                                        Some(&user.handle),
+                                        &AuthenticationOptions::default(),
+                                    )
+                                    .await
+                                    .expect("start sign-in");
+                                let a = auth.get(&o).expect("get");
+                                pk.finish_authentication(&a).await.expect("sign-in");
+                            } else {
+                                let u = new_user(ops + 1, &tag);
+                                let o = pk
+                                    .start_registration(&u, &RegistrationOptions::default())
+                                    .await
+                                    .expect("start");
+                                let r = SoftAuthenticator::new(ORIGIN).create(&o).expect("create");
+                                pk.finish_registration(&r).await.expect("finish");
+                            }
+                            ops += 1;
+                        }
+                        ops
+                    })
+                })
+            })
+            .collect();
+        let ops: u64 = handles.into_iter().map(|h| h.join().expect("thread")).sum();
+        ops as f64 / start.elapsed().as_secs_f64()
+    };
+    (run(false), run(true))
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs this too: then
+    // only check that it works, on a small store.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let sizes: &[usize] = if quick { &[200] } else { &SIZES };
+    let pk = Arc::new(Passkeys::new(rp(), MemoryStore::new()));
+    let key = {
+        let mut a = SoftAuthenticator::new(ORIGIN);
+        let o =
+            block_on(pk.start_registration(&new_user(0, "key"), &RegistrationOptions::default()))
+                .expect("start");
+        let r = a.create(&o).expect("create");
+        let rec = block_on(pk.finish_registration(&r)).expect("finish");
+        relypass::json::b64url(rec.public_key.as_slice())
+    };
+    println!(
+        "| credentials | reg start µs | reg finish µs | sign-in start µs | sign-in finish µs |"
+    );
+    println!("| ---: | ---: | ---: | ---: | ---: |");
+    let mut filled = 0;
+    let mut rows = Vec::new();
+    for &size in sizes {
+        grow(&pk, filled, size, &key);
+        filled = size;
+        let m = measure(&pk, size);
+        println!(
+            "| {size} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            m[0], m[1], m[2], m[3]
+        );
+        rows.push(m);
+    }
+    if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
+        let ratio = |i: usize| last[i] / first[i];
+        println!(
+            "store-scale largest/smallest: reg start {:.2}×, reg finish {:.2}×, sign-in start {:.2}×, sign-in finish {:.2}×",
+            ratio(0),
+            ratio(1),
+            ratio(2),
+            ratio(3)
+        );
+    }
+    if quick {
+        return;
+    }
+    let (r1, s1) = throughput(&pk, 1, 0);
+    let (r2, s2) = throughput(&pk, 2, 0);
+    println!("| threads | registrations/s | sign-ins/s |");
+    println!("| ---: | ---: | ---: |");
+    println!("| 1 | {r1:.0} | {s1:.0} |");
+    println!("| 2 | {r2:.0} | {s2:.0} |");
+    println!(
+        "store-scale 2 threads ÷ 1: registration {:.2}×, sign-in {:.2}×",
+        r2 / r1,
+        s2 / s1
+    );
+}
