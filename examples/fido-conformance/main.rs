@@ -17,6 +17,16 @@
 //!
 //! See `examples/fido-conformance/README.md`.
 #![forbid(unsafe_code)]
+// Every request body is hostile: no panicking shortcuts outside tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 mod api;
 mod metadata;
@@ -101,9 +111,10 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Confi
     Ok(Some(c))
 }
 
-/// Every algorithm the conformance tools' authenticators may use, RS1 last
-/// (accepted only where an attestation format needs it).
-pub const ALGORITHMS: [CoseAlgorithm; 13] = [
+/// Every credential algorithm relypass verifies, offered in this order. RS1
+/// (SHA-1) is not offered for credentials: relypass accepts it only inside the
+/// attestation statements that need it (Windows Hello TPM).
+pub const ALGORITHMS: [CoseAlgorithm; 12] = [
     CoseAlgorithm::ES256,
     CoseAlgorithm::EdDSA,
     CoseAlgorithm::ES384,
@@ -116,7 +127,6 @@ pub const ALGORITHMS: [CoseAlgorithm; 13] = [
     CoseAlgorithm::PS512,
     CoseAlgorithm::Ed25519,
     CoseAlgorithm::Ed448,
-    CoseAlgorithm::RS1,
 ];
 
 /// The relying party for `config` with `trust` as its attestation policy.

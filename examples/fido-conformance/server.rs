@@ -344,65 +344,66 @@ async fn read_body(body: Body) -> Result<axum::body::Bytes, Failure> {
         })
 }
 
+/// The answer to an options call.
+fn options_reply(r: Result<(Value, Option<String>), Failure>) -> Response {
+    match r {
+        Ok((v, cookie)) => ok(v, cookie),
+        Err(f) => failed(f),
+    }
+}
+
+/// The answer to a result call.
+fn result_reply(r: Result<Value, Failure>) -> Response {
+    options_reply(r.map(|v| (v, None)))
+}
+
+async fn attestation_options(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match read_body(body).await {
+        Ok(b) => options_reply(app.attestation_options(&b, &headers).await),
+        Err(f) => failed(f),
+    }
+}
+
+async fn attestation_result(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match read_body(body).await {
+        Ok(b) => result_reply(app.attestation_result(&b, &headers).await),
+        Err(f) => failed(f),
+    }
+}
+
+async fn assertion_options(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match read_body(body).await {
+        Ok(b) => options_reply(app.assertion_options(&b, &headers).await),
+        Err(f) => failed(f),
+    }
+}
+
+async fn assertion_result(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+    match read_body(body).await {
+        Ok(b) => result_reply(app.assertion_result(&b, &headers).await),
+        Err(f) => failed(f),
+    }
+}
+
 /// The conformance API's routes.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route(
-            "/attestation/options",
-            post(
-                |State(app): State<Arc<App>>, headers: HeaderMap, body: Body| async move {
-                    match read_body(body).await {
-                        Ok(b) => match app.attestation_options(&b, &headers).await {
-                            Ok((v, cookie)) => ok(v, cookie),
-                            Err(f) => failed(f),
-                        },
-                        Err(f) => failed(f),
-                    }
-                },
-            ),
-        )
-        .route(
-            "/attestation/result",
-            post(
-                |State(app): State<Arc<App>>, headers: HeaderMap, body: Body| async move {
-                    match read_body(body).await {
-                        Ok(b) => match app.attestation_result(&b, &headers).await {
-                            Ok(v) => ok(v, None),
-                            Err(f) => failed(f),
-                        },
-                        Err(f) => failed(f),
-                    }
-                },
-            ),
-        )
-        .route(
-            "/assertion/options",
-            post(
-                |State(app): State<Arc<App>>, headers: HeaderMap, body: Body| async move {
-                    match read_body(body).await {
-                        Ok(b) => match app.assertion_options(&b, &headers).await {
-                            Ok((v, cookie)) => ok(v, cookie),
-                            Err(f) => failed(f),
-                        },
-                        Err(f) => failed(f),
-                    }
-                },
-            ),
-        )
-        .route(
-            "/assertion/result",
-            post(
-                |State(app): State<Arc<App>>, headers: HeaderMap, body: Body| async move {
-                    match read_body(body).await {
-                        Ok(b) => match app.assertion_result(&b, &headers).await {
-                            Ok(v) => ok(v, None),
-                            Err(f) => failed(f),
-                        },
-                        Err(f) => failed(f),
-                    }
-                },
-            ),
-        )
+        .route("/attestation/options", post(attestation_options))
+        .route("/attestation/result", post(attestation_result))
+        .route("/assertion/options", post(assertion_options))
+        .route("/assertion/result", post(assertion_result))
         .fallback(|| async { failed(Failure(StatusCode::NOT_FOUND, "no such endpoint".into())) })
         .with_state(app)
 }

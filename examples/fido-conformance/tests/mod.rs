@@ -8,6 +8,7 @@
 mod soft;
 
 mod negative;
+mod negative_assertion;
 mod positive;
 
 use crate::server::{App, router};

@@ -8,11 +8,11 @@ use super::positive::{Metadata, fixture};
 use super::soft::{AT, Alg, SoftAuthenticator, Tamper, UP, UV};
 use super::*;
 
-type Edit = fn(&mut Value);
+pub type Edit = fn(&mut Value);
 
-fn keep(_: &mut Value) {}
+pub fn keep(_: &mut Value) {}
 
-fn other_challenge() -> String {
+pub fn other_challenge() -> String {
     b64url(&[7u8; 32])
 }
 
@@ -260,252 +260,6 @@ fn registration_cases() -> Vec<(&'static str, &'static str, Tamper, Edit, &'stat
     ]
 }
 
-/// Assertion cases, against a registered ES256 credential.
-fn assertion_cases() -> Vec<(&'static str, &'static str, Tamper, Edit, &'static str)> {
-    let t = Tamper::default;
-    vec![
-        (
-            "id missing",
-            "preferred",
-            t(),
-            |v| {
-                v.as_object_mut().unwrap().remove("id");
-            },
-            "id is missing",
-        ),
-        (
-            "id differs from rawId",
-            "preferred",
-            t(),
-            |v| v["id"] = "AAAA".into(),
-            "credential id mismatch",
-        ),
-        (
-            "rawId missing",
-            "preferred",
-            t(),
-            |v| {
-                v.as_object_mut().unwrap().remove("rawId");
-            },
-            "rawId is missing",
-        ),
-        (
-            "rawId not base64url",
-            "preferred",
-            t(),
-            |v| v["rawId"] = "!!!".into(),
-            "malformed",
-        ),
-        (
-            "unknown credential",
-            "preferred",
-            t(),
-            |v| {
-                v["id"] = "AAAA".into();
-                v["rawId"] = "AAAA".into();
-            },
-            "unknown credential",
-        ),
-        (
-            "type missing",
-            "preferred",
-            t(),
-            |v| {
-                v.as_object_mut().unwrap().remove("type");
-            },
-            "type is missing",
-        ),
-        (
-            "type not public-key",
-            "preferred",
-            t(),
-            |v| v["type"] = "private-key".into(),
-            "credential type",
-        ),
-        (
-            "response missing",
-            "preferred",
-            t(),
-            |v| {
-                v.as_object_mut().unwrap().remove("response");
-            },
-            "response is missing",
-        ),
-        (
-            "clientDataJSON missing",
-            "preferred",
-            t(),
-            |v| {
-                v["response"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("clientDataJSON");
-            },
-            "clientDataJSON is missing",
-        ),
-        (
-            "clientDataJSON not base64url",
-            "preferred",
-            t(),
-            |v| v["response"]["clientDataJSON"] = "@@@".into(),
-            "malformed",
-        ),
-        (
-            "clientDataJSON not JSON",
-            "preferred",
-            t(),
-            |v| v["response"]["clientDataJSON"] = b64url(b"[1,2]").into(),
-            "malformed",
-        ),
-        (
-            "clientData type webauthn.create",
-            "preferred",
-            Tamper {
-                client_data_type: Some("webauthn.create".into()),
-                ..t()
-            },
-            keep,
-            "client data type",
-        ),
-        (
-            "wrong challenge",
-            "preferred",
-            Tamper {
-                challenge: Some(other_challenge()),
-                ..t()
-            },
-            keep,
-            "challenge mismatch",
-        ),
-        (
-            "wrong origin",
-            "preferred",
-            Tamper {
-                origin: Some("https://evil.example".into()),
-                ..t()
-            },
-            keep,
-            "origin",
-        ),
-        (
-            "authenticatorData missing",
-            "preferred",
-            t(),
-            |v| {
-                v["response"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("authenticatorData");
-            },
-            "authenticatorData is missing",
-        ),
-        (
-            "authenticatorData not base64url",
-            "preferred",
-            t(),
-            |v| v["response"]["authenticatorData"] = "@@@".into(),
-            "malformed",
-        ),
-        (
-            "authenticatorData truncated",
-            "preferred",
-            t(),
-            |v| v["response"]["authenticatorData"] = b64url(&[0u8; 20]).into(),
-            "authenticatorData: shorter",
-        ),
-        (
-            "signature missing",
-            "preferred",
-            t(),
-            |v| {
-                v["response"].as_object_mut().unwrap().remove("signature");
-            },
-            "signature is missing",
-        ),
-        (
-            "signature not base64url",
-            "preferred",
-            t(),
-            |v| v["response"]["signature"] = "@@@".into(),
-            "malformed",
-        ),
-        (
-            "signature corrupted",
-            "preferred",
-            Tamper {
-                corrupt_signature: true,
-                ..t()
-            },
-            keep,
-            "signature",
-        ),
-        (
-            "userHandle of another user",
-            "preferred",
-            Tamper {
-                user_handle: Some(Some(vec![9u8; 16])),
-                ..t()
-            },
-            keep,
-            "does not belong",
-        ),
-        (
-            "userHandle not a string",
-            "preferred",
-            t(),
-            |v| v["response"]["userHandle"] = 5.into(),
-            "userHandle is not a string",
-        ),
-        (
-            "userHandle not base64url",
-            "preferred",
-            t(),
-            |v| v["response"]["userHandle"] = "@@@".into(),
-            "malformed",
-        ),
-        (
-            "wrong rpIdHash",
-            "preferred",
-            Tamper {
-                rp_id: Some("evil.example".into()),
-                ..t()
-            },
-            keep,
-            "rpIdHash",
-        ),
-        (
-            "flags: UP clear",
-            "preferred",
-            Tamper {
-                flags: Some(UV),
-                ..t()
-            },
-            keep,
-            "user not present",
-        ),
-        (
-            "flags: UV clear, required",
-            "required",
-            Tamper {
-                flags: Some(UP),
-                ..t()
-            },
-            keep,
-            "user verification required",
-        ),
-        (
-            "counter not advanced",
-            "preferred",
-            Tamper {
-                sign_count: Some(0),
-                ..t()
-            },
-            keep,
-            "counter",
-        ),
-    ]
-}
-
 async fn registrations() -> usize {
     let mut n = 0;
     for (name, uv, tamper, edit, why) in registration_cases() {
@@ -635,101 +389,6 @@ async fn registration_sessions() -> usize {
     5
 }
 
-async fn assertions() -> usize {
-    let mut n = 0;
-    for (name, uv, tamper, edit, why) in assertion_cases() {
-        let mut c = live_server();
-        let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 11);
-        let options = c
-            .attestation_options(&creation_request("signer@example.com", "preferred"))
-            .await;
-        c.expect_ok(
-            "/attestation/result",
-            &to_server_credential(&a.register(&options, &Tamper::default())),
-        )
-        .await;
-        // One good sign-in first, so the stored counter is not zero.
-        let options = c
-            .assertion_options(&get_request("signer@example.com", "preferred"))
-            .await;
-        c.expect_ok(
-            "/assertion/result",
-            &to_server_credential(&a.authenticate(&options, &Tamper::default())),
-        )
-        .await;
-        let options = c
-            .assertion_options(&get_request("signer@example.com", uv))
-            .await;
-        let mut cred = to_server_credential(&a.authenticate(&options, &tamper));
-        edit(&mut cred);
-        c.expect_failed(
-            &format!("assertion: {name}"),
-            "/assertion/result",
-            cred.to_string(),
-            why,
-        )
-        .await;
-        n += 1;
-    }
-    n + assertion_sessions().await
-}
-
-async fn assertion_sessions() -> usize {
-    let mut c = live_server();
-    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 12);
-    let options = c
-        .attestation_options(&creation_request("s2@example.com", "preferred"))
-        .await;
-    c.expect_ok(
-        "/attestation/result",
-        &to_server_credential(&a.register(&options, &Tamper::default())),
-    )
-    .await;
-    let options = c
-        .assertion_options(&get_request("s2@example.com", "preferred"))
-        .await;
-    let cred = to_server_credential(&a.authenticate(&options, &Tamper::default()));
-    let mut stranger = c.other_session();
-    stranger
-        .expect_failed(
-            "assertion without a session",
-            "/assertion/result",
-            cred.to_string(),
-            "no authentication in progress",
-        )
-        .await;
-    stranger
-        .assertion_options(&get_request("s2@example.com", "preferred"))
-        .await;
-    stranger
-        .expect_failed(
-            "assertion in another session",
-            "/assertion/result",
-            cred.to_string(),
-            "challenge mismatch",
-        )
-        .await;
-    c.expect_ok("/assertion/result", &cred).await;
-    c.expect_failed(
-        "replayed assertion",
-        "/assertion/result",
-        cred.to_string(),
-        "no authentication in progress",
-    )
-    .await;
-    // The replay under fresh options carries the old challenge.
-    c.assertion_options(&get_request("s2@example.com", "preferred"))
-        .await;
-    c.expect_failed(
-        "replayed assertion, new options",
-        "/assertion/result",
-        cred.to_string(),
-        "challenge mismatch",
-    )
-    .await;
-    5
-}
-
 /// Malformed requests to the options endpoints, bodies that are not JSON, and
 /// unknown paths.
 async fn requests() -> usize {
@@ -751,6 +410,14 @@ async fn requests() -> usize {
     for (name, path, body, why) in cases {
         c.expect_failed(name, path, body, why).await;
     }
+    // A body over the size limit.
+    c.expect_failed(
+        "body too large",
+        "/attestation/options",
+        " ".repeat(crate::api::MAX_BODY + 1),
+        "larger than",
+    )
+    .await;
     // A result body that is not a credential, inside a live session.
     c.attestation_options(&creation_request("body@example.com", "preferred"))
         .await;
@@ -761,9 +428,9 @@ async fn requests() -> usize {
         "not a JSON object",
     )
     .await;
-    n + 1
+    n + 2
 }
 
 pub async fn run_all() -> usize {
-    registrations().await + assertions().await + requests().await
+    registrations().await + super::negative_assertion::run_all().await + requests().await
 }

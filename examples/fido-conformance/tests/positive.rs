@@ -42,12 +42,16 @@ async fn live(fmt: &str) -> usize {
         }
         c.expect_ok("/attestation/result", &cred).await;
         passed += 1;
-        // Sign in twice: the counter advances.
-        for _ in 0..2 {
+        // Sign in twice: the counter advances. The second time the user handle
+        // is empty, as the tools send it for non-discoverable credentials.
+        for round in 0..2 {
             let options = c.assertion_options(&get_request(&user, "preferred")).await;
             assert_eq!(options.allow_credentials.len(), 1);
             assert_eq!(options.rp_id.as_deref(), Some(RP_ID));
-            let assertion = to_server_credential(&a.authenticate(&options, &Tamper::default()));
+            let mut assertion = to_server_credential(&a.authenticate(&options, &Tamper::default()));
+            if round == 1 {
+                assertion["response"]["userHandle"] = "".into();
+            }
             c.expect_ok("/assertion/result", &assertion).await;
             passed += 1;
         }
@@ -181,9 +185,15 @@ async fn fixtures() -> usize {
 /// excludeCredentials, under the same user id.
 async fn exclude_credentials() -> usize {
     let mut c = live_server();
-    let req = creation_request("twice@example.com", "discouraged");
+    let mut req = creation_request("twice@example.com", "discouraged");
+    req["extensions"] = json!({"credProps": true, "example.extension": "x"});
     let first = c.attestation_options(&req).await;
     assert!(first.exclude_credentials.is_empty());
+    // Extension inputs reach the client unchanged.
+    assert_eq!(
+        serde_json::to_value(&first.extensions).unwrap(),
+        req["extensions"]
+    );
     let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 90);
     c.expect_ok(
         "/attestation/result",
