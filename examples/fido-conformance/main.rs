@@ -111,9 +111,10 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Confi
     Ok(Some(c))
 }
 
-/// Every credential algorithm relypass verifies, offered in this order. RS1
-/// (SHA-1) is not offered for credentials: relypass accepts it only inside the
-/// attestation statements that need it (Windows Hello TPM).
+/// The credential algorithms offered, in this order: every ECDSA, EdDSA and RSA
+/// algorithm relypass verifies (ML-DSA is left out: the conformance tools'
+/// authenticators do not use it). RS1 (SHA-1) is not offered for credentials:
+/// relypass accepts it only inside the TPM statements that need it.
 pub const ALGORITHMS: [CoseAlgorithm; 12] = [
     CoseAlgorithm::ES256,
     CoseAlgorithm::EdDSA,
