@@ -115,8 +115,9 @@ pub(crate) fn x5c_member<'a>(
     Ok(Some(out))
 }
 
-/// The X.509 signature algorithm a COSE statement `alg` names.
-pub(crate) fn cert_algorithm(alg: CoseAlgorithm) -> Option<SignatureAlgorithm> {
+/// The X.509 signature algorithm a COSE statement `alg` names, for a statement
+/// of `format`.
+pub(crate) fn cert_algorithm(format: &str, alg: CoseAlgorithm) -> Option<SignatureAlgorithm> {
     Some(match alg {
         CoseAlgorithm::ES256 => SignatureAlgorithm::Ecdsa(HashAlg::Sha256),
         CoseAlgorithm::ES384 => SignatureAlgorithm::Ecdsa(HashAlg::Sha384),
@@ -124,8 +125,14 @@ pub(crate) fn cert_algorithm(alg: CoseAlgorithm) -> Option<SignatureAlgorithm> {
         CoseAlgorithm::RS256 => SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha256),
         CoseAlgorithm::RS384 => SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha384),
         CoseAlgorithm::RS512 => SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha512),
-        // RS1 exists for Windows Hello TPM statements; callers gate it by format.
-        CoseAlgorithm::RS1 => SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha1),
+        // RS1 (RSASSA-PKCS1-v1_5 with SHA-1) is registered only for Windows
+        // Hello TPM statements, which still sign with it; SHA-1 is broken for
+        // collisions, so no other format may use it (an authenticator able to
+        // sign with SHA-256 has no reason to, and `Trusted` anchors do not
+        // make a SHA-1 signature stronger).
+        CoseAlgorithm::RS1 if format == "tpm" => {
+            SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha1)
+        }
         CoseAlgorithm::PS256 => SignatureAlgorithm::RsaPss {
             hash: HashAlg::Sha256,
             salt_len: 32,
@@ -151,7 +158,13 @@ pub(crate) fn verify_with_cert(
     message: &[u8],
     signature: &[u8],
 ) -> Result<()> {
-    let sig_alg = cert_algorithm(alg).ok_or_else(|| {
+    if alg == CoseAlgorithm::RS1 && format != "tpm" {
+        return Err(fail(
+            format,
+            "statement alg RS1 (-65535, SHA-1) is accepted in tpm statements only",
+        ));
+    }
+    let sig_alg = cert_algorithm(format, alg).ok_or_else(|| {
         fail(
             format,
             format!("unsupported statement alg {}", alg.to_i64()),
