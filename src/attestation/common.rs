@@ -28,21 +28,24 @@ pub(crate) fn member<'a>(stmt: &'a [(Value, Value)], key: &str) -> Option<&'a Va
         .map(|(_, v)| v)
 }
 
-/// Refuses members other than `allowed` and duplicates: a statement is a fixed
-/// CDDL map, and tolerating extra members lets two verifiers read it differently.
-pub(crate) fn only_members(
+/// Checks the members of attStmt that a format's verification procedure
+/// uses (`used`): each may appear at most once, and the caller then checks
+/// its type and value strictly. Every other member is ignored: the procedure
+/// does not read it, so it cannot change what the statement proves, and real
+/// authenticators send such members (macOS and iOS add `alg` to `apple`
+/// statements, whose §8.8 procedure uses `x5c` only). A used member repeated
+/// is refused, since two verifiers could read different values.
+pub(crate) fn used_members(
     format: &'static str,
     stmt: &[(Value, Value)],
-    allowed: &[&str],
+    used: &[&str],
 ) -> Result<()> {
-    // One bit per allowed member (formats allow at most seven).
+    // One bit per used member (formats use at most six).
     let mut seen = 0u64;
     for (k, _) in stmt {
-        let Value::Text(k) = k else {
-            return Err(fail(format, "attStmt key is not text"));
-        };
-        let Some(i) = allowed.iter().position(|a| a == k) else {
-            return Err(fail(format, format!("unexpected attStmt member {k:?}")));
+        let Value::Text(k) = k else { continue };
+        let Some(i) = used.iter().position(|a| a == k) else {
+            continue;
         };
         let bit = 1u64
             .checked_shl(u32::try_from(i).unwrap_or(u32::MAX))

@@ -1,6 +1,6 @@
 //! The `fido-u2f` attestation statement format (WebAuthn L3 §8.6).
 
-use super::common::{bytes_member, check_chain, fail, only_members, verify_with_cert, x5c_member};
+use super::common::{bytes_member, check_chain, fail, used_members, verify_with_cert, x5c_member};
 use super::{AttestationOutcome, AttestationType, TrustPolicy, VerificationInput};
 use crate::cose::{CoseAlgorithm, PublicKey};
 use crate::error::Result;
@@ -14,7 +14,7 @@ pub fn verify(
     input: &VerificationInput<'_>,
     policy: &TrustPolicy,
 ) -> Result<AttestationOutcome> {
-    only_members(F, stmt, &["sig", "x5c"])?;
+    used_members(F, stmt, &["sig", "x5c"])?;
     let sig = bytes_member(F, stmt, "sig")?;
     // §8.6 step 2: x5c has exactly one element, the attestation certificate,
     // whose key is an EC public key over P-256.

@@ -4,6 +4,22 @@
 //! `authData`; [`verify`] dispatches on the format, one module per format, and
 //! applies the host's [`TrustPolicy`] (§7.1 steps 21–24), optionally with FIDO
 //! Metadata Service data ([`mds`]).
+//!
+//! # Statement members
+//!
+//! Every format's `attStmt` is read the same way: the members its §8
+//! verification procedure uses are checked strictly (CBOR type, value, and at
+//! most once: a repeated member could be read differently by two verifiers),
+//! and members it does not use are ignored, whatever their key or value. An
+//! unused member cannot change what the statement proves, since nothing reads
+//! it, and real authenticators send them: macOS and iOS add `alg` to `apple`
+//! statements, whose §8.8 procedure uses `x5c` only. So `apple` reads `x5c`
+//! (its nonce extension still has to match, §8.8 step 4); `packed` and
+//! `android-key` read `alg`, `sig` and `x5c`; `fido-u2f` reads `sig` and
+//! `x5c`; `tpm` reads `ver`, `alg`, `x5c`, `sig`, `certInfo` and `pubArea`;
+//! `android-safetynet` reads `ver` and `response`; `none` reads nothing (§8.7
+//! "returns" attestation type None whatever the map holds); and each entry of
+//! a `compound` statement reads `fmt` and `attStmt`.
 
 pub mod android_key;
 pub mod android_key_description;

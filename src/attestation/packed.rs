@@ -1,7 +1,7 @@
 //! The `packed` attestation statement format (WebAuthn L3 §8.2).
 
 use super::common::{
-    alg_member, bytes_member, check_chain, fail, only_members, verify_with_cert, x5c_member,
+    alg_member, bytes_member, check_chain, fail, used_members, verify_with_cert, x5c_member,
 };
 use super::{AttestationOutcome, AttestationType, TrustPolicy, VerificationInput};
 use crate::error::Result;
@@ -16,7 +16,7 @@ pub fn verify(
     input: &VerificationInput<'_>,
     policy: &TrustPolicy,
 ) -> Result<AttestationOutcome> {
-    only_members(F, stmt, &["alg", "sig", "x5c"])?;
+    used_members(F, stmt, &["alg", "sig", "x5c"])?;
     let alg = alg_member(F, stmt)?;
     let sig = bytes_member(F, stmt, "sig")?;
     let acd = input

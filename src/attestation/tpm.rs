@@ -1,7 +1,7 @@
 //! The `tpm` attestation statement format (WebAuthn L3 §8.3).
 
 use super::common::{
-    alg_member, bytes_member, check_chain, ec_point, fail, only_members, rsa_parts, strip,
+    alg_member, bytes_member, check_chain, ec_point, fail, used_members, rsa_parts, strip,
     verify_with_cert, x5c_member,
 };
 use super::tpm_structures::{
@@ -21,7 +21,7 @@ pub fn verify(
     input: &VerificationInput<'_>,
     policy: &TrustPolicy,
 ) -> Result<AttestationOutcome> {
-    only_members(
+    used_members(
         F,
         stmt,
         &["ver", "alg", "x5c", "sig", "certInfo", "pubArea"],
