@@ -19,9 +19,14 @@ pub fn verify(
     // §8.6 step 2: x5c has exactly one element, the attestation certificate,
     // whose key is an EC public key over P-256.
     let x5c = x5c_member(F, stmt)?.ok_or_else(|| fail(F, "x5c missing"))?;
-    let [cert] = x5c.as_slice() else {
+    let [sent] = x5c.as_slice() else {
         return Err(fail(F, "x5c must hold exactly one certificate"));
     };
+    // Early Yubico U2F attestation certificates declare unused bits in their
+    // signature BIT STRING; they are read with that count set to 0, which
+    // changes no signed byte (see `normalize_signature_unused_bits`).
+    let cert_bytes = super::cert_path::normalize_signature_unused_bits(sent);
+    let cert: &[u8] = &cert_bytes;
     if !cert_is_p256(cert) {
         return Err(fail(F, "attestation certificate key is not P-256"));
     }
@@ -46,7 +51,7 @@ pub fn verify(
     // U2F devices report a zero AAGUID; CTAP2 clients wrapping them sometimes do
     // not (the W3C vector has a non-zero one), so the AAGUID is reported, not
     // required to be zero. Trust anchors scoped by AAGUID still see it.
-    let trust_path = check_chain(F, &x5c, policy, acd.aaguid, input.now)?;
+    let trust_path = check_chain(F, &[cert], policy, acd.aaguid, input.now)?;
     Ok(AttestationOutcome {
         fmt: F.into(),
         attestation_type: AttestationType::Basic,

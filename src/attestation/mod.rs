@@ -473,7 +473,10 @@ pub struct AttestationOutcome {
     pub fmt: String,
     /// The attestation type established.
     pub attestation_type: AttestationType,
-    /// The certificate chain (DER, leaf first) when the format has one.
+    /// The certificate chain (DER, leaf first) when the format has one, as
+    /// verified: a `fido-u2f` certificate whose signature BIT STRING declared
+    /// unused bits is reported with that count set to 0 (the only byte that
+    /// differs from what the authenticator sent).
     pub trust_path: Vec<Vec<u8>>,
 }
 
