@@ -645,7 +645,10 @@ fn yubico_u2f_cert_unused_bits_accepted_under_any() {
     let mut bad = u.sig.clone();
     let last = bad.len() - 1;
     bad[last] ^= 1;
-    let tampered = YubicoU2f { sig: bad, ..yubico_u2f() };
+    let tampered = YubicoU2f {
+        sig: bad,
+        ..yubico_u2f()
+    };
     assert!(run_yubico_u2f(&tampered, &u.cert, &any).is_err());
 }
 

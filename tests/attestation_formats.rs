@@ -759,9 +759,18 @@ fn untrusted_types_under_trusted_mode() {
     // §8.7's procedure uses no member: members in a none statement are
     // ignored under every checking mode, and prove nothing.
     let stuffed = none.with_member("x", Cbor::Null);
-    expect_ok(stuffed.run(none.policy(TrustMode::Any)), AttestationType::None);
-    expect_ok(stuffed.run(none.policy(TrustMode::None)), AttestationType::None);
-    expect_not_trusted(stuffed.run(trusted), "none attestation carries no trust path");
+    expect_ok(
+        stuffed.run(none.policy(TrustMode::Any)),
+        AttestationType::None,
+    );
+    expect_ok(
+        stuffed.run(none.policy(TrustMode::None)),
+        AttestationType::None,
+    );
+    expect_not_trusted(
+        stuffed.run(trusted),
+        "none attestation carries no trust path",
+    );
 }
 
 #[test]

@@ -78,10 +78,19 @@ pub fn verify(
             "key purpose does not include SIGN in an enforced list",
         ));
     }
-    let trust_path = check_chain(F, &x5c, policy, acd.aaguid, input.now)?;
+    let trust_path = check_chain(
+        F,
+        &x5c,
+        policy,
+        AttestationType::Basic,
+        acd.aaguid,
+        input.now,
+    )?;
     Ok(AttestationOutcome {
         fmt: F.into(),
         attestation_type: AttestationType::Basic,
+        // Set by `verify_statement`, the one place that decides it.
+        attested_aaguid: None,
         trust_path,
     })
 }

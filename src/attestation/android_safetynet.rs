@@ -103,10 +103,19 @@ pub fn verify(
         return Err(fail(F, "timestampMs is too old"));
     }
     let chain: Vec<&[u8]> = jws.x5c.iter().map(Vec::as_slice).collect();
-    let trust_path = check_chain(F, &chain, policy, acd.aaguid, input.now)?;
+    let trust_path = check_chain(
+        F,
+        &chain,
+        policy,
+        AttestationType::Basic,
+        acd.aaguid,
+        input.now,
+    )?;
     Ok(AttestationOutcome {
         fmt: F.into(),
         attestation_type: AttestationType::Basic,
+        // Set by `verify_statement`, the one place that decides it.
+        attested_aaguid: None,
         trust_path,
     })
 }

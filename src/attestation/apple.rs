@@ -50,10 +50,19 @@ pub fn verify(
     if !cert_key_matches(cred_cert, &acd.public_key) {
         return Err(fail(F, "credCert key is not the credential key"));
     }
-    let trust_path = check_chain(F, &x5c, policy, acd.aaguid, input.now)?;
+    let trust_path = check_chain(
+        F,
+        &x5c,
+        policy,
+        AttestationType::AnonCa,
+        acd.aaguid,
+        input.now,
+    )?;
     Ok(AttestationOutcome {
         fmt: F.into(),
         attestation_type: AttestationType::AnonCa,
+        // Set by `verify_statement`, the one place that decides it.
+        attested_aaguid: None,
         trust_path,
     })
 }

@@ -6,7 +6,7 @@
 use super::cert_path::{
     self, CertPathError, EcdsaSignatureFormat, HashAlg, PathOptions, SignatureAlgorithm,
 };
-use super::{AnchorScope, TrustMode, TrustPolicy};
+use super::{AnchorScope, AttestationType, TrustMode, TrustPolicy};
 use crate::authenticator_data::Aaguid;
 use crate::cose::{CoseAlgorithm, CredentialPublicKey, PublicKey};
 use crate::error::{Error, Result};
@@ -133,9 +133,7 @@ pub(crate) fn cert_algorithm(format: &str, alg: CoseAlgorithm) -> Option<Signatu
         // collisions, so no other format may use it (an authenticator able to
         // sign with SHA-256 has no reason to, and `Trusted` anchors do not
         // make a SHA-1 signature stronger).
-        CoseAlgorithm::RS1 if format == "tpm" => {
-            SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha1)
-        }
+        CoseAlgorithm::RS1 if format == "tpm" => SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha1),
         CoseAlgorithm::PS256 => SignatureAlgorithm::RsaPss {
             hash: HashAlg::Sha256,
             salt_len: 32,
@@ -233,14 +231,18 @@ pub(crate) fn strip(b: &[u8]) -> &[u8] {
 }
 
 /// Applies the trust policy to a statement's certificate chain (§7.1 steps 23-24)
-/// and returns the trust path to report.
+/// and returns the trust path to report. `aaguid` is authData's; anchors
+/// scoped by AAGUID apply only when the statement attests it
+/// ([`super::attested_aaguid`]).
 pub(crate) fn check_chain(
     format: &'static str,
     x5c: &[&[u8]],
     policy: &TrustPolicy,
+    attestation_type: AttestationType,
     aaguid: Aaguid,
     now: u64,
 ) -> Result<Vec<Vec<u8>>> {
+    let attested = super::attested_aaguid(format, attestation_type, aaguid);
     let now = i64::try_from(now).unwrap_or(i64::MAX);
     match policy.mode {
         TrustMode::None => Ok(x5c.iter().map(|c| c.to_vec()).collect()),
@@ -259,15 +261,19 @@ pub(crate) fn check_chain(
                 .iter()
                 .filter(|a| match &a.scope {
                     AnchorScope::Any => true,
-                    AnchorScope::Aaguids(list) => list.contains(&aaguid),
+                    AnchorScope::Aaguids(list) => attested.is_some_and(|a| list.contains(&a)),
                     AnchorScope::Format(f) => f == format,
                 })
                 .map(|a| a.anchor.clone())
                 .collect();
             if anchors.is_empty() {
-                return Err(Error::AttestationNotTrusted(format!(
-                    "no trust anchor configured for {format} / AAGUID {aaguid}"
-                )));
+                return Err(Error::AttestationNotTrusted(match attested {
+                    Some(a) => format!("no trust anchor configured for {format} / AAGUID {a}"),
+                    None => format!(
+                        "no trust anchor configured for {format} (its AAGUID is not attested, \
+                         so anchors scoped by AAGUID do not apply)"
+                    ),
+                }));
             }
             let opts = PathOptions::new(now);
             let path = cert_path::verify_path(x5c, &anchors, &opts).map_err(|e| match e {

@@ -70,9 +70,13 @@ pub fn verify(
         .or_else(|| outcomes.first())
         .cloned()
         .ok_or_else(|| fail(F, "no statements"))?;
+    // Every statement covers the same authenticator data: the AAGUID is
+    // attested when any of them attests it.
+    let attested_aaguid = outcomes.iter().find_map(|o| o.attested_aaguid);
     Ok(AttestationOutcome {
         fmt: F.into(),
         attestation_type: primary.attestation_type,
+        attested_aaguid,
         trust_path: primary.trust_path,
     })
 }

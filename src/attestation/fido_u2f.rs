@@ -51,10 +51,19 @@ pub fn verify(
     // U2F devices report a zero AAGUID; CTAP2 clients wrapping them sometimes do
     // not (the W3C vector has a non-zero one), so the AAGUID is reported, not
     // required to be zero. Trust anchors scoped by AAGUID still see it.
-    let trust_path = check_chain(F, &[cert], policy, acd.aaguid, input.now)?;
+    let trust_path = check_chain(
+        F,
+        &[cert],
+        policy,
+        AttestationType::Basic,
+        acd.aaguid,
+        input.now,
+    )?;
     Ok(AttestationOutcome {
         fmt: F.into(),
         attestation_type: AttestationType::Basic,
+        // Set by `verify_statement`, the one place that decides it.
+        attested_aaguid: None,
         trust_path,
     })
 }
