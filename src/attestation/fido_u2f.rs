@@ -49,8 +49,10 @@ pub fn verify(
     // §8.6 step 6: verify with the certificate key (ECDSA P-256, SHA-256).
     verify_with_cert(F, cert, CoseAlgorithm::ES256, &data, sig)?;
     // U2F devices report a zero AAGUID; CTAP2 clients wrapping them sometimes do
-    // not (the W3C vector has a non-zero one), so the AAGUID is reported, not
-    // required to be zero. Trust anchors scoped by AAGUID still see it.
+    // not (the W3C vector has a non-zero one), so it is not required to be
+    // zero. Step 5's verificationData does not cover it, so it is never
+    // attested (`attested_aaguid`): anchors scoped by AAGUID do not apply and
+    // metadata finds the key by its certificate's key identifier.
     let trust_path = check_chain(
         F,
         &[cert],
