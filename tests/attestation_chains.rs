@@ -528,3 +528,170 @@ fn safetynet_jws_verifies() {
         ));
     }
 }
+
+// ---------------------------------------------------------------------------
+// A real Yubico U2F attestation certificate whose outer signature BIT STRING
+// declares 2 unused bits (test-vectors/u2f/yubico-u2f-ee-13831167861.json).
+// ---------------------------------------------------------------------------
+
+struct YubicoU2f {
+    auth_data: Vec<u8>,
+    client_data_hash: [u8; 32],
+    /// The attestation certificate as the key sends it.
+    cert: Vec<u8>,
+    sig: Vec<u8>,
+}
+
+/// The raw U2F registration rebuilt as a fido-u2f statement (WebAuthn L3 §8.6:
+/// rpIdHash = SHA-256(appId), credentialId = the key handle).
+fn yubico_u2f() -> YubicoU2f {
+    use sha2::{Digest, Sha256};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("test-vectors/u2f/yubico-u2f-ee-13831167861.json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let reg = b64_decode(v["registration_data"].as_str().unwrap());
+    let client_data = b64_decode(v["client_data"].as_str().unwrap());
+    assert_eq!(reg[0], 0x05);
+    let public_key = &reg[1..66];
+    let kh_len = usize::from(reg[66]);
+    let key_handle = &reg[67..67 + kh_len];
+    let rest = &reg[67 + kh_len..];
+    let cert_len = 4 + (usize::from(rest[2]) << 8) + usize::from(rest[3]);
+    let (cert, sig) = rest.split_at(cert_len);
+    let cose = {
+        use ciborium::Value as C;
+        let mut out = Vec::new();
+        ciborium::into_writer(
+            &C::Map(vec![
+                (C::from(1), C::from(2)),
+                (C::from(3), C::from(-7)),
+                (C::from(-1), C::from(1)),
+                (C::from(-2), C::Bytes(public_key[1..33].to_vec())),
+                (C::from(-3), C::Bytes(public_key[33..65].to_vec())),
+            ]),
+            &mut out,
+        )
+        .unwrap();
+        out
+    };
+    let mut auth_data = Sha256::digest(v["app_id"].as_str().unwrap().as_bytes()).to_vec();
+    auth_data.push(0x41); // UP | AT
+    auth_data.extend_from_slice(&[0; 4]);
+    auth_data.extend_from_slice(&[0; 16]); // U2F: zero AAGUID
+    auth_data.extend_from_slice(&u16::try_from(kh_len).unwrap().to_be_bytes());
+    auth_data.extend_from_slice(key_handle);
+    auth_data.extend_from_slice(&cose);
+    YubicoU2f {
+        auth_data,
+        client_data_hash: Sha256::digest(&client_data).into(),
+        cert: cert.to_vec(),
+        sig: sig.to_vec(),
+    }
+}
+
+fn run_yubico_u2f(
+    u: &YubicoU2f,
+    cert: &[u8],
+    policy: &relypass::attestation::TrustPolicy,
+) -> relypass::Result<relypass::attestation::AttestationOutcome> {
+    use ciborium::Value as C;
+    let obj = C::Map(vec![
+        (C::from("fmt"), C::from("fido-u2f")),
+        (
+            C::from("attStmt"),
+            C::Map(vec![
+                (C::from("sig"), C::Bytes(u.sig.clone())),
+                (C::from("x5c"), C::Array(vec![C::Bytes(cert.to_vec())])),
+            ]),
+        ),
+        (C::from("authData"), C::Bytes(u.auth_data.clone())),
+    ]);
+    let mut bytes = Vec::new();
+    ciborium::into_writer(&obj, &mut bytes).unwrap();
+    let obj = relypass::attestation::AttestationObject::parse(&bytes)?;
+    let ad = relypass::authenticator_data::AuthenticatorData::parse(obj.auth_data())?;
+    let input = relypass::attestation::VerificationInput {
+        auth_data: &ad,
+        client_data_hash: &u.client_data_hash,
+        now: DEFAULT_NOW as u64,
+    };
+    relypass::attestation::verify(&obj, &input, policy)
+}
+
+fn yubico_root() -> relypass::attestation::TrustAnchor {
+    relypass::attestation::TrustAnchor::from_pem(&read_anchor_pem(
+        "trust-anchors/yubico-u2f-root-ca-serial-457200631.pem",
+    ))
+    .unwrap()
+    .remove(0)
+}
+
+#[test]
+fn yubico_u2f_cert_unused_bits_accepted_under_any() {
+    use relypass::attestation::{AttestationType, TrustMode, TrustPolicy};
+    let u = yubico_u2f();
+    // The certificate as sent: 2 unused bits declared before the RSA signature.
+    let n = u.cert.len();
+    assert_eq!(&u.cert[n - 261..n - 257], &[0x03, 0x82, 0x01, 0x01]);
+    assert_eq!(u.cert[n - 257], 0x02);
+    let any = TrustPolicy {
+        mode: TrustMode::Any,
+        ..TrustPolicy::default()
+    };
+    let out = run_yubico_u2f(&u, &u.cert, &any).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(out.attestation_type, AttestationType::Basic);
+    // The statement signature is still checked.
+    let mut bad = u.sig.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let tampered = YubicoU2f {
+        sig: bad,
+        ..yubico_u2f()
+    };
+    assert!(run_yubico_u2f(&tampered, &u.cert, &any).is_err());
+}
+
+#[test]
+fn yubico_u2f_cert_unused_bits_accepted_under_trusted() {
+    use relypass::attestation::{AttestationType, TrustMode, TrustPolicy};
+    let u = yubico_u2f();
+    let trusted = TrustPolicy {
+        mode: TrustMode::Trusted,
+        anchors: vec![yubico_root()],
+        ..TrustPolicy::default()
+    };
+    let out = run_yubico_u2f(&u, &u.cert, &trusted).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(out.attestation_type, AttestationType::Basic);
+    // The certificate signature is still verified: one bit of it changed fails.
+    let mut broken = u.cert.clone();
+    let last = broken.len() - 1;
+    broken[last] ^= 0x04;
+    match run_yubico_u2f(&u, &broken, &trusted) {
+        Err(relypass::Error::AttestationNotTrusted(_)) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn unused_bits_normalisation_loosens_nothing_else() {
+    use relypass::attestation::{TrustMode, TrustPolicy};
+    let u = yubico_u2f();
+    let any = TrustPolicy {
+        mode: TrustMode::Any,
+        ..TrustPolicy::default()
+    };
+    let n = u.cert.len();
+    // Unused bits that are not zero (a signature that really is not whole
+    // octets), and a count above 7, stay refused.
+    let mut ragged = u.cert.clone();
+    ragged[n - 1] |= 0x01;
+    assert!(run_yubico_u2f(&u, &ragged, &any).is_err());
+    let mut eight = u.cert.clone();
+    eight[n - 257] = 0x08;
+    assert!(run_yubico_u2f(&u, &eight, &any).is_err());
+    // Trailing bytes after the certificate stay refused.
+    let mut trailing = u.cert.clone();
+    trailing.push(0);
+    assert!(run_yubico_u2f(&u, &trailing, &any).is_err());
+}

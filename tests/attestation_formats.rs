@@ -116,11 +116,11 @@ fn packed_full_signature_and_client_data_hash() {
             "packed",
             "statement signature",
         );
-        expect_attestation(
+        // A member §8.2 does not use is ignored.
+        expect_ok(
             r.with_member("extra", Cbor::Null)
                 .run(r.policy(TrustMode::Any)),
-            "packed",
-            "unexpected attStmt member",
+            AttestationType::Basic,
         );
         expect_attestation(
             r.with_stmt(|m| m.retain(|(k, _)| k.as_text() != Some("sig")))
@@ -299,11 +299,11 @@ fn fido_u2f_checks() {
             "fido-u2f",
             "credential key is not P-256",
         );
-        expect_attestation(
+        // §8.6 uses no alg: the member is ignored.
+        expect_ok(
             r.with_member("alg", Cbor::from(-7))
                 .run(r.policy(TrustMode::Any)),
-            "fido-u2f",
-            "unexpected attStmt member",
+            AttestationType::Basic,
         );
         // A chain to another root.
         let mut p = r.policy(TrustMode::Trusted);
@@ -700,11 +700,11 @@ fn apple_checks() {
         let mut p = r.policy(TrustMode::Trusted);
         p.anchors = vec![unrelated_anchor(&r)];
         expect_not_trusted(r.run(p), "does not reach a trust anchor");
-        expect_attestation(
+        // §8.8 uses x5c only: a sig member is ignored, not verified.
+        expect_ok(
             r.with_member("sig", Cbor::Bytes(vec![1]))
                 .run(r.policy(TrustMode::Any)),
-            "apple",
-            "unexpected attStmt member",
+            AttestationType::AnonCa,
         );
     }
     let any = |name: &str| {
@@ -756,17 +756,20 @@ fn untrusted_types_under_trusted_mode() {
     let mut p = allow;
     p.anchors = vec![unrelated_anchor(&packed)];
     expect_not_trusted(packed.run(p), "does not reach a trust anchor");
-    // The none format's statement must be empty under every checking mode.
+    // §8.7's procedure uses no member: members in a none statement are
+    // ignored under every checking mode, and prove nothing.
     let stuffed = none.with_member("x", Cbor::Null);
-    expect_attestation(
+    expect_ok(
         stuffed.run(none.policy(TrustMode::Any)),
-        "none",
-        "not empty",
+        AttestationType::None,
     );
-    expect_attestation(
+    expect_ok(
         stuffed.run(none.policy(TrustMode::None)),
-        "none",
-        "not empty",
+        AttestationType::None,
+    );
+    expect_not_trusted(
+        stuffed.run(trusted),
+        "none attestation carries no trust path",
     );
 }
 
@@ -974,4 +977,173 @@ fn serial_of(der: &[u8]) -> Vec<u8> {
     use x509_parser::prelude::{FromDer, X509Certificate};
     let (_, c) = X509Certificate::from_der(der).unwrap();
     c.raw_serial().to_vec()
+}
+
+// ---------------------------------------------------------------------------
+// RS1 (SHA-1) outside TPM statements
+// ---------------------------------------------------------------------------
+
+#[test]
+fn packed_rs1_refused() {
+    // A packed statement with alg -65535 whose RSA/SHA-1 signature verifies.
+    let r = Reg::synthetic("packed-rs1");
+    for mode in [TrustMode::Any, TrustMode::Trusted] {
+        expect_attestation(r.run(r.policy(mode)), "packed", "RS1");
+    }
+}
+
+#[test]
+fn android_key_rs1_refused() {
+    let r = Reg::synthetic("android-key-rs1");
+    for mode in [TrustMode::Any, TrustMode::Trusted] {
+        expect_attestation(r.run(r.policy(mode)), "android-key", "RS1");
+    }
+}
+
+#[test]
+fn tpm_rs1_still_accepted() {
+    // Windows Hello signs TPM statements with RS1.
+    let r = Reg::vector("tpm/windows-hello-rs1-sha1.json");
+    let obj = r.att_obj();
+    let alg = map_get(map_get(&obj, "attStmt").unwrap(), "alg").unwrap();
+    assert_eq!(alg, &Cbor::from(-65535));
+    // The case names no anchor: its statement is verified under `Any`.
+    expect_ok(r.run(r.policy(TrustMode::Any)), AttestationType::AttCa);
+}
+
+// ---------------------------------------------------------------------------
+// Members a format's verification procedure does not use are ignored; the
+// members it uses stay strictly checked.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn apple_extra_alg_member_accepted() {
+    // Real macOS/iOS devices send attStmt = {alg: -7, x5c: [...]}.
+    for rel in [
+        "apple/iphone-passkey-2021.json",
+        "apple/w3c-apple-es256.json",
+    ] {
+        let r = Reg::vector(rel).with_member("alg", Cbor::from(-7));
+        expect_ok(r.run(r.policy(TrustMode::Trusted)), AttestationType::AnonCa);
+        expect_ok(r.run(r.policy(TrustMode::Any)), AttestationType::AnonCa);
+    }
+    let r = Reg::synthetic("apple-valid").with_member("alg", Cbor::from(-7));
+    expect_ok(r.run(r.policy(TrustMode::Trusted)), AttestationType::AnonCa);
+}
+
+#[test]
+fn apple_extra_member_nonce_mismatch_still_refused() {
+    let r = Reg::vector("apple/iphone-passkey-2021.json").with_member("alg", Cbor::from(-7));
+    expect_attestation(
+        r.with_changed_client_data_hash()
+            .run(r.policy(TrustMode::Any)),
+        "apple",
+        "nonce does not match",
+    );
+    let mut ad = r.auth_data();
+    ad[36] ^= 0x01;
+    expect_attestation(
+        r.with_auth_data(ad).run(r.policy(TrustMode::Any)),
+        "apple",
+        "nonce does not match",
+    );
+}
+
+/// One valid case per format (compound is tested below).
+const ONE_PER_FORMAT: &[(&str, AttestationType)] = &[
+    ("packed/w3c-packed-es256.json", AttestationType::Basic),
+    (
+        "packed/w3c-packed-self-es256.json",
+        AttestationType::SelfAttestation,
+    ),
+    ("fido-u2f/yubikey-neo.json", AttestationType::Basic),
+    ("tpm/w3c-tpm-es256.json", AttestationType::AttCa),
+    ("android-key/pixel-8a-2025.json", AttestationType::Basic),
+    (
+        "android-safetynet/chrome-android-2021.json",
+        AttestationType::Basic,
+    ),
+    ("apple/iphone-passkey-2021.json", AttestationType::AnonCa),
+    ("none/w3c-none-es256.json", AttestationType::None),
+];
+
+#[test]
+fn unused_attstmt_members_are_ignored_in_every_format() {
+    for &(rel, ty) in ONE_PER_FORMAT {
+        let r = Reg::vector(rel);
+        let mode = match ty {
+            AttestationType::None | AttestationType::SelfAttestation => TrustMode::Any,
+            _ => TrustMode::Trusted,
+        };
+        let extra = r
+            .with_member("relypassExtra", Cbor::Map(vec![]))
+            .with_stmt(|m| m.push((Cbor::from(7), Cbor::Null)));
+        let v = extra
+            .run(r.policy(mode))
+            .unwrap_or_else(|e| panic!("{rel}: {e:?}"));
+        assert_eq!(v.attestation().attestation_type, ty, "{rel}");
+    }
+}
+
+#[test]
+fn used_attstmt_members_stay_strict() {
+    for &(rel, _) in ONE_PER_FORMAT {
+        let r = Reg::vector(rel);
+        let obj = r.att_obj();
+        let fmt = map_get(&obj, "fmt")
+            .and_then(Cbor::as_text)
+            .unwrap()
+            .to_owned();
+        let stmt = map_get(&obj, "attStmt").unwrap().clone();
+        for (k, v) in stmt.as_map().unwrap() {
+            let key = k.as_text().unwrap().to_owned();
+            // A used member repeated (even with the same value) is refused.
+            let dup = r.with_stmt(|m| m.push((k.clone(), v.clone())));
+            expect_attestation(dup.run(r.policy(TrustMode::Any)), &fmt, "duplicate");
+            // A used member of the wrong CBOR type is refused.
+            let wrong = r.with_member(&key, Cbor::Bool(true));
+            assert!(
+                wrong.run(r.policy(TrustMode::Any)).is_err(),
+                "{rel}: {key} of the wrong type accepted"
+            );
+        }
+    }
+}
+
+#[test]
+fn compound_unused_members_ignored_used_ones_strict() {
+    let r = Reg::vector("packed/w3c-packed-es256.json");
+    let stmt = map_get(&r.att_obj(), "attStmt").unwrap().clone();
+    let entry = |extra: Vec<(Cbor, Cbor)>| {
+        let mut m = vec![
+            (Cbor::Text("fmt".into()), Cbor::Text("packed".into())),
+            (Cbor::Text("attStmt".into()), stmt.clone()),
+        ];
+        m.extend(extra);
+        Cbor::Map(m)
+    };
+    let compound = |items: Vec<Cbor>| {
+        let mut obj = r.att_obj();
+        for (k, v) in obj.as_map_mut().unwrap() {
+            match k.as_text() {
+                Some("fmt") => *v = Cbor::Text("compound".into()),
+                Some("attStmt") => *v = Cbor::Array(items.clone()),
+                _ => {}
+            }
+        }
+        let mut out = r.clone();
+        out.set_att_obj(&obj);
+        out
+    };
+    let extra = vec![(Cbor::Text("note".into()), Cbor::Null)];
+    expect_ok(
+        compound(vec![entry(extra), entry(vec![])]).run(r.policy(TrustMode::Trusted)),
+        AttestationType::Basic,
+    );
+    let dup = vec![(Cbor::Text("fmt".into()), Cbor::Text("packed".into()))];
+    expect_attestation(
+        compound(vec![entry(dup), entry(vec![])]).run(r.policy(TrustMode::Any)),
+        "compound",
+        "duplicate",
+    );
 }

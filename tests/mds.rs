@@ -276,11 +276,13 @@ fn u2f_entry_by_key_identifier() {
         e.latest_status(NOW).unwrap().status,
         AuthenticatorStatus::AttestationKeyCompromise
     );
-    // entry_for: by key identifier for a zero AAGUID, never for a non-zero one.
-    assert!(b.entry_for(Aaguid::ZERO, Some(&cert)).is_some());
-    assert!(b.entry_for(Aaguid([9; 16]), Some(&cert)).is_none());
-    assert!(b.entry_for(Aaguid::ZERO, None).is_none());
-    assert!(b.entry_for(aaguid(PACKED), None).is_some());
+    // entry_for: by key identifier when no AAGUID (or a zero one) is
+    // attested, never when a non-zero one is.
+    assert!(b.entry_for(None, Some(&cert)).is_some());
+    assert!(b.entry_for(Some(Aaguid::ZERO), Some(&cert)).is_some());
+    assert!(b.entry_for(Some(Aaguid([9; 16])), Some(&cert)).is_none());
+    assert!(b.entry_for(None, None).is_none());
+    assert!(b.entry_for(Some(aaguid(PACKED)), None).is_some());
 }
 
 #[test]
@@ -354,10 +356,19 @@ fn compromised_authenticators_are_refused() {
         AttestationType::AttCa,
     );
 
+    // The W3C fido-u2f vector claims an AAGUID the BLOB lists as compromised,
+    // but §8.6 does not sign the AAGUID: the claim selects no entry, and the
+    // key is found by its attestation key identifier (not listed here).
     let r = Reg::vector("fido-u2f/w3c-fido-u2f-es256.json");
-    expect_not_trusted(
+    let v = expect_ok(
         r.run_at(with_metadata(r.policy(TrustMode::Any), false), NOW),
-        "USER_VERIFICATION_BYPASS",
+        AttestationType::Basic,
+    );
+    assert_eq!(v.aaguid(), aaguid(U2F_UV_BYPASS));
+    assert_eq!(v.attestation().attested_aaguid, None);
+    expect_not_trusted(
+        r.run_at(with_metadata(r.policy(TrustMode::Any), true), NOW),
+        "with attestation key identifier",
     );
     // A U2F key with a zero AAGUID, found by its attestation key identifier.
     let r = Reg::vector("fido-u2f/yubico-u2f-webauthn-io.json");
@@ -395,9 +406,11 @@ fn unknown_authenticator_under_required_metadata() {
         r.run_at(with_metadata(r.policy(TrustMode::Trusted), false), NOW),
         AttestationType::Basic,
     );
+    let kid = key_identifier(&r.x5c_leaf()).unwrap();
+    let hex: String = kid.iter().map(|b| format!("{b:02x}")).collect();
     expect_not_trusted(
         r.run_at(with_metadata(r.policy(TrustMode::Trusted), true), NOW),
-        "00000000-0000-0000-0000-000000000000 is not listed",
+        &format!("with attestation key identifier {hex} is not listed"),
     );
 }
 
@@ -438,4 +451,95 @@ fn metadata_anchors_in_a_trusted_policy() {
     // Nor for a revoked one (its anchor is left out, and its status refused).
     let r = Reg::vector("tpm/w3c-tpm-es256.json");
     expect_not_trusted(r.run_at(policy, NOW), "no trust anchor configured");
+}
+
+// ---------------------------------------------------------------------------
+// Which AAGUID a statement attests (fido-u2f never does, §8.6)
+// ---------------------------------------------------------------------------
+
+/// A copy of `r` whose authData AAGUID is `aaguid`.
+fn with_aaguid(r: &Reg, aaguid: Aaguid) -> Reg {
+    let mut ad = r.auth_data();
+    ad[37..53].copy_from_slice(&aaguid.0);
+    r.with_auth_data(ad)
+}
+
+#[test]
+fn u2f_rewritten_aaguid_still_finds_compromised_key() {
+    // §8.6 step 5: the U2F signature covers neither authData nor its AAGUID,
+    // so the 16 bytes can be rewritten without breaking the statement. The
+    // key stays found by its attestation key identifier whatever they say.
+    let r = Reg::vector("fido-u2f/yubico-u2f-webauthn-io.json");
+    for aaguid in [aaguid(PACKED), Aaguid([0x42; 16])] {
+        let forged = with_aaguid(&r, aaguid);
+        for mode in [TrustMode::Any, TrustMode::Trusted] {
+            for require in [false, true] {
+                expect_not_trusted(
+                    forged.run_at(with_metadata(forged.policy(mode), require), NOW),
+                    "ATTESTATION_KEY_COMPROMISE",
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn u2f_aaguid_does_not_select_aaguid_scoped_anchors() {
+    // The Yubico root scoped to an AAGUID the U2F statement merely claims.
+    let r = Reg::vector("fido-u2f/yubikey-neo.json");
+    let claimed = Aaguid([0x42; 16]);
+    let policy = TrustPolicy {
+        mode: TrustMode::Trusted,
+        anchors: r
+            .anchors()
+            .into_iter()
+            .map(|a| a.with_scope(AnchorScope::Aaguids(vec![claimed])))
+            .collect(),
+        ..TrustPolicy::default()
+    };
+    expect_not_trusted(
+        with_aaguid(&r, claimed).run_at(policy, NOW),
+        "no trust anchor configured",
+    );
+}
+
+#[test]
+fn none_attestation_claiming_a_listed_aaguid_is_not_listed() {
+    // `none` attests nothing: an AAGUID the BLOB lists does not satisfy
+    // require_metadata.
+    let r = with_aaguid(&Reg::vector("none/w3c-none-es256.json"), aaguid(PACKED));
+    expect_ok(
+        r.run_at(with_metadata(r.policy(TrustMode::Any), false), NOW),
+        AttestationType::None,
+    );
+    expect_not_trusted(
+        r.run_at(with_metadata(r.policy(TrustMode::Any), true), NOW),
+        "is not listed in the metadata BLOB",
+    );
+}
+
+#[test]
+fn attested_aaguid_per_format() {
+    for (rel, attested) in [
+        ("packed/w3c-packed-es256.json", true),
+        ("packed/w3c-packed-self-es256.json", false),
+        ("fido-u2f/w3c-fido-u2f-es256.json", false),
+        ("fido-u2f/yubikey-neo.json", false),
+        ("tpm/w3c-tpm-es256.json", true),
+        ("android-key/pixel-8a-2025.json", true),
+        ("android-safetynet/chrome-android-2021.json", true),
+        ("apple/iphone-passkey-2021.json", true),
+        ("none/w3c-none-es256.json", false),
+    ] {
+        let r = Reg::vector(rel);
+        let v = r
+            .run(r.policy(TrustMode::Any))
+            .unwrap_or_else(|e| panic!("{rel}: {e:?}"));
+        let expected = attested.then(|| v.aaguid());
+        assert_eq!(v.attestation().attested_aaguid, expected, "{rel}");
+    }
+    // Under TrustMode::None nothing is verified, so nothing is attested.
+    let r = Reg::vector("packed/w3c-packed-es256.json");
+    let v = r.run(r.policy(TrustMode::None)).unwrap();
+    assert_eq!(v.attestation().attested_aaguid, None);
 }

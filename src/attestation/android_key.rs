@@ -4,7 +4,7 @@ use super::android_key_description::{
     AuthorizationList, KM_ORIGIN_GENERATED, KM_PURPOSE_SIGN, key_description_from_certificate,
 };
 use super::common::{
-    alg_member, bytes_member, cert_key_matches, check_chain, fail, only_members, verify_with_cert,
+    alg_member, bytes_member, cert_key_matches, check_chain, fail, used_members, verify_with_cert,
     x5c_member,
 };
 use super::{AttestationOutcome, AttestationType, TrustPolicy, VerificationInput};
@@ -29,7 +29,7 @@ pub fn verify(
     input: &VerificationInput<'_>,
     policy: &TrustPolicy,
 ) -> Result<AttestationOutcome> {
-    only_members(F, stmt, &["alg", "sig", "x5c"])?;
+    used_members(F, stmt, &["alg", "sig", "x5c"])?;
     let alg = alg_member(F, stmt)?;
     let sig = bytes_member(F, stmt, "sig")?;
     let x5c = x5c_member(F, stmt)?.ok_or_else(|| fail(F, "x5c missing"))?;
@@ -78,10 +78,19 @@ pub fn verify(
             "key purpose does not include SIGN in an enforced list",
         ));
     }
-    let trust_path = check_chain(F, &x5c, policy, acd.aaguid, input.now)?;
+    let trust_path = check_chain(
+        F,
+        &x5c,
+        policy,
+        AttestationType::Basic,
+        acd.aaguid,
+        input.now,
+    )?;
     Ok(AttestationOutcome {
         fmt: F.into(),
         attestation_type: AttestationType::Basic,
+        // Set by `verify_statement`, the one place that decides it.
+        attested_aaguid: None,
         trust_path,
     })
 }

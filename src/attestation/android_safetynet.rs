@@ -1,6 +1,6 @@
 //! The `android-safetynet` attestation statement format (WebAuthn L3 §8.5).
 
-use super::common::{bytes_member, check_chain, fail, only_members};
+use super::common::{bytes_member, check_chain, fail, used_members};
 use super::jws::{SAFETYNET_MAX_JWS_LEN, leaf_hostname_matches, verify_compact_jws};
 use super::{AttestationOutcome, AttestationType, TrustPolicy, VerificationInput};
 use crate::error::Result;
@@ -40,7 +40,7 @@ pub fn verify(
     input: &VerificationInput<'_>,
     policy: &TrustPolicy,
 ) -> Result<AttestationOutcome> {
-    only_members(F, stmt, &["ver", "response"])?;
+    used_members(F, stmt, &["ver", "response"])?;
     match super::common::member(stmt, "ver") {
         Some(Value::Text(v)) if !v.is_empty() => {}
         _ => return Err(fail(F, "ver missing or not a non-empty string")),
@@ -103,10 +103,19 @@ pub fn verify(
         return Err(fail(F, "timestampMs is too old"));
     }
     let chain: Vec<&[u8]> = jws.x5c.iter().map(Vec::as_slice).collect();
-    let trust_path = check_chain(F, &chain, policy, acd.aaguid, input.now)?;
+    let trust_path = check_chain(
+        F,
+        &chain,
+        policy,
+        AttestationType::Basic,
+        acd.aaguid,
+        input.now,
+    )?;
     Ok(AttestationOutcome {
         fmt: F.into(),
         attestation_type: AttestationType::Basic,
+        // Set by `verify_statement`, the one place that decides it.
+        attested_aaguid: None,
         trust_path,
     })
 }

@@ -1,6 +1,6 @@
 //! The `apple` anonymous attestation statement format (WebAuthn L3 §8.8).
 
-use super::common::{cert_key_matches, check_chain, fail, only_members, x5c_member};
+use super::common::{cert_key_matches, check_chain, fail, used_members, x5c_member};
 use super::{AttestationOutcome, AttestationType, TrustPolicy, VerificationInput};
 use crate::error::Result;
 use ciborium::value::Value;
@@ -17,7 +17,7 @@ pub fn verify(
     input: &VerificationInput<'_>,
     policy: &TrustPolicy,
 ) -> Result<AttestationOutcome> {
-    only_members(F, stmt, &["x5c"])?;
+    used_members(F, stmt, &["x5c"])?;
     let x5c = x5c_member(F, stmt)?.ok_or_else(|| fail(F, "x5c missing"))?;
     let cred_cert = *x5c.first().ok_or_else(|| fail(F, "x5c is empty"))?;
     let acd = input
@@ -50,10 +50,19 @@ pub fn verify(
     if !cert_key_matches(cred_cert, &acd.public_key) {
         return Err(fail(F, "credCert key is not the credential key"));
     }
-    let trust_path = check_chain(F, &x5c, policy, acd.aaguid, input.now)?;
+    let trust_path = check_chain(
+        F,
+        &x5c,
+        policy,
+        AttestationType::AnonCa,
+        acd.aaguid,
+        input.now,
+    )?;
     Ok(AttestationOutcome {
         fmt: F.into(),
         attestation_type: AttestationType::AnonCa,
+        // Set by `verify_statement`, the one place that decides it.
+        attested_aaguid: None,
         trust_path,
     })
 }

@@ -706,6 +706,65 @@ fn split_certificate(der: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
     Some((tbs.raw, alg.raw, sig))
 }
 
+/// A certificate whose outer `signatureValue` BIT STRING declares unused bits
+/// although its last octet's unused bits are all zero, re-encoded with 0
+/// unused bits; any other input is returned as it is, for the strict parser to
+/// accept or refuse.
+///
+/// Why: early Yubico U2F attestation certificates (e.g. "Yubico U2F EE Serial
+/// 13831167861") were issued with an unused-bits octet of 2 before a whole
+/// RSA-2048 signature, and every peer library accepts them. X.690 §8.6.2.2
+/// says the initial octet "shall encode, as an unsigned binary integer with
+/// bit 1 as the least significant bit, the number of unused bits in the final
+/// subsequent octet", and §11.2.1 (DER) that "each unused bit in the final
+/// octet of the encoding of a bit string value shall be set to zero": such a
+/// value is a valid bit string whose bits, read as octets, are the signature
+/// the CA made. Setting the count to 0 changes neither the tbsCertificate (so
+/// the issuer's signature still verifies over the same bytes) nor the
+/// signature octets, nor any length. Nothing else is normalised: the outer
+/// structure must be exactly `SEQUENCE { SEQUENCE, SEQUENCE, BIT STRING }` with
+/// no trailing bytes, the count at most 7, and the unused bits zero.
+pub(crate) fn normalize_signature_unused_bits(der: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    use std::borrow::Cow;
+    let Some(at) = signature_unused_bits_offset(der) else {
+        return Cow::Borrowed(der);
+    };
+    let mut owned = der.to_vec();
+    match owned.get_mut(at) {
+        Some(b) => *b = 0,
+        None => return Cow::Borrowed(der),
+    }
+    Cow::Owned(owned)
+}
+
+/// The offset in `der` of the signatureValue's unused-bits octet, when it is
+/// 1..=7 and the bits it declares unused are zero.
+fn signature_unused_bits_offset(der: &[u8]) -> Option<usize> {
+    let mut outer = DerReader::new(der);
+    let body = outer.sequence().ok()?;
+    outer.finish().ok()?;
+    let mut r = DerReader::new(body);
+    let tbs = r.read().ok()?;
+    let alg = r.read().ok()?;
+    let bits = r.read().ok()?;
+    r.finish().ok()?;
+    if !(tbs.is(CLASS_UNIVERSAL, true, TAG_SEQUENCE)
+        && alg.is(CLASS_UNIVERSAL, true, TAG_SEQUENCE)
+        && bits.is(CLASS_UNIVERSAL, false, TAG_BIT_STRING))
+    {
+        return None;
+    }
+    let (&unused, octets) = bits.value.split_first()?;
+    let &last = octets.last()?;
+    let mask = 1u8.checked_shl(u32::from(unused))?.wrapping_sub(1);
+    if !(1..=7).contains(&unused) || last & mask != 0 {
+        return None;
+    }
+    // The contents octets end where `der` ends (the BIT STRING is the last
+    // element of the outer SEQUENCE and nothing trails it).
+    der.len().checked_sub(bits.value.len())
+}
+
 /// Returns the raw `signature` AlgorithmIdentifier TLV inside a TBSCertificate.
 fn tbs_signature_alg(tbs: &[u8]) -> Option<&[u8]> {
     let mut outer = DerReader::new(tbs);

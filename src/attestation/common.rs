@@ -6,7 +6,7 @@
 use super::cert_path::{
     self, CertPathError, EcdsaSignatureFormat, HashAlg, PathOptions, SignatureAlgorithm,
 };
-use super::{AnchorScope, TrustMode, TrustPolicy};
+use super::{AnchorScope, AttestationType, TrustMode, TrustPolicy};
 use crate::authenticator_data::Aaguid;
 use crate::cose::{CoseAlgorithm, CredentialPublicKey, PublicKey};
 use crate::error::{Error, Result};
@@ -28,21 +28,24 @@ pub(crate) fn member<'a>(stmt: &'a [(Value, Value)], key: &str) -> Option<&'a Va
         .map(|(_, v)| v)
 }
 
-/// Refuses members other than `allowed` and duplicates: a statement is a fixed
-/// CDDL map, and tolerating extra members lets two verifiers read it differently.
-pub(crate) fn only_members(
+/// Checks the members of attStmt that a format's verification procedure
+/// uses (`used`): each may appear at most once, and the caller then checks
+/// its type and value strictly. Every other member is ignored: the procedure
+/// does not read it, so it cannot change what the statement proves, and real
+/// authenticators send such members (macOS and iOS add `alg` to `apple`
+/// statements, whose §8.8 procedure uses `x5c` only). A used member repeated
+/// is refused, since two verifiers could read different values.
+pub(crate) fn used_members(
     format: &'static str,
     stmt: &[(Value, Value)],
-    allowed: &[&str],
+    used: &[&str],
 ) -> Result<()> {
-    // One bit per allowed member (formats allow at most seven).
+    // One bit per used member (formats use at most six).
     let mut seen = 0u64;
     for (k, _) in stmt {
-        let Value::Text(k) = k else {
-            return Err(fail(format, "attStmt key is not text"));
-        };
-        let Some(i) = allowed.iter().position(|a| a == k) else {
-            return Err(fail(format, format!("unexpected attStmt member {k:?}")));
+        let Value::Text(k) = k else { continue };
+        let Some(i) = used.iter().position(|a| a == k) else {
+            continue;
         };
         let bit = 1u64
             .checked_shl(u32::try_from(i).unwrap_or(u32::MAX))
@@ -115,8 +118,9 @@ pub(crate) fn x5c_member<'a>(
     Ok(Some(out))
 }
 
-/// The X.509 signature algorithm a COSE statement `alg` names.
-pub(crate) fn cert_algorithm(alg: CoseAlgorithm) -> Option<SignatureAlgorithm> {
+/// The X.509 signature algorithm a COSE statement `alg` names, for a statement
+/// of `format`.
+pub(crate) fn cert_algorithm(format: &str, alg: CoseAlgorithm) -> Option<SignatureAlgorithm> {
     Some(match alg {
         CoseAlgorithm::ES256 => SignatureAlgorithm::Ecdsa(HashAlg::Sha256),
         CoseAlgorithm::ES384 => SignatureAlgorithm::Ecdsa(HashAlg::Sha384),
@@ -124,8 +128,12 @@ pub(crate) fn cert_algorithm(alg: CoseAlgorithm) -> Option<SignatureAlgorithm> {
         CoseAlgorithm::RS256 => SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha256),
         CoseAlgorithm::RS384 => SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha384),
         CoseAlgorithm::RS512 => SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha512),
-        // RS1 exists for Windows Hello TPM statements; callers gate it by format.
-        CoseAlgorithm::RS1 => SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha1),
+        // RS1 (RSASSA-PKCS1-v1_5 with SHA-1) is registered only for Windows
+        // Hello TPM statements, which still sign with it; SHA-1 is broken for
+        // collisions, so no other format may use it (an authenticator able to
+        // sign with SHA-256 has no reason to, and `Trusted` anchors do not
+        // make a SHA-1 signature stronger).
+        CoseAlgorithm::RS1 if format == "tpm" => SignatureAlgorithm::RsaPkcs1v15(HashAlg::Sha1),
         CoseAlgorithm::PS256 => SignatureAlgorithm::RsaPss {
             hash: HashAlg::Sha256,
             salt_len: 32,
@@ -151,7 +159,13 @@ pub(crate) fn verify_with_cert(
     message: &[u8],
     signature: &[u8],
 ) -> Result<()> {
-    let sig_alg = cert_algorithm(alg).ok_or_else(|| {
+    if alg == CoseAlgorithm::RS1 && format != "tpm" {
+        return Err(fail(
+            format,
+            "statement alg RS1 (-65535, SHA-1) is accepted in tpm statements only",
+        ));
+    }
+    let sig_alg = cert_algorithm(format, alg).ok_or_else(|| {
         fail(
             format,
             format!("unsupported statement alg {}", alg.to_i64()),
@@ -217,14 +231,18 @@ pub(crate) fn strip(b: &[u8]) -> &[u8] {
 }
 
 /// Applies the trust policy to a statement's certificate chain (§7.1 steps 23-24)
-/// and returns the trust path to report.
+/// and returns the trust path to report. `aaguid` is authData's; anchors
+/// scoped by AAGUID apply only when the statement attests it
+/// ([`super::attested_aaguid`]).
 pub(crate) fn check_chain(
     format: &'static str,
     x5c: &[&[u8]],
     policy: &TrustPolicy,
+    attestation_type: AttestationType,
     aaguid: Aaguid,
     now: u64,
 ) -> Result<Vec<Vec<u8>>> {
+    let attested = super::attested_aaguid(format, attestation_type, aaguid);
     let now = i64::try_from(now).unwrap_or(i64::MAX);
     match policy.mode {
         TrustMode::None => Ok(x5c.iter().map(|c| c.to_vec()).collect()),
@@ -243,15 +261,19 @@ pub(crate) fn check_chain(
                 .iter()
                 .filter(|a| match &a.scope {
                     AnchorScope::Any => true,
-                    AnchorScope::Aaguids(list) => list.contains(&aaguid),
+                    AnchorScope::Aaguids(list) => attested.is_some_and(|a| list.contains(&a)),
                     AnchorScope::Format(f) => f == format,
                 })
                 .map(|a| a.anchor.clone())
                 .collect();
             if anchors.is_empty() {
-                return Err(Error::AttestationNotTrusted(format!(
-                    "no trust anchor configured for {format} / AAGUID {aaguid}"
-                )));
+                return Err(Error::AttestationNotTrusted(match attested {
+                    Some(a) => format!("no trust anchor configured for {format} / AAGUID {a}"),
+                    None => format!(
+                        "no trust anchor configured for {format} (its AAGUID is not attested, \
+                         so anchors scoped by AAGUID do not apply)"
+                    ),
+                }));
             }
             let opts = PathOptions::new(now);
             let path = cert_path::verify_path(x5c, &anchors, &opts).map_err(|e| match e {

@@ -31,13 +31,23 @@ pub fn verify(
         let Value::Map(m) = item else {
             return Err(fail(F, "statement is not a map"));
         };
+        // Each entry's `fmt` and `attStmt` are used, so checked strictly (type,
+        // at most once); members the procedure does not use are ignored, as
+        // in every format.
         let mut fmt = None;
         let mut att = None;
         for (k, v) in m {
-            match (k, v) {
-                (Value::Text(k), Value::Text(f)) if k == "fmt" => fmt = Some(f.as_str()),
-                (Value::Text(k), Value::Map(s)) if k == "attStmt" => att = Some(s.as_slice()),
-                _ => return Err(fail(F, "statement member is malformed")),
+            let Value::Text(k) = k else { continue };
+            let slot_taken = match (k.as_str(), v) {
+                ("fmt", Value::Text(f)) => fmt.replace(f.as_str()).is_some(),
+                ("attStmt", Value::Map(s)) => att.replace(s.as_slice()).is_some(),
+                ("fmt" | "attStmt", _) => {
+                    return Err(fail(F, format!("statement member {k:?} is malformed")));
+                }
+                _ => false,
+            };
+            if slot_taken {
+                return Err(fail(F, format!("duplicate statement member {k:?}")));
             }
         }
         let (Some(fmt), Some(att)) = (fmt, att) else {
@@ -60,9 +70,13 @@ pub fn verify(
         .or_else(|| outcomes.first())
         .cloned()
         .ok_or_else(|| fail(F, "no statements"))?;
+    // Every statement covers the same authenticator data: the AAGUID is
+    // attested when any of them attests it.
+    let attested_aaguid = outcomes.iter().find_map(|o| o.attested_aaguid);
     Ok(AttestationOutcome {
         fmt: F.into(),
         attestation_type: primary.attestation_type,
+        attested_aaguid,
         trust_path: primary.trust_path,
     })
 }

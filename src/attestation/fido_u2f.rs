@@ -1,6 +1,6 @@
 //! The `fido-u2f` attestation statement format (WebAuthn L3 §8.6).
 
-use super::common::{bytes_member, check_chain, fail, only_members, verify_with_cert, x5c_member};
+use super::common::{bytes_member, check_chain, fail, used_members, verify_with_cert, x5c_member};
 use super::{AttestationOutcome, AttestationType, TrustPolicy, VerificationInput};
 use crate::cose::{CoseAlgorithm, PublicKey};
 use crate::error::Result;
@@ -14,14 +14,19 @@ pub fn verify(
     input: &VerificationInput<'_>,
     policy: &TrustPolicy,
 ) -> Result<AttestationOutcome> {
-    only_members(F, stmt, &["sig", "x5c"])?;
+    used_members(F, stmt, &["sig", "x5c"])?;
     let sig = bytes_member(F, stmt, "sig")?;
     // §8.6 step 2: x5c has exactly one element, the attestation certificate,
     // whose key is an EC public key over P-256.
     let x5c = x5c_member(F, stmt)?.ok_or_else(|| fail(F, "x5c missing"))?;
-    let [cert] = x5c.as_slice() else {
+    let [sent] = x5c.as_slice() else {
         return Err(fail(F, "x5c must hold exactly one certificate"));
     };
+    // Early Yubico U2F attestation certificates declare unused bits in their
+    // signature BIT STRING; they are read with that count set to 0, which
+    // changes no signed byte (see `normalize_signature_unused_bits`).
+    let cert_bytes = super::cert_path::normalize_signature_unused_bits(sent);
+    let cert: &[u8] = &cert_bytes;
     if !cert_is_p256(cert) {
         return Err(fail(F, "attestation certificate key is not P-256"));
     }
@@ -44,12 +49,23 @@ pub fn verify(
     // §8.6 step 6: verify with the certificate key (ECDSA P-256, SHA-256).
     verify_with_cert(F, cert, CoseAlgorithm::ES256, &data, sig)?;
     // U2F devices report a zero AAGUID; CTAP2 clients wrapping them sometimes do
-    // not (the W3C vector has a non-zero one), so the AAGUID is reported, not
-    // required to be zero. Trust anchors scoped by AAGUID still see it.
-    let trust_path = check_chain(F, &x5c, policy, acd.aaguid, input.now)?;
+    // not (the W3C vector has a non-zero one), so it is not required to be
+    // zero. Step 5's verificationData does not cover it, so it is never
+    // attested (`attested_aaguid`): anchors scoped by AAGUID do not apply and
+    // metadata finds the key by its certificate's key identifier.
+    let trust_path = check_chain(
+        F,
+        &[cert],
+        policy,
+        AttestationType::Basic,
+        acd.aaguid,
+        input.now,
+    )?;
     Ok(AttestationOutcome {
         fmt: F.into(),
         attestation_type: AttestationType::Basic,
+        // Set by `verify_statement`, the one place that decides it.
+        attested_aaguid: None,
         trust_path,
     })
 }

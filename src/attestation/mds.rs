@@ -22,6 +22,15 @@
 //! refuse authenticators the BLOB does not list, and add
 //! [`MetadataBlob::trust_anchors`] to the policy's anchors to trust each
 //! listed authenticator's attestation roots for its own AAGUID only.
+//!
+//! An authenticator is looked up by what its statement attests, never by what
+//! authData merely claims: by the AAGUID when the format attests it
+//! ([`attested_aaguid`](super::attested_aaguid)) and it is not zero, otherwise
+//! by its attestation certificate's key identifier
+//! ([`MetadataEntry::attestation_certificate_key_identifiers`]). fido-u2f
+//! never attests its AAGUID (§8.6 signs neither authData nor the AAGUID), so a
+//! U2F key is always found by key identifier, and the AAGUID-scoped anchors of
+//! [`MetadataBlob::trust_anchors`] never vouch for it.
 
 use super::b64::{self, Alphabet};
 use super::cert_path::{self, CertPathError, PathOptions};
@@ -396,15 +405,19 @@ impl MetadataBlob {
         self.entry(aaguid).and_then(MetadataEntry::description)
     }
 
-    /// The entry describing an attested authenticator: by AAGUID when it is
-    /// not zero, otherwise (U2F) by the key identifier of its attestation
-    /// certificate (`attestation_cert`, DER), when there is one.
+    /// The entry describing an attested authenticator: by `attested_aaguid`
+    /// (the AAGUID its statement attests, see
+    /// [`attested_aaguid`](super::attested_aaguid)) when it is not zero,
+    /// otherwise by the key identifier of its attestation certificate
+    /// (`attestation_cert`, DER), when there is one. A fido-u2f statement never
+    /// attests its AAGUID, so it is always found by key identifier, whatever
+    /// authData claims.
     pub fn entry_for(
         &self,
-        aaguid: Aaguid,
+        attested_aaguid: Option<Aaguid>,
         attestation_cert: Option<&[u8]>,
     ) -> Option<&MetadataEntry> {
-        if aaguid != Aaguid::ZERO {
+        if let Some(aaguid) = attested_aaguid.filter(|a| *a != Aaguid::ZERO) {
             return self.entry(aaguid);
         }
         attestation_cert
@@ -445,20 +458,32 @@ impl MetadataBlob {
             .collect()
     }
 
-    /// The trust policy's metadata check for a verified statement: refuses an
-    /// authenticator whose status at `now` is a compromise, and, when
-    /// `require_entry`, one the BLOB does not list. Returns its entry.
+    /// The trust policy's metadata check for a verified statement, found as
+    /// [`entry_for`](Self::entry_for) does: refuses an authenticator whose
+    /// status at `now` is a compromise, and, when `require_entry`, one the BLOB
+    /// does not list (including one whose statement attests neither an AAGUID
+    /// nor an attestation key). Returns its entry.
     pub fn check_authenticator(
         &self,
-        aaguid: Aaguid,
+        attested_aaguid: Option<Aaguid>,
         attestation_cert: Option<&[u8]>,
         now: u64,
         require_entry: bool,
     ) -> Result<Option<&MetadataEntry>> {
-        let Some(entry) = self.entry_for(aaguid, attestation_cert) else {
+        // How the authenticator was identified, for the operator.
+        let who = || match (
+            attested_aaguid.filter(|a| *a != Aaguid::ZERO),
+            attestation_cert.and_then(key_identifier),
+        ) {
+            (Some(a), _) => a.to_string(),
+            (None, Some(kid)) => format!("with attestation key identifier {}", hex(&kid)),
+            (None, None) => "without an attested AAGUID or attestation certificate".into(),
+        };
+        let Some(entry) = self.entry_for(attested_aaguid, attestation_cert) else {
             if require_entry {
                 return Err(Error::AttestationNotTrusted(format!(
-                    "authenticator {aaguid} is not listed in the metadata BLOB"
+                    "authenticator {} is not listed in the metadata BLOB",
+                    who()
                 )));
             }
             return Ok(None);
@@ -466,7 +491,8 @@ impl MetadataBlob {
         if let Some(r) = entry.compromised_status(now) {
             let name = entry.description().unwrap_or("unnamed authenticator");
             return Err(Error::AttestationNotTrusted(format!(
-                "authenticator {aaguid} ({name}) has metadata status {} since {}",
+                "authenticator {} ({name}) has metadata status {} since {}",
+                who(),
                 r.status,
                 r.effective_date.as_deref().unwrap_or("an unknown date")
             )));
@@ -596,6 +622,10 @@ fn parse_status(raw: &Value) -> core::result::Result<StatusReport, String> {
         url: opt_string(m.get("url"), "url")?,
         effective_day,
     })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {

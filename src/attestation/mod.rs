@@ -4,6 +4,52 @@
 //! `authData`; [`verify`] dispatches on the format, one module per format, and
 //! applies the host's [`TrustPolicy`] (§7.1 steps 21–24), optionally with FIDO
 //! Metadata Service data ([`mds`]).
+//!
+//! # Which AAGUID is attested
+//!
+//! The AAGUID in authenticatorData names the authenticator model, and is
+//! what [`AnchorScope::Aaguids`] anchors and [`mds`] lookups go by; but it is
+//! only vouched for where a verified signature covers it. [`attested_aaguid`]
+//! decides this, for every format, in one place:
+//!
+//! - `packed` with `x5c`, `tpm`, `android-key`, `android-safetynet`, `apple`:
+//!   attested. The certified signature (packed §8.2, android-key §8.4, tpm's
+//!   AIK over certInfo whose extraData hashes authData, §8.3) or the certified
+//!   nonce (SafetyNet §8.5, Apple §8.8) covers authenticatorData in full; a
+//!   certificate AAGUID extension (`id-fido-gen-ce-aaguid`, §8.2.1 and
+//!   §8.3.1) must equal it. Note that tpm, android-key and SafetyNet certify
+//!   the TPM, the keystore key or the device, and sign authenticatorData the
+//!   platform composed: their AAGUID is the platform's claim, bound to the
+//!   certified key, and only the certificate extension ties it to the CA.
+//! - `fido-u2f`: never attested, whatever authData says (§8.6 step 5 signs
+//!   rpIdHash, clientDataHash, the credential id and key, not the AAGUID).
+//!   The statement is identified by its attestation certificate's key
+//!   identifier (SHA-1 of its public key, FIDO MDS
+//!   `attestationCertificateKeyIdentifiers`), and anchors scoped by AAGUID
+//!   never apply to it.
+//! - `none` and self attestation (`packed` without `x5c`): not attested;
+//!   there is no certificate either, so they cannot be found in metadata.
+//!
+//! With [`TrustPolicy::metadata`], a statement is looked up by its attested
+//! AAGUID when that is not zero, otherwise by its certificate's key
+//! identifier; `require_metadata` refuses a statement found by neither. A
+//! `compound` statement attests the AAGUID when one of its statements does.
+//!
+//! # Statement members
+//!
+//! Every format's `attStmt` is read the same way: the members its §8
+//! verification procedure uses are checked strictly (CBOR type, value, and at
+//! most once: a repeated member could be read differently by two verifiers),
+//! and members it does not use are ignored, whatever their key or value. An
+//! unused member cannot change what the statement proves, since nothing reads
+//! it, and real authenticators send them: macOS and iOS add `alg` to `apple`
+//! statements, whose §8.8 procedure uses `x5c` only. So `apple` reads `x5c`
+//! (its nonce extension still has to match, §8.8 step 4); `packed` and
+//! `android-key` read `alg`, `sig` and `x5c`; `fido-u2f` reads `sig` and
+//! `x5c`; `tpm` reads `ver`, `alg`, `x5c`, `sig`, `certInfo` and `pubArea`;
+//! `android-safetynet` reads `ver` and `response`; `none` reads nothing (§8.7
+//! "returns" attestation type None whatever the map holds); and each entry of
+//! a `compound` statement reads `fmt` and `attStmt`.
 
 pub mod android_key;
 pub mod android_key_description;
@@ -433,10 +479,11 @@ pub struct TrustPolicy {
     /// ([`mds::AuthenticatorStatus::is_compromised`]) is refused. Default none.
     pub metadata: Option<std::sync::Arc<mds::MetadataBlob>>,
     /// With [`metadata`](Self::metadata), also refuse authenticators the BLOB
-    /// does not list (looked up by AAGUID, or for a zero AAGUID by the
-    /// attestation certificate's key identifier). This refuses `none`
-    /// attestation too (its AAGUID is usually zero and never attested).
-    /// Default false.
+    /// does not list. They are looked up by the AAGUID the statement attests
+    /// ([`attested_aaguid`]) when it is not zero, otherwise by the attestation
+    /// certificate's key identifier (`attestationCertificateKeyIdentifiers`,
+    /// as for fido-u2f); a statement that attests neither (`none`, self
+    /// attestation) is refused, whatever AAGUID authData claims. Default false.
     pub require_metadata: bool,
 }
 
@@ -457,7 +504,13 @@ pub struct AttestationOutcome {
     pub fmt: String,
     /// The attestation type established.
     pub attestation_type: AttestationType,
-    /// The certificate chain (DER, leaf first) when the format has one.
+    /// The authenticator data's AAGUID when this statement attests it
+    /// ([`attested_aaguid`]), `None` when it is only claimed.
+    pub attested_aaguid: Option<Aaguid>,
+    /// The certificate chain (DER, leaf first) when the format has one, as
+    /// verified: a `fido-u2f` certificate whose signature BIT STRING declared
+    /// unused bits is reported with that count set to 0 (the only byte that
+    /// differs from what the authenticator sent).
     pub trust_path: Vec<Vec<u8>>,
 }
 
@@ -476,6 +529,7 @@ pub fn verify(
         return Ok(AttestationOutcome {
             fmt: obj.fmt().to_owned(),
             attestation_type: AttestationType::None,
+            attested_aaguid: None,
             trust_path: Vec::new(),
         });
     }
@@ -505,15 +559,13 @@ pub fn verify(
         )));
     }
     // §7.1 step 23: the RP may use the FIDO Metadata Service to decide which
-    // authenticators it trusts; refuse compromised (or, if required, unknown) ones.
+    // authenticators it trusts; refuse compromised (or, if required, unknown)
+    // ones. The authenticator is looked up by what the statement attests
+    // only: its attested AAGUID, else its attestation certificate's key
+    // identifier. A claimed AAGUID would let anyone pick the entry.
     if let Some(md) = &policy.metadata {
-        let aaguid = input
-            .auth_data
-            .attested_credential_data()
-            .map(|a| a.aaguid)
-            .unwrap_or_default();
         md.check_authenticator(
-            aaguid,
+            outcome.attested_aaguid,
             outcome.trust_path.first().map(Vec::as_slice),
             input.now,
             policy.require_metadata,
@@ -522,8 +574,23 @@ pub fn verify(
     Ok(outcome)
 }
 
-/// One statement of format `fmt` (§7.1 step 21: dispatch on the format identifier).
+/// One statement of format `fmt` (§7.1 step 21: dispatch on the format
+/// identifier), with the AAGUID it attests, if any.
 pub(crate) fn verify_statement(
+    fmt: &str,
+    stmt: &[(Value, Value)],
+    input: &VerificationInput<'_>,
+    policy: &TrustPolicy,
+) -> Result<AttestationOutcome> {
+    let mut outcome = verify_format(fmt, stmt, input, policy)?;
+    outcome.attested_aaguid = input
+        .auth_data
+        .attested_credential_data()
+        .and_then(|a| attested_aaguid(fmt, outcome.attestation_type, a.aaguid));
+    Ok(outcome)
+}
+
+fn verify_format(
     fmt: &str,
     stmt: &[(Value, Value)],
     input: &VerificationInput<'_>,
@@ -535,6 +602,7 @@ pub(crate) fn verify_statement(
             Ok(AttestationOutcome {
                 fmt: "none".into(),
                 attestation_type: AttestationType::None,
+                attested_aaguid: None,
                 trust_path: Vec::new(),
             })
         }
@@ -545,6 +613,32 @@ pub(crate) fn verify_statement(
         "android-safetynet" => android_safetynet::verify(stmt, input, policy),
         "apple" => apple::verify(stmt, input, policy),
         other => Err(Error::UnsupportedAttestationFormat(other.to_owned())),
+    }
+}
+
+/// The AAGUID a verified statement of format `fmt` and type
+/// `attestation_type` vouches for, given the authenticator data's `aaguid`:
+/// the one place that decides it (see "Which AAGUID is attested" in the
+/// module documentation). `None` means the AAGUID is only claimed.
+pub fn attested_aaguid(
+    fmt: &str,
+    attestation_type: AttestationType,
+    aaguid: Aaguid,
+) -> Option<Aaguid> {
+    match (fmt, attestation_type) {
+        // §8.6 step 5: "verificationData = 0x00 ‖ rpIdHash ‖ clientDataHash ‖
+        // credentialId ‖ publicKeyU2F": the AAGUID is not signed, anyone can
+        // rewrite those 16 bytes.
+        ("fido-u2f", _) => None,
+        // `none` signs nothing; self attestation is signed only by the
+        // credential key, which whoever made the statement also made.
+        (_, AttestationType::None | AttestationType::SelfAttestation) => None,
+        // packed (§8.2 step 2), tpm (§8.3 step 4, extraData), android-key
+        // (§8.4 step 2), android-safetynet (§8.5 step 3, nonce) and apple (§8.8
+        // steps 2-4, nonce): the certified signature or nonce covers
+        // authenticatorData in full, AAGUID included, and an AAGUID extension
+        // in the certificate (§8.2.1, §8.3.1) has been checked equal to it.
+        _ => Some(aaguid),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The `packed` attestation statement format (WebAuthn L3 §8.2).
 
 use super::common::{
-    alg_member, bytes_member, check_chain, fail, only_members, verify_with_cert, x5c_member,
+    alg_member, bytes_member, check_chain, fail, used_members, verify_with_cert, x5c_member,
 };
 use super::{AttestationOutcome, AttestationType, TrustPolicy, VerificationInput};
 use crate::error::Result;
@@ -16,7 +16,7 @@ pub fn verify(
     input: &VerificationInput<'_>,
     policy: &TrustPolicy,
 ) -> Result<AttestationOutcome> {
-    only_members(F, stmt, &["alg", "sig", "x5c"])?;
+    used_members(F, stmt, &["alg", "sig", "x5c"])?;
     let alg = alg_member(F, stmt)?;
     let sig = bytes_member(F, stmt, "sig")?;
     let acd = input
@@ -32,10 +32,19 @@ pub fn verify(
             verify_with_cert(F, leaf, alg, &signed, sig)?;
             // §8.2 step 2: attestnCert meets the requirements of §8.2.1.
             check_certificate_requirements(leaf, input)?;
-            let trust_path = check_chain(F, &x5c, policy, acd.aaguid, input.now)?;
+            let trust_path = check_chain(
+                F,
+                &x5c,
+                policy,
+                AttestationType::Basic,
+                acd.aaguid,
+                input.now,
+            )?;
             Ok(AttestationOutcome {
                 fmt: F.into(),
                 attestation_type: AttestationType::Basic,
+                // Set by `verify_statement`, the one place that decides it.
+                attested_aaguid: None,
                 trust_path,
             })
         }
@@ -57,6 +66,8 @@ pub fn verify(
             Ok(AttestationOutcome {
                 fmt: F.into(),
                 attestation_type: AttestationType::SelfAttestation,
+                // Set by `verify_statement`, the one place that decides it.
+                attested_aaguid: None,
                 trust_path: Vec::new(),
             })
         }

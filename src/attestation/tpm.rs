@@ -1,7 +1,7 @@
 //! The `tpm` attestation statement format (WebAuthn L3 §8.3).
 
 use super::common::{
-    alg_member, bytes_member, check_chain, ec_point, fail, only_members, rsa_parts, strip,
+    alg_member, bytes_member, check_chain, ec_point, fail, rsa_parts, strip, used_members,
     verify_with_cert, x5c_member,
 };
 use super::tpm_structures::{
@@ -21,7 +21,7 @@ pub fn verify(
     input: &VerificationInput<'_>,
     policy: &TrustPolicy,
 ) -> Result<AttestationOutcome> {
-    only_members(
+    used_members(
         F,
         stmt,
         &["ver", "alg", "x5c", "sig", "certInfo", "pubArea"],
@@ -96,10 +96,19 @@ pub fn verify(
             "AIK certificate AAGUID does not match authData AAGUID",
         ));
     }
-    let trust_path = check_chain(F, &x5c, policy, acd.aaguid, input.now)?;
+    let trust_path = check_chain(
+        F,
+        &x5c,
+        policy,
+        AttestationType::AttCa,
+        acd.aaguid,
+        input.now,
+    )?;
     Ok(AttestationOutcome {
         fmt: F.into(),
         attestation_type: AttestationType::AttCa,
+        // Set by `verify_statement`, the one place that decides it.
+        attested_aaguid: None,
         trust_path,
     })
 }

@@ -11,13 +11,17 @@ whose key is not the credential key, but whose statement signature is valid.
 Run once with python3 + `cryptography` + `cbor2`; the outputs are committed,
 tests do not run this script. Keys are random, validity periods fixed
 (2024-01-01 .. 2034-01-01), the verification time of every case is NOW.
+
+`ONLY=a.json,b.json python3 gen_statements.py` writes only those cases (and not
+root.der): each case carries its own run's root in `anchors`, so cases added
+later need not regenerate the committed ones.
 """
 import base64, datetime, hashlib, json, os
 import cbor2
 from cryptography import x509
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 OUT = os.path.dirname(os.path.abspath(__file__))
@@ -28,6 +32,7 @@ RP_ID = "synthetic.example"
 ORIGIN = "https://synthetic.example"
 AAGUID = bytes.fromhex("5e1f7e57a77e4a7a9e5151a7a7e57a7e")
 serial = [5000]
+ONLY = [n for n in os.environ.get("ONLY", "").split(",") if n]
 
 
 def b64u(b):
@@ -170,7 +175,23 @@ def sign_der(key, msg):
     return key.sign(msg, ec.ECDSA(hashes.SHA256()))
 
 
+def rsa2048():
+    return rsa.generate_private_key(65537, 2048)
+
+
+def cose_rsa(key):
+    n = key.public_key().public_numbers()
+    return cbor2.dumps({1: 3, 3: -257, -1: n.n.to_bytes(256, "big"), -2: n.e.to_bytes(3, "big")})
+
+
+def sign_rs1(key, msg):
+    # RS1: RSASSA-PKCS1-v1_5 with SHA-1 (COSE -65535).
+    return key.sign(msg, padding.PKCS1v15(), hashes.SHA1())
+
+
 def write_case(fname, description, challenge, cred_id, cdj, fmt, att_stmt, ad):
+    if ONLY and fname not in ONLY:
+        return
     att_obj = cbor2.dumps({"fmt": fmt, "attStmt": att_stmt, "authData": ad})
     case = {
         "name": fname[:-5],
@@ -219,6 +240,18 @@ def packed(fname, description, *, subject=None, extra=None, ca=False, aaguid=AAG
                {"alg": -7, "sig": sig, "x5c": [der(c), der(INT)]}, ad)
 
 
+def packed_rs1(fname, description):
+    challenge, cred_id, cred_k = fresh()
+    att_k = rsa2048()
+    extra = [(unrecognized("1.3.6.1.4.1.45724.1.1.4", octets(AAGUID)), False)]
+    c = leaf(att_k, name("packed authenticator", PACKED_OU), extra)
+    ad = auth_data(cred_id, cose_p256(cred_k))
+    cdj = client_data(challenge)
+    sig = sign_rs1(att_k, ad + hashlib.sha256(cdj).digest())
+    write_case(fname, description, challenge, cred_id, cdj, "packed",
+               {"alg": -65535, "sig": sig, "x5c": [der(c), der(INT)]}, ad)
+
+
 packed("packed-valid.json", "packed full attestation that verifies (baseline)")
 packed("packed-aaguid-mismatch.json", "certificate AAGUID extension differs from authData AAGUID",
        aaguid=bytes(16))
@@ -249,6 +282,19 @@ def android_key(fname, description, *, sw=None, tee=None, wrong_challenge=False,
     sig = sign_der(cert_k, ad + cdh)
     write_case(fname, description, challenge, cred_id, cdj, "android-key",
                {"alg": -7, "sig": sig, "x5c": [der(c), der(INT)]}, ad)
+
+
+def android_key_rs1(fname, description):
+    challenge, cred_id, _ = fresh()
+    cred_k = rsa2048()
+    ad = auth_data(cred_id, cose_rsa(cred_k))
+    cdj = client_data(challenge)
+    cdh = hashlib.sha256(cdj).digest()
+    kd = key_description(cdh, auth_list(), auth_list(**TEE_OK))
+    extra = [(unrecognized("1.3.6.1.4.1.11129.2.1.17", kd), False)]
+    c = leaf(cred_k, name("Android Keystore Key", country=None, org="relypass synthetic"), extra)
+    write_case(fname, description, challenge, cred_id, cdj, "android-key",
+               {"alg": -65535, "sig": sign_rs1(cred_k, ad + cdh), "x5c": [der(c), der(INT)]}, ad)
 
 
 android_key("android-key-valid.json", "android-key, origin GENERATED and purpose SIGN in teeEnforced (baseline)")
@@ -310,6 +356,11 @@ safetynet("safetynet-cts-false.json", "ctsProfileMatch false (basicIntegrity tru
           payload_over={"ctsProfileMatch": False})
 safetynet("safetynet-no-timestamp.json", "timestampMs missing", payload_over={"timestampMs": None})
 
-with open(os.path.join(OUT, "root.der"), "wb") as f:
-    f.write(der(ROOT))
+packed_rs1("packed-rs1.json", "packed full attestation with alg RS1 (-65535, SHA-1), RSA attestation key")
+android_key_rs1("android-key-rs1.json",
+                "android-key with alg RS1 (-65535, SHA-1), RSA credential key (otherwise valid)")
+
+if not ONLY:
+    with open(os.path.join(OUT, "root.der"), "wb") as f:
+        f.write(der(ROOT))
 print("ok")
