@@ -873,3 +873,81 @@ async fn passkeys_service_end_to_end_and_single_use_states() {
     assert_eq!(stored[0].sign_count, 1);
     assert!(stored[0].last_used_at.is_some());
 }
+
+// ---- audit: crypto and flags defects ------------------------------------------
+
+/// A COSE OKP key `{1: 1, 3: alg, -1: crv, -2: x}`.
+fn okp_key(alg: i64, crv: i64, x: &[u8]) -> Vec<u8> {
+    use ciborium::value::Value;
+    let v = Value::Map(vec![
+        (Value::from(1), Value::from(1)),
+        (Value::from(3), Value::from(alg)),
+        (Value::from(-1), Value::from(crv)),
+        (Value::from(-2), Value::Bytes(x.to_vec())),
+    ]);
+    let mut out = Vec::new();
+    ciborium::ser::into_writer(&v, &mut out).unwrap();
+    out
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The identity point of edwards25519 (y = 1), canonically encoded.
+const ED25519_IDENTITY: &str = "0100000000000000000000000000000000000000000000000000000000000000";
+/// Small-order points in other encodings: a point of order 8, a point of order
+/// 4 (y = 0), and the identity with y = p + 1 (non-canonical).
+const ED25519_OTHER_SMALL_ORDER: [&str; 3] = [
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "0000000000000000000000000000000000000000000000000000000000000080",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+];
+
+#[test]
+fn small_order_ed25519_key_refused_at_registration() {
+    let rp = rp();
+    for x in std::iter::once(ED25519_IDENTITY).chain(ED25519_OTHER_SMALL_ORDER) {
+        let mut a = SoftAuthenticator::new(Alg::Ed25519, ORIGIN, 3);
+        let err = register(
+            &rp,
+            &mut a,
+            &Tamper {
+                public_key: Some(okp_key(-8, 6, &hex(x))),
+                ..Default::default()
+            },
+        )
+        .map(|_| ())
+        .unwrap_err();
+        assert!(matches!(err, Error::InvalidPublicKey(_)), "{x}: {err:?}");
+    }
+}
+
+#[test]
+fn small_order_ed25519_stored_key_cannot_sign_in() {
+    // A credential stored before the fix with the identity as its key, and the
+    // signature R = basepoint, S = 1 that satisfies [S]B = R + [k]A for any message
+    // when A is the identity. `ring` (cofactorless, no small-order check) accepted it.
+    let (rp, mut a, mut rec) = registered(Alg::Ed25519);
+    rec.public_key = okp_key(-8, 6, &hex(ED25519_IDENTITY)).into();
+    let mut sig = hex("5866666666666666666666666666666666666666666666666666666666666666");
+    let mut s = [0u8; 32];
+    s[0] = 1;
+    sig.extend_from_slice(&s);
+    let err = authenticate(
+        &rp,
+        &mut a,
+        &rec,
+        &Tamper {
+            signature: Some(sig),
+            ..Default::default()
+        },
+    )
+    .map(|_| ())
+    .unwrap_err();
+    // Refused when the stored key is parsed, in every build, before any backend.
+    assert!(matches!(err, Error::InvalidPublicKey(_)), "{err:?}");
+}
