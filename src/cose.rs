@@ -158,6 +158,18 @@ impl CredentialPublicKey {
         &self.key
     }
 
+    /// The algorithm an RP's allow list must name for this key to be admitted,
+    /// besides [`algorithm`](Self::algorithm): `EdDSA` (-8) names no curve, so an
+    /// OKP crv 7 key labelled -8 is an Ed448 key and needs [`CoseAlgorithm::Ed448`]
+    /// listed (Ed448 is off unless listed). For every other key it is the key's
+    /// own algorithm.
+    pub fn allow_list_algorithm(&self) -> CoseAlgorithm {
+        match (&self.key, self.alg) {
+            (PublicKey::Ed448(_), CoseAlgorithm::EdDSA) => CoseAlgorithm::Ed448,
+            (_, alg) => alg,
+        }
+    }
+
     /// Parses exactly one CBOR-encoded COSE_Key; trailing bytes are an error.
     pub fn from_cose_bytes(bytes: &[u8]) -> Result<Self> {
         if let Some(key) = Self::from_canonical_es256(bytes) {

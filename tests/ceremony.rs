@@ -951,3 +951,45 @@ fn small_order_ed25519_stored_key_cannot_sign_in() {
     // Refused when the stored key is parsed, in every build, before any backend.
     assert!(matches!(err, Error::InvalidPublicKey(_)), "{err:?}");
 }
+
+/// The W3C L3 test vectors' Ed448 public key (57 bytes).
+const ED448_X: &str = "8051ef4f94670b5abf17da2e9558ba6eba94eb8704363915b4d666de287ad329de9f1f075211aba602dc6e7a5e52b15a8ee1c984a9f8887380";
+
+#[test]
+fn ed448_key_not_admitted_by_eddsa_default() {
+    // EdDSA (-8) is in the default list; Ed448 is not. An OKP crv 7 key labelled
+    // -8 is an Ed448 key and must not slip in under EdDSA.
+    let rp = rp();
+    assert!(
+        rp.algorithms()
+            .contains(&relypass::cose::CoseAlgorithm::EdDSA)
+    );
+    let mut a = SoftAuthenticator::new(Alg::Ed25519, ORIGIN, 3);
+    let err = register(
+        &rp,
+        &mut a,
+        &Tamper {
+            public_key: Some(okp_key(-8, 7, &hex(ED448_X))),
+            ..Default::default()
+        },
+    )
+    .map(|_| ())
+    .unwrap_err();
+    assert!(matches!(err, Error::UnsupportedAlgorithm(_)), "{err:?}");
+}
+
+#[test]
+fn ed448_key_admitted_when_listed() {
+    use relypass::cose::CoseAlgorithm;
+    let rp = rp_with(|b| b.algorithms([CoseAlgorithm::EdDSA, CoseAlgorithm::Ed448]));
+    let mut a = SoftAuthenticator::new(Alg::Ed25519, ORIGIN, 3);
+    register(
+        &rp,
+        &mut a,
+        &Tamper {
+            public_key: Some(okp_key(-8, 7, &hex(ED448_X))),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+}

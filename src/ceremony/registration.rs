@@ -302,10 +302,18 @@ impl RelyingParty {
             return Err(Error::CredentialIdMismatch);
         }
 
-        // §7.1 step 21: the key's alg is one we offered in pubKeyCredParams.
+        // §7.1 step 21: "Verify that the "alg" parameter in the credential public
+        // key in authData matches the alg attribute of one of the items in
+        // pkOptions.pubKeyCredParams."
         let alg = acd.public_key.algorithm();
         if !state.algorithms.contains(&alg) {
             return Err(Error::UnsupportedAlgorithm(alg));
+        }
+        // EdDSA (-8) leaves the curve to the key: an Ed448 key labelled -8 must
+        // not slip in under the default list's EdDSA, so Ed448 must be listed too.
+        let curve_alg = acd.public_key.allow_list_algorithm();
+        if !state.algorithms.contains(&curve_alg) {
+            return Err(Error::UnsupportedAlgorithm(curve_alg));
         }
 
         // §7.1 steps 20-24: attestation statement and trust.
