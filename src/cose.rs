@@ -158,6 +158,15 @@ impl CredentialPublicKey {
         &self.key
     }
 
+    /// The modulus size in bits of an RSA key; `None` for other key types.
+    pub fn rsa_modulus_bits(&self) -> Option<u32> {
+        use rsa::traits::PublicKeyParts;
+        match &self.key {
+            PublicKey::Rsa(k) => Some(k.n().bits()),
+            _ => None,
+        }
+    }
+
     /// The algorithm an RP's allow list must name for this key to be admitted,
     /// besides [`algorithm`](Self::algorithm): `EdDSA` (-8) names no curve, so an
     /// OKP crv 7 key labelled -8 is an Ed448 key and needs [`CoseAlgorithm::Ed448`]
@@ -315,6 +324,22 @@ impl CredentialPublicKey {
                 if n.len() > limits::MAX_RSA_MODULUS_BYTES || e.len() > 8 || n.is_empty() {
                     return Err(Error::InvalidPublicKey("RSA parameter size"));
                 }
+                // Hard floor for every RP: a modulus under 1024 bits is factorable
+                // with public effort. The RP's own floor (2048 bits unless it allows
+                // legacy 1024-bit keys) is applied by the ceremonies.
+                if modulus_bits(n) < MIN_RSA_MODULUS_BITS {
+                    return Err(Error::InvalidPublicKey("RSA modulus under 1024 bits"));
+                }
+                // RFC 8017 §3.1: "the RSA public exponent e is an integer between 3
+                // and n - 1 satisfying GCD(e, \lambda(n)) = 1": an even e shares the
+                // factor 2 with \lambda(n), and e = 1 signs nothing (s = m).
+                // Checked here rather than left to the `rsa` crate's own limits.
+                if e.last().is_none_or(|b| b & 1 == 0) {
+                    return Err(Error::InvalidPublicKey("RSA public exponent is even"));
+                }
+                if e == [1] {
+                    return Err(Error::InvalidPublicKey("RSA public exponent below 3"));
+                }
                 let bits = (n.len() * 8) as u32;
                 let n = rsa::BoxedUint::from_be_slice(n, bits)
                     .map_err(|_| Error::InvalidPublicKey("RSA modulus"))?;
@@ -372,6 +397,16 @@ fn ed25519_key(bytes: &[u8; 32]) -> Result<ed25519_dalek::VerifyingKey> {
         ));
     }
     Ok(vk)
+}
+
+/// The smallest RSA modulus any relying party accepts, whatever its policy.
+pub const MIN_RSA_MODULUS_BITS: u32 = 1024;
+
+/// The bit length of a big-endian integer without leading zero bytes.
+fn modulus_bits(n: &[u8]) -> u32 {
+    let top = n.first().map_or(0, |b| 8 - b.leading_zeros());
+    let rest = u32::try_from(n.len().saturating_sub(1)).unwrap_or(u32::MAX);
+    rest.saturating_mul(8).saturating_add(top)
 }
 
 fn strip_leading_zeros(b: &[u8]) -> &[u8] {

@@ -197,6 +197,21 @@ pub enum Error {
         received: u32,
     },
 
+    // ---- key policy and authenticator data quirks (security audit) -----------
+    /// An RSA credential key's modulus is smaller than the RP accepts: 2048 bits
+    /// by default, 1024 with
+    /// [`allow_legacy_rsa_1024`](crate::config::RelyingPartyBuilder::allow_legacy_rsa_1024).
+    /// Checked at registration and at every sign-in.
+    #[error(
+        "RSA credential key has a {bits}-bit modulus, this relying party requires at least {min}"
+    )]
+    RsaKeyTooSmall {
+        /// The modulus size presented.
+        bits: u32,
+        /// The smallest size the RP accepts.
+        min: u32,
+    },
+
     // ---- credentials and users -----------------------------------------------
     /// No credential with this id is known (or it is not in allowCredentials).
     #[error("unknown credential")]

@@ -993,3 +993,126 @@ fn ed448_key_admitted_when_listed() {
     )
     .unwrap();
 }
+
+/// A COSE RSA key `{1: 3, 3: -257, -1: n, -2: e}`; `n` need not be a real
+/// modulus (nothing factors it), only odd and of the stated size.
+fn rsa_key(bits: usize, e: &[u8]) -> Vec<u8> {
+    use ciborium::value::Value;
+    let mut n = vec![0xffu8; bits.div_ceil(8)];
+    if bits % 8 != 0 {
+        n[0] = 0xff >> (8 - bits % 8);
+    }
+    let v = Value::Map(vec![
+        (Value::from(1), Value::from(3)),
+        (Value::from(3), Value::from(-257)),
+        (Value::from(-1), Value::Bytes(n)),
+        (Value::from(-2), Value::Bytes(e.to_vec())),
+    ]);
+    let mut out = Vec::new();
+    ciborium::ser::into_writer(&v, &mut out).unwrap();
+    out
+}
+
+fn register_rsa_key(rp: &RelyingParty, key: Vec<u8>) -> Result<CredentialRecord, Error> {
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 3);
+    register(
+        rp,
+        &mut a,
+        &Tamper {
+            public_key: Some(key),
+            ..Default::default()
+        },
+    )
+}
+
+#[test]
+fn rsa_1024_key_refused_by_default() {
+    let err = register_rsa_key(&rp(), rsa_key(1024, &[1, 0, 1]))
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RsaKeyTooSmall {
+                bits: 1024,
+                min: 2048
+            }
+        ),
+        "{err:?}"
+    );
+    // A 2047-bit modulus is under 2048 too.
+    assert!(register_rsa_key(&rp(), rsa_key(2047, &[1, 0, 1])).is_err());
+    // 2048 bits is fine.
+    register_rsa_key(&rp(), rsa_key(2048, &[1, 0, 1])).unwrap();
+}
+
+#[test]
+fn rsa_key_under_1024_bits_always_refused() {
+    for bits in [1023, 512] {
+        let err = register_rsa_key(&rp(), rsa_key(bits, &[1, 0, 1]))
+            .map(|_| ())
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidPublicKey("RSA modulus under 1024 bits")),
+            "{bits}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn rsa_even_exponent_refused() {
+    for e in [&[2u8][..], &[1, 0, 0], &[1, 0, 2]] {
+        let err = register_rsa_key(&rp(), rsa_key(2048, e))
+            .map(|_| ())
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidPublicKey("RSA public exponent is even")),
+            "{e:?}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn rsa_exponent_one_refused() {
+    let err = register_rsa_key(&rp(), rsa_key(2048, &[1]))
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidPublicKey("RSA public exponent below 3")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn rsa_1024_key_accepted_with_legacy_knob() {
+    let rp = rp_with(|b| b.allow_legacy_rsa_1024(true));
+    let rec = register_rsa_key(&rp, rsa_key(1024, &[1, 0, 1])).unwrap();
+    assert_eq!(rec.algorithm, relypass::cose::CoseAlgorithm::RS256);
+    // The knob stops at 1024 bits.
+    let err = register_rsa_key(&rp, rsa_key(1023, &[1, 0, 1]))
+        .map(|_| ())
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidPublicKey(_)), "{err:?}");
+}
+
+#[test]
+fn rsa_1024_stored_key_refused_at_sign_in_by_default() {
+    // A credential registered under the knob (or before the fix) is refused at
+    // sign-in by an RP without it, before any signature work.
+    let legacy = rp_with(|b| b.allow_legacy_rsa_1024(true));
+    let rec = register_rsa_key(&legacy, rsa_key(1024, &[1, 0, 1])).unwrap();
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 3);
+    let err = authenticate(&rp(), &mut a, &rec, &Tamper::default())
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RsaKeyTooSmall {
+                bits: 1024,
+                min: 2048
+            }
+        ),
+        "{err:?}"
+    );
+}

@@ -289,6 +289,9 @@ impl RelyingParty {
             return Err(Error::StateMismatch);
         }
         check_expiry(state.expires_at, now)?;
+        // The RP's key policy (RSA modulus floor), also for keys stored under a
+        // laxer policy or before the floor existed.
+        self.check_credential_key(key)?;
         let r = &response.json;
         check_type_and_id(&r.type_, &r.id, r.raw_id.as_slice())?;
         let cred_id = r.raw_id.as_slice();

@@ -315,6 +315,8 @@ impl RelyingParty {
         if !state.algorithms.contains(&curve_alg) {
             return Err(Error::UnsupportedAlgorithm(curve_alg));
         }
+        // The RP's key policy (RSA modulus floor).
+        self.check_credential_key(&acd.public_key)?;
 
         // §7.1 steps 20-24: attestation statement and trust.
         let input = attestation::VerificationInput {
