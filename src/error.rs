@@ -211,6 +211,19 @@ pub enum Error {
         /// The smallest size the RP accepts.
         min: u32,
     },
+    /// authenticatorData ends with bytes that decode as one CBOR map (the shape
+    /// of an extensions map) while the ED flag is clear. Old Firefox releases
+    /// wrote the PRF / hmac-secret output there in cleartext without setting ED;
+    /// WebAuthn forbids cleartext PRF outputs in authenticator data, and a
+    /// verifier that skipped such bytes would disagree with others about what was
+    /// signed, so this is refused like any trailing bytes, under its own name.
+    #[error(
+        "authenticatorData has {trailing} trailing bytes after the attested credential data or signature counter while the ED flag is clear: an old Firefox wrote the PRF/hmac-secret output in cleartext; update the browser"
+    )]
+    CleartextExtensionsWithoutEdFlag {
+        /// How many bytes follow the parts the flags announce.
+        trailing: usize,
+    },
 
     // ---- credentials and users -----------------------------------------------
     /// No credential with this id is known (or it is not in allowCredentials).

@@ -1116,3 +1116,61 @@ fn rsa_1024_stored_key_refused_at_sign_in_by_default() {
         "{err:?}"
     );
 }
+
+/// An extensions map as an old Firefox wrote it after the attested credential
+/// data, ED flag clear: `{"hmac-secret": h'...32 bytes...'}` (the PRF output in
+/// cleartext).
+fn firefox_cleartext_prf() -> Vec<u8> {
+    use ciborium::value::Value;
+    let v = Value::Map(vec![(
+        Value::Text("hmac-secret".into()),
+        Value::Bytes(vec![0x5a; 32]),
+    )]);
+    let mut out = Vec::new();
+    ciborium::ser::into_writer(&v, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn firefox_cleartext_prf_gets_its_own_error() {
+    let err = reg_err(Tamper {
+        auth_data_suffix: Some(firefox_cleartext_prf()),
+        ..Default::default()
+    });
+    let trailing = firefox_cleartext_prf().len();
+    assert!(
+        matches!(err, Error::CleartextExtensionsWithoutEdFlag { trailing: t } if t == trailing),
+        "{err:?}"
+    );
+    // The message tells an operator what happened and what to do.
+    let msg = err.to_string();
+    assert!(msg.contains(&format!("{trailing} trailing bytes")), "{msg}");
+    assert!(msg.contains("update the browser"), "{msg}");
+    assert!(msg.contains("ED flag is clear"), "{msg}");
+    assert!(msg.contains("Firefox"), "{msg}");
+}
+
+#[test]
+fn other_trailing_auth_data_bytes_keep_the_malformed_error() {
+    // Not a CBOR map, a map followed by more bytes, and a truncated map: these
+    // are not the Firefox shape and stay "trailing bytes".
+    let mut map_then_more = firefox_cleartext_prf();
+    map_then_more.push(0);
+    let truncated = firefox_cleartext_prf()[..10].to_vec();
+    for suffix in [vec![0x00], vec![0x82, 0x01, 0x02], map_then_more, truncated] {
+        let err = reg_err(Tamper {
+            auth_data_suffix: Some(suffix.clone()),
+            ..Default::default()
+        });
+        assert!(
+            matches!(
+                err,
+                Error::Malformed {
+                    reason: "trailing bytes",
+                    ..
+                }
+            ),
+            "{suffix:?}: {err:?}"
+        );
+    }
+}
