@@ -79,7 +79,6 @@ pub struct RelyingParty {
     pub(crate) trust: TrustPolicy,
     pub(crate) counter_policy: CounterPolicy,
     pub(crate) backup_policy: BackupPolicy,
-    pub(crate) require_user_presence: bool,
     pub(crate) min_rsa_bits: u32,
 }
 
@@ -118,7 +117,6 @@ impl RelyingParty {
             trust: TrustPolicy::default(),
             counter_policy: CounterPolicy::Strict,
             backup_policy: BackupPolicy::AllowSynced,
-            require_user_presence: true,
             allow_legacy_rsa_1024: false,
         }
     }
@@ -208,7 +206,6 @@ pub struct RelyingPartyBuilder {
     trust: TrustPolicy,
     counter_policy: CounterPolicy,
     backup_policy: BackupPolicy,
-    require_user_presence: bool,
     allow_legacy_rsa_1024: bool,
 }
 
@@ -297,12 +294,6 @@ impl RelyingPartyBuilder {
         self.backup_policy = b;
         self
     }
-    /// Whether the UP flag is required (default true; turn off only for
-    /// conditional-create style flows that the spec allows without UP).
-    pub fn require_user_presence(mut self, required: bool) -> Self {
-        self.require_user_presence = required;
-        self
-    }
 
     /// Accept RSA credential keys from 1024 bits instead of 2048 (default off).
     ///
@@ -383,7 +374,6 @@ impl RelyingPartyBuilder {
             trust: self.trust,
             counter_policy: self.counter_policy,
             backup_policy: self.backup_policy,
-            require_user_presence: self.require_user_presence,
             min_rsa_bits: if self.allow_legacy_rsa_1024 {
                 crate::cose::MIN_RSA_MODULUS_BITS
             } else {

@@ -999,7 +999,7 @@ fn ed448_key_admitted_when_listed() {
 fn rsa_key(bits: usize, e: &[u8]) -> Vec<u8> {
     use ciborium::value::Value;
     let mut n = vec![0xffu8; bits.div_ceil(8)];
-    if bits % 8 != 0 {
+    if !bits.is_multiple_of(8) {
         n[0] = 0xff >> (8 - bits % 8);
     }
     let v = Value::Map(vec![
@@ -1173,4 +1173,92 @@ fn other_trailing_auth_data_bytes_keep_the_malformed_error() {
             "{suffix:?}: {err:?}"
         );
     }
+}
+
+#[test]
+fn assertion_without_up_refused_even_when_registration_relaxed() {
+    // A conditional create (§7.1 step 14) may register with UP clear...
+    let rp = rp();
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 3);
+    let conditional = RegistrationOptions {
+        conditional_mediation: true,
+        ..Default::default()
+    };
+    let rec = register_with(
+        &rp,
+        &mut a,
+        &conditional,
+        &Tamper {
+            flags: Some(UV | AT),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // ...but §7.2 step 16 has no exception: UP is always required at sign-in,
+    // whatever the registration was allowed.
+    let err = authenticate(
+        &rp,
+        &mut a,
+        &rec,
+        &Tamper {
+            flags: Some(UV),
+            ..Default::default()
+        },
+    )
+    .map(|_| ())
+    .unwrap_err();
+    assert!(matches!(err, Error::UserNotPresent), "{err:?}");
+    // Discoverable sign-in too.
+    let err = authenticate_with(
+        &rp,
+        &mut a,
+        &rec,
+        true,
+        &AuthenticationOptions::default(),
+        &Tamper {
+            flags: Some(UV),
+            ..Default::default()
+        },
+    )
+    .map(|_| ())
+    .unwrap_err();
+    assert!(matches!(err, Error::UserNotPresent), "{err:?}");
+}
+
+#[test]
+fn up_relaxation_is_fixed_in_the_registration_state() {
+    let rp = rp();
+    let no_up = Tamper {
+        flags: Some(UV | AT),
+        ..Default::default()
+    };
+    let start = |opts: &RegistrationOptions| {
+        rp.start_registration_with(&user(), &[], opts, Challenge::from_bytes(vec![1; 32]), NOW)
+            .unwrap()
+    };
+    let conditional = RegistrationOptions {
+        conditional_mediation: true,
+        ..Default::default()
+    };
+    // The flag survives a round trip through a serialized state.
+    let (options, state) = start(&conditional);
+    assert!(state.conditional_mediation());
+    let stored = serde_json::to_string(&state).unwrap();
+    let state: relypass::RegistrationState = serde_json::from_str(&stored).unwrap();
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 3);
+    let resp = RegistrationResponse::from_json(&a.register(&options, &no_up)).unwrap();
+    rp.finish_registration_at(state, &resp, NOW).unwrap();
+    // A modal registration requires UP, and its serialized state has no flag to
+    // flip (a state from before the field existed deserializes the same way).
+    let (options, state) = start(&RegistrationOptions::default());
+    assert!(!state.conditional_mediation());
+    let stored = serde_json::to_string(&state).unwrap();
+    assert!(!stored.contains("conditional"), "{stored}");
+    let state: relypass::RegistrationState = serde_json::from_str(&stored).unwrap();
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 4);
+    let resp = RegistrationResponse::from_json(&a.register(&options, &no_up)).unwrap();
+    assert!(matches!(
+        rp.finish_registration_at(state, &resp, NOW),
+        Err(Error::UserNotPresent)
+    ));
 }

@@ -1,7 +1,7 @@
 //! Verifying an authentication assertion (WebAuthn L3 §7.2).
 
 use super::{
-    Challenge, check_auth_data, check_client_data, check_expiry, check_type_and_id,
+    Challenge, UserPresence, check_auth_data, check_client_data, check_expiry, check_type_and_id,
     constant_time_eq, decode_limited,
 };
 use crate::authenticator_data::{AuthenticatorData, Flags};
@@ -375,6 +375,7 @@ impl RelyingParty {
             self,
             &auth_data,
             state.user_verification,
+            UserPresence::Required,
             expected_rp_id_hash,
         )?;
         let flags = auth_data.flags();
