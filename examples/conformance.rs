@@ -11,8 +11,8 @@ mod conformance_case;
 
 use relypass::json::b64url;
 use relypass::{
-    AuthenticationOptions, AuthenticationResponse, Challenge, RegistrationOptions,
-    RegistrationResponse, User, UserHandle,
+    AuthenticationOptions, AuthenticationResponse, Challenge, RegistrationResponse, User,
+    UserHandle,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -167,7 +167,7 @@ fn run_case(case: &Value) -> Result<BTreeMap<&'static str, Value>, String> {
                 .start_registration_with(
                     &user,
                     &[],
-                    &RegistrationOptions::default(),
+                    &conformance_case::registration_options(case),
                     Challenge::from_bytes(challenge),
                     now,
                 )

@@ -212,6 +212,14 @@ impl<'a> AuthenticatorData<'a> {
         };
 
         if !rest.is_empty() {
+            // §6.1: extensions follow only when ED is set. Trailing bytes that are
+            // exactly one CBOR map with ED clear are the cleartext PRF outputs old
+            // Firefox releases wrote: the same refusal, named so an operator can act.
+            if !flags.extension_data() && is_one_cbor_map(rest) {
+                return Err(Error::CleartextExtensionsWithoutEdFlag {
+                    trailing: rest.len(),
+                });
+            }
             return Err(Error::malformed(F, "trailing bytes"));
         }
         Ok(AuthenticatorData {
@@ -248,6 +256,15 @@ impl<'a> AuthenticatorData<'a> {
     pub fn extensions(&self) -> Option<&Value> {
         self.extensions.as_ref()
     }
+}
+
+/// Whether `bytes` hold exactly one CBOR map and nothing after it.
+fn is_one_cbor_map(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    matches!(
+        read_cbor_value(&mut rest, Field::AuthenticatorExtensions),
+        Ok(Value::Map(_))
+    ) && rest.is_empty()
 }
 
 fn parse_attested<'a>(rest: &mut &'a [u8]) -> Result<AttestedCredentialData<'a>> {
@@ -338,6 +355,23 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn cleartext_extensions_without_ed_named() {
+        // An assertion's authData (no AT) with {"hmac-secret": h'..'} and ED clear.
+        let mut d = base(Flags::UP);
+        d.extend_from_slice(&[0xa1, 0x6b]);
+        d.extend_from_slice(b"hmac-secret");
+        d.extend_from_slice(&[0x58, 0x20]);
+        d.extend_from_slice(&[0x11; 32]);
+        assert!(matches!(
+            AuthenticatorData::parse(&d),
+            Err(Error::CleartextExtensionsWithoutEdFlag { trailing: 47 })
+        ));
+        // With ED set, the same bytes are the extensions map.
+        d[32] |= Flags::ED;
+        assert!(AuthenticatorData::parse(&d).is_ok());
     }
 
     #[test]

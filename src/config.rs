@@ -79,7 +79,7 @@ pub struct RelyingParty {
     pub(crate) trust: TrustPolicy,
     pub(crate) counter_policy: CounterPolicy,
     pub(crate) backup_policy: BackupPolicy,
-    pub(crate) require_user_presence: bool,
+    pub(crate) min_rsa_bits: u32,
 }
 
 impl RelyingParty {
@@ -117,7 +117,7 @@ impl RelyingParty {
             trust: TrustPolicy::default(),
             counter_policy: CounterPolicy::Strict,
             backup_policy: BackupPolicy::AllowSynced,
-            require_user_presence: true,
+            allow_legacy_rsa_1024: false,
         }
     }
 
@@ -162,6 +162,27 @@ impl RelyingParty {
     pub fn backup_policy(&self) -> BackupPolicy {
         self.backup_policy
     }
+    /// The smallest RSA credential key modulus accepted, in bits (2048, or 1024
+    /// with [`RelyingPartyBuilder::allow_legacy_rsa_1024`]).
+    pub fn min_rsa_key_bits(&self) -> u32 {
+        self.min_rsa_bits
+    }
+
+    /// The RP's policy on a credential key, beyond what parsing checks: the RSA
+    /// modulus floor. Applied at registration and at every sign-in, so a key
+    /// stored under a laxer policy stops working when the policy tightens.
+    pub(crate) fn check_credential_key(
+        &self,
+        key: &crate::cose::CredentialPublicKey,
+    ) -> Result<()> {
+        match key.rsa_modulus_bits() {
+            Some(bits) if bits < self.min_rsa_bits => Err(Error::RsaKeyTooSmall {
+                bits,
+                min: self.min_rsa_bits,
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Builder for [`RelyingParty`].
@@ -185,7 +206,7 @@ pub struct RelyingPartyBuilder {
     trust: TrustPolicy,
     counter_policy: CounterPolicy,
     backup_policy: BackupPolicy,
-    require_user_presence: bool,
+    allow_legacy_rsa_1024: bool,
 }
 
 impl RelyingPartyBuilder {
@@ -273,10 +294,15 @@ impl RelyingPartyBuilder {
         self.backup_policy = b;
         self
     }
-    /// Whether the UP flag is required (default true; turn off only for
-    /// conditional-create style flows that the spec allows without UP).
-    pub fn require_user_presence(mut self, required: bool) -> Self {
-        self.require_user_presence = required;
+
+    /// Accept RSA credential keys from 1024 bits instead of 2048 (default off).
+    ///
+    /// Only for legacy hardware that cannot make 2048-bit keys: a 1024-bit
+    /// modulus is far below current guidance (NIST SP 800-131A disallows it for
+    /// signatures). Keys under 1024 bits, even public exponents and e = 1 are
+    /// refused whatever this says. Applies at registration and at sign-in.
+    pub fn allow_legacy_rsa_1024(mut self, allow: bool) -> Self {
+        self.allow_legacy_rsa_1024 = allow;
         self
     }
 
@@ -348,7 +374,11 @@ impl RelyingPartyBuilder {
             trust: self.trust,
             counter_policy: self.counter_policy,
             backup_policy: self.backup_policy,
-            require_user_presence: self.require_user_presence,
+            min_rsa_bits: if self.allow_legacy_rsa_1024 {
+                crate::cose::MIN_RSA_MODULUS_BITS
+            } else {
+                2048
+            },
         })
     }
 }

@@ -158,6 +158,27 @@ impl CredentialPublicKey {
         &self.key
     }
 
+    /// The modulus size in bits of an RSA key; `None` for other key types.
+    pub fn rsa_modulus_bits(&self) -> Option<u32> {
+        use rsa::traits::PublicKeyParts;
+        match &self.key {
+            PublicKey::Rsa(k) => Some(k.n().bits()),
+            _ => None,
+        }
+    }
+
+    /// The algorithm an RP's allow list must name for this key to be admitted,
+    /// besides [`algorithm`](Self::algorithm): `EdDSA` (-8) names no curve, so an
+    /// OKP crv 7 key labelled -8 is an Ed448 key and needs [`CoseAlgorithm::Ed448`]
+    /// listed (Ed448 is off unless listed). For every other key it is the key's
+    /// own algorithm.
+    pub fn allow_list_algorithm(&self) -> CoseAlgorithm {
+        match (&self.key, self.alg) {
+            (PublicKey::Ed448(_), CoseAlgorithm::EdDSA) => CoseAlgorithm::Ed448,
+            (_, alg) => alg,
+        }
+    }
+
     /// Parses exactly one CBOR-encoded COSE_Key; trailing bytes are an error.
     pub fn from_cose_bytes(bytes: &[u8]) -> Result<Self> {
         if let Some(key) = Self::from_canonical_es256(bytes) {
@@ -269,10 +290,7 @@ impl CredentialPublicKey {
                         let arr: [u8; 32] = x
                             .try_into()
                             .map_err(|_| Error::InvalidPublicKey("Ed25519 key length"))?;
-                        PublicKey::Ed25519(
-                            ed25519_dalek::VerifyingKey::from_bytes(&arr)
-                                .map_err(|_| Error::InvalidPublicKey("Ed25519 point"))?,
-                        )
+                        PublicKey::Ed25519(ed25519_key(&arr)?)
                     }
                     (6, _) => return Err(Error::InvalidPublicKey("alg does not match crv")),
                     (7, CoseAlgorithm::EdDSA | CoseAlgorithm::Ed448) => {
@@ -306,6 +324,22 @@ impl CredentialPublicKey {
                 if n.len() > limits::MAX_RSA_MODULUS_BYTES || e.len() > 8 || n.is_empty() {
                     return Err(Error::InvalidPublicKey("RSA parameter size"));
                 }
+                // Hard floor for every RP: a modulus under 1024 bits is factorable
+                // with public effort. The RP's own floor (2048 bits unless it allows
+                // legacy 1024-bit keys) is applied by the ceremonies.
+                if modulus_bits(n) < MIN_RSA_MODULUS_BITS {
+                    return Err(Error::InvalidPublicKey("RSA modulus under 1024 bits"));
+                }
+                // RFC 8017 §3.1: "the RSA public exponent e is an integer between 3
+                // and n - 1 satisfying GCD(e, \lambda(n)) = 1": an even e shares the
+                // factor 2 with \lambda(n), and e = 1 signs nothing (s = m).
+                // Checked here rather than left to the `rsa` crate's own limits.
+                if e.last().is_none_or(|b| b & 1 == 0) {
+                    return Err(Error::InvalidPublicKey("RSA public exponent is even"));
+                }
+                if e == [1] {
+                    return Err(Error::InvalidPublicKey("RSA public exponent below 3"));
+                }
                 let bits = (n.len() * 8) as u32;
                 let n = rsa::BoxedUint::from_be_slice(n, bits)
                     .map_err(|_| Error::InvalidPublicKey("RSA modulus"))?;
@@ -336,6 +370,43 @@ impl CredentialPublicKey {
         };
         Ok(CredentialPublicKey { alg, key })
     }
+}
+
+/// An Ed25519 verifying key from its 32-byte encoding, refusing weak keys.
+///
+/// A small-order key A (one of the 8 points whose order divides 8) makes the
+/// cofactorless check `[S]B = R + [k]A` independent of the message: with A the
+/// identity, R = B and S = 1 verify for every message, so anyone could sign in
+/// with such a credential. Only some verifiers refuse A at verification time
+/// (ed25519-dalek's `verify_strict` does, `ring` does not), so the key is refused
+/// here, when it is parsed, and no backend ever sees one. `is_weak` tests the
+/// decoded point, so every encoding of a small-order point is caught, including
+/// a non-canonical y.
+///
+/// Non-canonical encodings of any point are refused too: RFC 8032 §5.1.3 step 1,
+/// "If the resulting value is >= p, decoding fails."
+fn ed25519_key(bytes: &[u8; 32]) -> Result<ed25519_dalek::VerifyingKey> {
+    let vk = ed25519_dalek::VerifyingKey::from_bytes(bytes)
+        .map_err(|_| Error::InvalidPublicKey("Ed25519 point"))?;
+    if vk.is_weak() {
+        return Err(Error::InvalidPublicKey("Ed25519 small-order (weak) key"));
+    }
+    if vk.to_edwards().compress().to_bytes() != *bytes {
+        return Err(Error::InvalidPublicKey(
+            "Ed25519 key not canonically encoded",
+        ));
+    }
+    Ok(vk)
+}
+
+/// The smallest RSA modulus any relying party accepts, whatever its policy.
+pub const MIN_RSA_MODULUS_BITS: u32 = 1024;
+
+/// The bit length of a big-endian integer without leading zero bytes.
+fn modulus_bits(n: &[u8]) -> u32 {
+    let top = n.first().map_or(0, |b| 8 - b.leading_zeros());
+    let rest = u32::try_from(n.len().saturating_sub(1)).unwrap_or(u32::MAX);
+    rest.saturating_mul(8).saturating_add(top)
 }
 
 fn strip_leading_zeros(b: &[u8]) -> &[u8] {
@@ -549,6 +620,68 @@ mod tests {
             CredentialPublicKey::from_cose_bytes(&b),
             Err(Error::InvalidPublicKey("point not on curve"))
         ));
+    }
+
+    fn okp(alg: i64, crv: i64, x: &[u8]) -> Vec<u8> {
+        let v = Value::Map(vec![
+            (Value::from(1), Value::from(1)),
+            (Value::from(3), Value::from(alg)),
+            (Value::from(-1), Value::from(crv)),
+            (Value::from(-2), Value::Bytes(x.to_vec())),
+        ]);
+        let mut out = Vec::new();
+        ciborium::ser::into_writer(&v, &mut out).unwrap();
+        out
+    }
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// Every edwards25519 point of order dividing 8, canonically encoded, then
+    /// non-canonical encodings (y >= p) of the ones that have them.
+    const SMALL_ORDER: [&str; 11] = [
+        // identity (y = 1), order 2 (y = -1), order 4 (y = 0, both signs of x)
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0000000000000000000000000000000000000000000000000000000000000080",
+        // order 8
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+        // non-canonical: y = p + 1 (identity), y = p (y = 0), y = p with sign set
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    ];
+
+    #[test]
+    fn small_order_ed25519_key_refused_at_parse() {
+        for x in SMALL_ORDER {
+            let bytes = unhex(x);
+            // The list is what it says: dalek agrees each decodes to a small-order point.
+            let arr: [u8; 32] = bytes.clone().try_into().unwrap();
+            if let Ok(vk) = ed25519_dalek::VerifyingKey::from_bytes(&arr) {
+                assert!(vk.is_weak(), "{x} is not small-order");
+            }
+            for alg in [-8, -19] {
+                let r = CredentialPublicKey::from_cose_bytes(&okp(alg, 6, &bytes));
+                assert!(
+                    matches!(r, Err(Error::InvalidPublicKey(_))),
+                    "{x} alg {alg}: {r:?}"
+                );
+            }
+        }
+        // An ordinary key still parses.
+        let sk = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+        let k = CredentialPublicKey::from_cose_bytes(&okp(-8, 6, sk.verifying_key().as_bytes()))
+            .unwrap();
+        assert!(matches!(k.key(), PublicKey::Ed25519(_)));
     }
 
     #[test]

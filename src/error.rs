@@ -197,6 +197,34 @@ pub enum Error {
         received: u32,
     },
 
+    // ---- key policy and authenticator data quirks (security audit) -----------
+    /// An RSA credential key's modulus is smaller than the RP accepts: 2048 bits
+    /// by default, 1024 with
+    /// [`allow_legacy_rsa_1024`](crate::config::RelyingPartyBuilder::allow_legacy_rsa_1024).
+    /// Checked at registration and at every sign-in.
+    #[error(
+        "RSA credential key has a {bits}-bit modulus, this relying party requires at least {min}"
+    )]
+    RsaKeyTooSmall {
+        /// The modulus size presented.
+        bits: u32,
+        /// The smallest size the RP accepts.
+        min: u32,
+    },
+    /// authenticatorData ends with bytes that decode as one CBOR map (the shape
+    /// of an extensions map) while the ED flag is clear. Old Firefox releases
+    /// wrote the PRF / hmac-secret output there in cleartext without setting ED;
+    /// WebAuthn forbids cleartext PRF outputs in authenticator data, and a
+    /// verifier that skipped such bytes would disagree with others about what was
+    /// signed, so this is refused like any trailing bytes, under its own name.
+    #[error(
+        "authenticatorData has {trailing} trailing bytes after the attested credential data or signature counter while the ED flag is clear: an old Firefox wrote the PRF/hmac-secret output in cleartext; update the browser"
+    )]
+    CleartextExtensionsWithoutEdFlag {
+        /// How many bytes follow the parts the flags announce.
+        trailing: usize,
+    },
+
     // ---- credentials and users -----------------------------------------------
     /// No credential with this id is known (or it is not in allowCredentials).
     #[error("unknown credential")]

@@ -152,6 +152,13 @@ mod ring_backend {
                     .is_ok()
             }
             (PublicKey::Ed25519(vk), CoseAlgorithm::EdDSA | CoseAlgorithm::Ed25519) => {
+                // ring's check is cofactorless and does not refuse small-order
+                // keys, for which R = B, S = 1 verifies any message. Parsing
+                // already refuses them (`cose::ed25519_key`); a key built any
+                // other way still gets the verdict strict verification gives.
+                if vk.is_weak() {
+                    return Some(false);
+                }
                 rs::UnparsedPublicKey::new(&rs::ED25519, vk.as_bytes())
                     .verify(&msg, signature)
                     .is_ok()

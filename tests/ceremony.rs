@@ -378,17 +378,18 @@ fn reg_algorithm_not_offered() {
 }
 
 #[test]
-fn reg_none_attestation_unused_members_ignored() {
-    // §8.7's procedure reads no member of a `none` statement: members it does
-    // not use are ignored, as in every format (attestation module docs).
+fn reg_bad_none_attestation() {
+    // §8.7: a `none` statement is the empty map; the one format where unused
+    // members are not ignored (attestation module docs).
     use ciborium::value::Value;
     let t = Tamper {
         att_stmt: Some(vec![(Value::Text("sig".into()), Value::Bytes(vec![1]))]),
         ..Default::default()
     };
-    let rp = rp();
-    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 4);
-    register(&rp, &mut a, &t).unwrap();
+    assert!(matches!(
+        reg_err(t),
+        Error::Attestation { format: "none", .. }
+    ));
 }
 
 #[test]
@@ -873,4 +874,393 @@ async fn passkeys_service_end_to_end_and_single_use_states() {
         .unwrap();
     assert_eq!(stored[0].sign_count, 1);
     assert!(stored[0].last_used_at.is_some());
+}
+
+// ---- audit: crypto and flags defects ------------------------------------------
+
+/// A COSE OKP key `{1: 1, 3: alg, -1: crv, -2: x}`.
+fn okp_key(alg: i64, crv: i64, x: &[u8]) -> Vec<u8> {
+    use ciborium::value::Value;
+    let v = Value::Map(vec![
+        (Value::from(1), Value::from(1)),
+        (Value::from(3), Value::from(alg)),
+        (Value::from(-1), Value::from(crv)),
+        (Value::from(-2), Value::Bytes(x.to_vec())),
+    ]);
+    let mut out = Vec::new();
+    ciborium::ser::into_writer(&v, &mut out).unwrap();
+    out
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The identity point of edwards25519 (y = 1), canonically encoded.
+const ED25519_IDENTITY: &str = "0100000000000000000000000000000000000000000000000000000000000000";
+/// Small-order points in other encodings: a point of order 8, a point of order
+/// 4 (y = 0), and the identity with y = p + 1 (non-canonical).
+const ED25519_OTHER_SMALL_ORDER: [&str; 3] = [
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "0000000000000000000000000000000000000000000000000000000000000080",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+];
+
+#[test]
+fn small_order_ed25519_key_refused_at_registration() {
+    let rp = rp();
+    for x in std::iter::once(ED25519_IDENTITY).chain(ED25519_OTHER_SMALL_ORDER) {
+        let mut a = SoftAuthenticator::new(Alg::Ed25519, ORIGIN, 3);
+        let err = register(
+            &rp,
+            &mut a,
+            &Tamper {
+                public_key: Some(okp_key(-8, 6, &hex(x))),
+                ..Default::default()
+            },
+        )
+        .map(|_| ())
+        .unwrap_err();
+        assert!(matches!(err, Error::InvalidPublicKey(_)), "{x}: {err:?}");
+    }
+}
+
+#[test]
+fn small_order_ed25519_stored_key_cannot_sign_in() {
+    // A credential stored before the fix with the identity as its key, and the
+    // signature R = basepoint, S = 1 that satisfies [S]B = R + [k]A for any message
+    // when A is the identity. `ring` (cofactorless, no small-order check) accepted it.
+    let (rp, mut a, mut rec) = registered(Alg::Ed25519);
+    rec.public_key = okp_key(-8, 6, &hex(ED25519_IDENTITY)).into();
+    let mut sig = hex("5866666666666666666666666666666666666666666666666666666666666666");
+    let mut s = [0u8; 32];
+    s[0] = 1;
+    sig.extend_from_slice(&s);
+    let err = authenticate(
+        &rp,
+        &mut a,
+        &rec,
+        &Tamper {
+            signature: Some(sig),
+            ..Default::default()
+        },
+    )
+    .map(|_| ())
+    .unwrap_err();
+    // Refused when the stored key is parsed, in every build, before any backend.
+    assert!(matches!(err, Error::InvalidPublicKey(_)), "{err:?}");
+}
+
+/// The W3C L3 test vectors' Ed448 public key (57 bytes).
+const ED448_X: &str = "8051ef4f94670b5abf17da2e9558ba6eba94eb8704363915b4d666de287ad329de9f1f075211aba602dc6e7a5e52b15a8ee1c984a9f8887380";
+
+#[test]
+fn ed448_key_not_admitted_by_eddsa_default() {
+    // EdDSA (-8) is in the default list; Ed448 is not. An OKP crv 7 key labelled
+    // -8 is an Ed448 key and must not slip in under EdDSA.
+    let rp = rp();
+    assert!(
+        rp.algorithms()
+            .contains(&relypass::cose::CoseAlgorithm::EdDSA)
+    );
+    let mut a = SoftAuthenticator::new(Alg::Ed25519, ORIGIN, 3);
+    let err = register(
+        &rp,
+        &mut a,
+        &Tamper {
+            public_key: Some(okp_key(-8, 7, &hex(ED448_X))),
+            ..Default::default()
+        },
+    )
+    .map(|_| ())
+    .unwrap_err();
+    assert!(matches!(err, Error::UnsupportedAlgorithm(_)), "{err:?}");
+}
+
+#[test]
+fn ed448_key_admitted_when_listed() {
+    use relypass::cose::CoseAlgorithm;
+    let rp = rp_with(|b| b.algorithms([CoseAlgorithm::EdDSA, CoseAlgorithm::Ed448]));
+    let mut a = SoftAuthenticator::new(Alg::Ed25519, ORIGIN, 3);
+    register(
+        &rp,
+        &mut a,
+        &Tamper {
+            public_key: Some(okp_key(-8, 7, &hex(ED448_X))),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+}
+
+/// A COSE RSA key `{1: 3, 3: -257, -1: n, -2: e}`; `n` need not be a real
+/// modulus (nothing factors it), only odd and of the stated size.
+fn rsa_key(bits: usize, e: &[u8]) -> Vec<u8> {
+    use ciborium::value::Value;
+    let mut n = vec![0xffu8; bits.div_ceil(8)];
+    if !bits.is_multiple_of(8) {
+        n[0] = 0xff >> (8 - bits % 8);
+    }
+    let v = Value::Map(vec![
+        (Value::from(1), Value::from(3)),
+        (Value::from(3), Value::from(-257)),
+        (Value::from(-1), Value::Bytes(n)),
+        (Value::from(-2), Value::Bytes(e.to_vec())),
+    ]);
+    let mut out = Vec::new();
+    ciborium::ser::into_writer(&v, &mut out).unwrap();
+    out
+}
+
+fn register_rsa_key(rp: &RelyingParty, key: Vec<u8>) -> Result<CredentialRecord, Error> {
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 3);
+    register(
+        rp,
+        &mut a,
+        &Tamper {
+            public_key: Some(key),
+            ..Default::default()
+        },
+    )
+}
+
+#[test]
+fn rsa_1024_key_refused_by_default() {
+    let err = register_rsa_key(&rp(), rsa_key(1024, &[1, 0, 1]))
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RsaKeyTooSmall {
+                bits: 1024,
+                min: 2048
+            }
+        ),
+        "{err:?}"
+    );
+    // A 2047-bit modulus is under 2048 too.
+    assert!(register_rsa_key(&rp(), rsa_key(2047, &[1, 0, 1])).is_err());
+    // 2048 bits is fine.
+    register_rsa_key(&rp(), rsa_key(2048, &[1, 0, 1])).unwrap();
+}
+
+#[test]
+fn rsa_key_under_1024_bits_always_refused() {
+    for bits in [1023, 512] {
+        let err = register_rsa_key(&rp(), rsa_key(bits, &[1, 0, 1]))
+            .map(|_| ())
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidPublicKey("RSA modulus under 1024 bits")),
+            "{bits}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn rsa_even_exponent_refused() {
+    for e in [&[2u8][..], &[1, 0, 0], &[1, 0, 2]] {
+        let err = register_rsa_key(&rp(), rsa_key(2048, e))
+            .map(|_| ())
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidPublicKey("RSA public exponent is even")),
+            "{e:?}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn rsa_exponent_one_refused() {
+    let err = register_rsa_key(&rp(), rsa_key(2048, &[1]))
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidPublicKey("RSA public exponent below 3")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn rsa_1024_key_accepted_with_legacy_knob() {
+    let rp = rp_with(|b| b.allow_legacy_rsa_1024(true));
+    let rec = register_rsa_key(&rp, rsa_key(1024, &[1, 0, 1])).unwrap();
+    assert_eq!(rec.algorithm, relypass::cose::CoseAlgorithm::RS256);
+    // The knob stops at 1024 bits.
+    let err = register_rsa_key(&rp, rsa_key(1023, &[1, 0, 1]))
+        .map(|_| ())
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidPublicKey(_)), "{err:?}");
+}
+
+#[test]
+fn rsa_1024_stored_key_refused_at_sign_in_by_default() {
+    // A credential registered under the knob (or before the fix) is refused at
+    // sign-in by an RP without it, before any signature work.
+    let legacy = rp_with(|b| b.allow_legacy_rsa_1024(true));
+    let rec = register_rsa_key(&legacy, rsa_key(1024, &[1, 0, 1])).unwrap();
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 3);
+    let err = authenticate(&rp(), &mut a, &rec, &Tamper::default())
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RsaKeyTooSmall {
+                bits: 1024,
+                min: 2048
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+/// An extensions map as an old Firefox wrote it after the attested credential
+/// data, ED flag clear: `{"hmac-secret": h'...32 bytes...'}` (the PRF output in
+/// cleartext).
+fn firefox_cleartext_prf() -> Vec<u8> {
+    use ciborium::value::Value;
+    let v = Value::Map(vec![(
+        Value::Text("hmac-secret".into()),
+        Value::Bytes(vec![0x5a; 32]),
+    )]);
+    let mut out = Vec::new();
+    ciborium::ser::into_writer(&v, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn firefox_cleartext_prf_gets_its_own_error() {
+    let err = reg_err(Tamper {
+        auth_data_suffix: Some(firefox_cleartext_prf()),
+        ..Default::default()
+    });
+    let trailing = firefox_cleartext_prf().len();
+    assert!(
+        matches!(err, Error::CleartextExtensionsWithoutEdFlag { trailing: t } if t == trailing),
+        "{err:?}"
+    );
+    // The message tells an operator what happened and what to do.
+    let msg = err.to_string();
+    assert!(msg.contains(&format!("{trailing} trailing bytes")), "{msg}");
+    assert!(msg.contains("update the browser"), "{msg}");
+    assert!(msg.contains("ED flag is clear"), "{msg}");
+    assert!(msg.contains("Firefox"), "{msg}");
+}
+
+#[test]
+fn other_trailing_auth_data_bytes_keep_the_malformed_error() {
+    // Not a CBOR map, a map followed by more bytes, and a truncated map: these
+    // are not the Firefox shape and stay "trailing bytes".
+    let mut map_then_more = firefox_cleartext_prf();
+    map_then_more.push(0);
+    let truncated = firefox_cleartext_prf()[..10].to_vec();
+    for suffix in [vec![0x00], vec![0x82, 0x01, 0x02], map_then_more, truncated] {
+        let err = reg_err(Tamper {
+            auth_data_suffix: Some(suffix.clone()),
+            ..Default::default()
+        });
+        assert!(
+            matches!(
+                err,
+                Error::Malformed {
+                    reason: "trailing bytes",
+                    ..
+                }
+            ),
+            "{suffix:?}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn assertion_without_up_refused_even_when_registration_relaxed() {
+    // A conditional create (§7.1 step 14) may register with UP clear...
+    let rp = rp();
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 3);
+    let conditional = RegistrationOptions {
+        conditional_mediation: true,
+        ..Default::default()
+    };
+    let rec = register_with(
+        &rp,
+        &mut a,
+        &conditional,
+        &Tamper {
+            flags: Some(UV | AT),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // ...but §7.2 step 16 has no exception: UP is always required at sign-in,
+    // whatever the registration was allowed.
+    let err = authenticate(
+        &rp,
+        &mut a,
+        &rec,
+        &Tamper {
+            flags: Some(UV),
+            ..Default::default()
+        },
+    )
+    .map(|_| ())
+    .unwrap_err();
+    assert!(matches!(err, Error::UserNotPresent), "{err:?}");
+    // Discoverable sign-in too.
+    let err = authenticate_with(
+        &rp,
+        &mut a,
+        &rec,
+        true,
+        &AuthenticationOptions::default(),
+        &Tamper {
+            flags: Some(UV),
+            ..Default::default()
+        },
+    )
+    .map(|_| ())
+    .unwrap_err();
+    assert!(matches!(err, Error::UserNotPresent), "{err:?}");
+}
+
+#[test]
+fn up_relaxation_is_fixed_in_the_registration_state() {
+    let rp = rp();
+    let no_up = Tamper {
+        flags: Some(UV | AT),
+        ..Default::default()
+    };
+    let start = |opts: &RegistrationOptions| {
+        rp.start_registration_with(&user(), &[], opts, Challenge::from_bytes(vec![1; 32]), NOW)
+            .unwrap()
+    };
+    let conditional = RegistrationOptions {
+        conditional_mediation: true,
+        ..Default::default()
+    };
+    // The flag survives a round trip through a serialized state.
+    let (options, state) = start(&conditional);
+    assert!(state.conditional_mediation());
+    let stored = serde_json::to_string(&state).unwrap();
+    let state: relypass::RegistrationState = serde_json::from_str(&stored).unwrap();
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 3);
+    let resp = RegistrationResponse::from_json(&a.register(&options, &no_up)).unwrap();
+    rp.finish_registration_at(state, &resp, NOW).unwrap();
+    // A modal registration requires UP, and its serialized state has no flag to
+    // flip (a state from before the field existed deserializes the same way).
+    let (options, state) = start(&RegistrationOptions::default());
+    assert!(!state.conditional_mediation());
+    let stored = serde_json::to_string(&state).unwrap();
+    assert!(!stored.contains("conditional"), "{stored}");
+    let state: relypass::RegistrationState = serde_json::from_str(&stored).unwrap();
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 4);
+    let resp = RegistrationResponse::from_json(&a.register(&options, &no_up)).unwrap();
+    assert!(matches!(
+        rp.finish_registration_at(state, &resp, NOW),
+        Err(Error::UserNotPresent)
+    ));
 }

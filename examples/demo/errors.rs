@@ -181,9 +181,15 @@ pub fn user_message(e: &Error) -> (StatusCode, String) {
              Sign-in refused; sign in with another passkey and remove this one."
                 .to_owned(),
         ),
-        Error::UnsupportedAlgorithm(_) => (
+        Error::UnsupportedAlgorithm(_) | Error::RsaKeyTooSmall { .. } => (
             S::BAD_REQUEST,
             "This authenticator uses a key type this site does not accept.".to_owned(),
+        ),
+        Error::CleartextExtensionsWithoutEdFlag { .. } => (
+            S::BAD_REQUEST,
+            "Your browser sent the passkey response in a form old Firefox versions used, \
+             which this site cannot accept. Update your browser and try again."
+                .to_owned(),
         ),
         Error::AttestationNotTrusted(_) | Error::UnsupportedAttestationFormat(_) => (
             S::FORBIDDEN,
@@ -230,6 +236,8 @@ mod tests {
         assert_eq!(s, StatusCode::BAD_REQUEST);
         let (s, _) = user_message(&Error::UserNotVerified);
         assert_eq!(s, StatusCode::FORBIDDEN);
+        let (_, m) = user_message(&Error::CleartextExtensionsWithoutEdFlag { trailing: 47 });
+        assert!(m.contains("Update your browser"), "{m}");
     }
 
     #[test]
@@ -307,6 +315,11 @@ mod tests {
                 max: 1 << 16,
             },
             Error::Config("rp_id".into()),
+            Error::RsaKeyTooSmall {
+                bits: 1024,
+                min: 2048,
+            },
+            Error::CleartextExtensionsWithoutEdFlag { trailing: 47 },
         ];
         for e in &all {
             let (_, m) = user_message(e);

@@ -139,6 +139,7 @@ impl CreationOptionsRequest {
             )?,
             hints: Vec::new(),
             extensions: self.extensions.clone(),
+            ..RegistrationOptions::default()
         })
     }
 }

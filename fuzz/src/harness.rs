@@ -20,8 +20,8 @@ use relypass::client_data::CollectedClientData;
 use relypass::cose::CredentialPublicKey;
 use relypass::json::Base64Url;
 use relypass::{
-    AuthenticationOptions, AuthenticationResponse, Challenge, RegistrationOptions,
-    RegistrationResponse, RelyingParty, User, UserHandle,
+    AuthenticationOptions, AuthenticationResponse, Challenge, RegistrationResponse, RelyingParty,
+    User, UserHandle,
 };
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -710,7 +710,7 @@ pub fn finish_registration_case(case: &Value) -> Outcome {
     let Ok((_, state)) = rp.start_registration_with(
         &user,
         &[],
-        &RegistrationOptions::default(),
+        &conformance_case::registration_options(case),
         Challenge::from_bytes(challenge),
         now,
     ) else {

@@ -47,9 +47,11 @@
 //! (its nonce extension still has to match, §8.8 step 4); `packed` and
 //! `android-key` read `alg`, `sig` and `x5c`; `fido-u2f` reads `sig` and
 //! `x5c`; `tpm` reads `ver`, `alg`, `x5c`, `sig`, `certInfo` and `pubArea`;
-//! `android-safetynet` reads `ver` and `response`; `none` reads nothing (§8.7
-//! "returns" attestation type None whatever the map holds); and each entry of
-//! a `compound` statement reads `fmt` and `attStmt`.
+//! `android-safetynet` reads `ver` and `response`; and each entry of a
+//! `compound` statement reads `fmt` and `attStmt`. The one exception is
+//! `none`: §8.7 defines it by its shape ("an empty CBOR map"), so a `none`
+//! statement with members is refused as mislabelled, as every peer library
+//! and the FIDO conformance tools do.
 
 pub mod android_key;
 pub mod android_key_description;

@@ -6,10 +6,22 @@ use ciborium::value::Value;
 /// §8.7: "The attestation statement for a `none` attestation is an empty
 /// CBOR map"; its verification procedure is to "return implementation-specific
 /// values representing attestation type None and an empty attestation trust
-/// path". The procedure reads no member, so, as in every format, members it
-/// does not use are ignored (they prove nothing and trust nothing).
-pub fn verify(_att_stmt: &[(Value, Value)]) -> Result<()> {
-    Ok(())
+/// path".
+///
+/// The one exception to "members a procedure does not use are ignored" (see
+/// the attestation module docs): `none` is *defined* by its shape, the empty
+/// map, so a statement with members is not a `none` statement at all but a
+/// mislabelled or tampered one. Every peer library refuses it too, and so do
+/// the FIDO conformance tools.
+pub fn verify(att_stmt: &[(Value, Value)]) -> Result<()> {
+    if att_stmt.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Attestation {
+            format: "none",
+            reason: "attStmt is not empty".into(),
+        })
+    }
 }
 
 /// As [`verify`], for a statement that may not even be a map.
@@ -28,9 +40,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn any_map_but_nothing_else() {
+    fn the_empty_map_and_nothing_else() {
         assert!(verify(&[]).is_ok());
-        assert!(verify(&[(Value::Text("x".into()), Value::Null)]).is_ok());
+        assert!(verify(&[(Value::Text("x".into()), Value::Null)]).is_err());
         assert!(verify_value(&Value::Map(vec![])).is_ok());
         assert!(verify_value(&Value::Array(vec![])).is_err());
     }

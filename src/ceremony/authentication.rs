@@ -1,7 +1,7 @@
 //! Verifying an authentication assertion (WebAuthn L3 §7.2).
 
 use super::{
-    Challenge, check_auth_data, check_client_data, check_expiry, check_type_and_id,
+    Challenge, UserPresence, check_auth_data, check_client_data, check_expiry, check_type_and_id,
     constant_time_eq, decode_limited,
 };
 use crate::authenticator_data::{AuthenticatorData, Flags};
@@ -289,6 +289,9 @@ impl RelyingParty {
             return Err(Error::StateMismatch);
         }
         check_expiry(state.expires_at, now)?;
+        // The RP's key policy (RSA modulus floor), also for keys stored under a
+        // laxer policy or before the floor existed.
+        self.check_credential_key(key)?;
         let r = &response.json;
         check_type_and_id(&r.type_, &r.id, r.raw_id.as_slice())?;
         let cred_id = r.raw_id.as_slice();
@@ -372,6 +375,7 @@ impl RelyingParty {
             self,
             &auth_data,
             state.user_verification,
+            UserPresence::Required,
             expected_rp_id_hash,
         )?;
         let flags = auth_data.flags();

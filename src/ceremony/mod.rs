@@ -98,14 +98,28 @@ pub(crate) fn check_client_data(
     Ok(())
 }
 
+/// Whether the UP flag must be set (§7.1 step 14 / §7.2 step 16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UserPresence {
+    /// Every authentication, and every registration not started with
+    /// conditional mediation.
+    Required,
+    /// A registration whose state says it was started with conditional
+    /// mediation (`RegistrationOptions::conditional_mediation`).
+    NotRequiredForConditionalCreate,
+}
+
 /// Steps common to both ceremonies over authenticator data flags.
 ///
 /// `expected_rp_id_hash` is SHA-256 of the RP ID, except in a sign-in where the
-/// client used the FIDO AppID extension (see `authentication.rs`).
+/// client used the FIDO AppID extension (see `authentication.rs`). `up` comes
+/// from the ceremony itself, never from RP-wide configuration: only a
+/// registration can relax it.
 pub(crate) fn check_auth_data(
     rp: &RelyingParty,
     a: &AuthenticatorData<'_>,
     uv: UserVerificationRequirement,
+    up: UserPresence,
     expected_rp_id_hash: &[u8; 32],
 ) -> Result<()> {
     // §7.1 step 13 / §7.2 step 15: rpIdHash.
@@ -113,8 +127,10 @@ pub(crate) fn check_auth_data(
         return Err(Error::RpIdHash);
     }
     let f = a.flags();
-    // §7.1 step 14 / §7.2 step 16: UP.
-    if rp.require_user_presence && !f.user_present() {
+    // §7.1 step 14: "If options.mediation is not set to conditional, verify that
+    // the UP bit of the flags in authData is set." §7.2 step 16: "Verify that the
+    // UP bit of the flags in authData is set.", with no exception.
+    if up == UserPresence::Required && !f.user_present() {
         return Err(Error::UserNotPresent);
     }
     // §7.1 step 15 / §7.2 step 17: UV when required.

@@ -1,7 +1,8 @@
 //! Registering a new credential (WebAuthn L3 §7.1).
 
 use super::{
-    Challenge, check_auth_data, check_client_data, check_expiry, check_type_and_id, decode_limited,
+    Challenge, UserPresence, check_auth_data, check_client_data, check_expiry, check_type_and_id,
+    decode_limited,
 };
 use crate::attestation::{self, AttestationObject, AttestationOutcome, AttestationType};
 use crate::authenticator_data::{Aaguid, AuthenticatorData, Flags};
@@ -37,6 +38,11 @@ pub struct RegistrationState {
     /// an older version still deserialize.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cred_protect_required: Option<u8>,
+    /// Started with conditional mediation, so `finish` lets UP be clear (§7.1
+    /// step 14). Fixed at `start`: nothing after it can relax UP. A state
+    /// serialized without it (or by an older version) requires UP.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    conditional_mediation: bool,
 }
 
 impl RegistrationState {
@@ -56,6 +62,11 @@ impl RegistrationState {
     pub fn user_verification(&self) -> UserVerificationRequirement {
         self.user_verification
     }
+    /// Whether this registration was started with conditional mediation, so
+    /// `finish` accepts the UP flag clear (§7.1 step 14).
+    pub fn conditional_mediation(&self) -> bool {
+        self.conditional_mediation
+    }
 }
 
 /// Per-ceremony options for [`RelyingParty::start_registration`]; unset fields take
@@ -74,6 +85,19 @@ pub struct RegistrationOptions {
     pub hints: Vec<String>,
     /// Extension inputs, passed through to the browser.
     pub extensions: Option<ExtensionsJson>,
+    /// The host will call `navigator.credentials.create({ mediation: "conditional",
+    /// publicKey })`: a conditional create, where the browser may make a passkey
+    /// for a user who just signed in with a password, without a gesture. WebAuthn
+    /// L3 §7.1 step 14: "If options.mediation is not set to conditional, verify
+    /// that the UP bit of the flags in authData is set." So with this set,
+    /// `finish_registration` accepts UP clear for this one ceremony (the flag is
+    /// kept in the [`RegistrationState`]). Authentication always requires UP
+    /// (§7.2 step 16 has no exception); there is no RP-wide switch.
+    ///
+    /// Nothing in the options JSON changes: `mediation` is a member of
+    /// `CredentialCreationOptions`, not of `PublicKeyCredentialCreationOptionsJSON`,
+    /// so the host's page must pass it to `create()` itself. Default `false`.
+    pub conditional_mediation: bool,
 }
 
 /// A parsed registration response (the browser's `credential.toJSON()`).
@@ -231,6 +255,7 @@ impl RelyingParty {
             cred_protect_required: crate::extensions::enforced_cred_protect_level(
                 options.extensions.as_ref(),
             ),
+            conditional_mediation: options.conditional_mediation,
         };
         Ok((opts, state))
     }
@@ -280,8 +305,19 @@ impl RelyingParty {
         let obj = AttestationObject::parse(att_bytes)?;
         let auth_data = AuthenticatorData::parse(obj.auth_data())?;
 
-        // §7.1 steps 14-17.
-        check_auth_data(self, &auth_data, state.user_verification, &self.rp_id_hash)?;
+        // §7.1 steps 14-17; UP may be clear only for a conditional create (step 14).
+        let up = if state.conditional_mediation {
+            UserPresence::NotRequiredForConditionalCreate
+        } else {
+            UserPresence::Required
+        };
+        check_auth_data(
+            self,
+            &auth_data,
+            state.user_verification,
+            up,
+            &self.rp_id_hash,
+        )?;
 
         // §7.1 step 18: extension outputs are as expected. The one the RP asked us
         // to enforce is credProtect: a client that ignored
@@ -302,11 +338,21 @@ impl RelyingParty {
             return Err(Error::CredentialIdMismatch);
         }
 
-        // §7.1 step 21: the key's alg is one we offered in pubKeyCredParams.
+        // §7.1 step 21: "Verify that the "alg" parameter in the credential public
+        // key in authData matches the alg attribute of one of the items in
+        // pkOptions.pubKeyCredParams."
         let alg = acd.public_key.algorithm();
         if !state.algorithms.contains(&alg) {
             return Err(Error::UnsupportedAlgorithm(alg));
         }
+        // EdDSA (-8) leaves the curve to the key: an Ed448 key labelled -8 must
+        // not slip in under the default list's EdDSA, so Ed448 must be listed too.
+        let curve_alg = acd.public_key.allow_list_algorithm();
+        if !state.algorithms.contains(&curve_alg) {
+            return Err(Error::UnsupportedAlgorithm(curve_alg));
+        }
+        // The RP's key policy (RSA modulus floor).
+        self.check_credential_key(&acd.public_key)?;
 
         // §7.1 steps 20-24: attestation statement and trust.
         let input = attestation::VerificationInput {

@@ -15,8 +15,7 @@ use relypass::attestation::{AttestationType, TrustAnchor, TrustMode, TrustPolicy
 use relypass::authenticator_data::{Aaguid, AuthenticatorData};
 use relypass::json::b64url;
 use relypass::{
-    Challenge, Error, RegistrationOptions, RegistrationResponse, RelyingParty, User, UserHandle,
-    VerifiedRegistration,
+    Challenge, Error, RegistrationResponse, RelyingParty, User, UserHandle, VerifiedRegistration,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -104,7 +103,7 @@ impl Reg {
             .start_registration_with(
                 &user,
                 &[],
-                &RegistrationOptions::default(),
+                &conformance_case::registration_options(&self.json),
                 Challenge::from_bytes(challenge),
                 now,
             )

@@ -128,6 +128,14 @@ pub struct Tamper {
     pub credential_type: Option<String>,
     pub att_stmt: Option<Vec<(Value, Value)>>,
     pub fmt: Option<String>,
+    /// COSE key bytes to put in attested credential data instead of the
+    /// authenticator's own key (keys no honest authenticator would make).
+    pub public_key: Option<Vec<u8>>,
+    /// Signature bytes to send instead of a real signature.
+    pub signature: Option<Vec<u8>>,
+    /// Bytes appended to authenticatorData (after attested credential data),
+    /// with the flags left as they are.
+    pub auth_data_suffix: Option<Vec<u8>>,
 }
 
 pub const UP: u8 = 0x01;
@@ -183,7 +191,7 @@ impl SoftAuthenticator {
         serde_json::to_vec(&m).unwrap()
     }
 
-    fn auth_data(&self, rp_id: &str, flags: u8, count: u32, attested: bool) -> Vec<u8> {
+    fn auth_data(&self, rp_id: &str, flags: u8, count: u32, attested: bool, t: &Tamper) -> Vec<u8> {
         let mut d = Sha256::digest(rp_id.as_bytes()).to_vec();
         d.push(flags);
         d.extend_from_slice(&count.to_be_bytes());
@@ -191,7 +199,13 @@ impl SoftAuthenticator {
             d.extend_from_slice(&self.aaguid);
             d.extend_from_slice(&(self.credential_id.len() as u16).to_be_bytes());
             d.extend_from_slice(&self.credential_id);
-            d.extend_from_slice(&self.key.cose_public_key());
+            match &t.public_key {
+                Some(k) => d.extend_from_slice(k),
+                None => d.extend_from_slice(&self.key.cose_public_key()),
+            }
+        }
+        if let Some(suffix) = &t.auth_data_suffix {
+            d.extend_from_slice(suffix);
         }
         d
     }
@@ -208,6 +222,7 @@ impl SoftAuthenticator {
             flags,
             t.sign_count.unwrap_or(self.counter),
             flags & AT != 0,
+            t,
         );
         let att_obj = Value::Map(vec![
             (
@@ -245,10 +260,19 @@ impl SoftAuthenticator {
         let cdj = self.client_data("webauthn.get", &challenge, t);
         let rp_id = t.rp_id.clone().unwrap_or(options.rp_id.clone().unwrap());
         let flags = t.flags.unwrap_or(self.flags);
-        let ad = self.auth_data(&rp_id, flags, t.sign_count.unwrap_or(self.counter), false);
+        let ad = self.auth_data(
+            &rp_id,
+            flags,
+            t.sign_count.unwrap_or(self.counter),
+            false,
+            t,
+        );
         let mut msg = ad.clone();
         msg.extend_from_slice(&Sha256::digest(&cdj));
         let mut sig = self.key.sign(&msg);
+        if let Some(s) = &t.signature {
+            sig = s.clone();
+        }
         if t.corrupt_signature {
             let n = sig.len();
             sig[n - 3] ^= 0x01;

@@ -86,10 +86,19 @@ pub fn relying_party(
     {
         b = b.top_origin(o.as_str().unwrap_or_default());
     }
-    if policy["user_presence"].as_str() == Some("not_required") {
-        b = b.require_user_presence(false);
-    }
     b.trust_policy(trust).build().map_err(|e| e.to_string())
+}
+
+/// The per-ceremony options of a registration case: `policy.user_presence:
+/// "not_required"` (a source that verified with user presence optional) is a
+/// conditional create, the one ceremony where WebAuthn L3 lets UP be clear
+/// (§7.1 step 14). An authentication case with that policy still requires UP
+/// (§7.2 step 16 has no exception), so nothing reads it there.
+pub fn registration_options(case: &Value) -> relypass::RegistrationOptions {
+    relypass::RegistrationOptions {
+        conditional_mediation: case["policy"]["user_presence"].as_str() == Some("not_required"),
+        ..Default::default()
+    }
 }
 
 /// The challenge the server issued (`case.challenge`).
