@@ -6,13 +6,12 @@
 //! case and last `N passed, N failed`. Exit status 1 if any case failed.
 
 // The relying party a case describes: shared with the fuzz harness and tests.
-#[path = "../tests/support/conformance_case.rs"]
-mod conformance_case;
+use relypass_testkit::conformance_case;
 
+use relypass::danger::Challenge;
 use relypass::json::b64url;
 use relypass::{
-    AuthenticationOptions, AuthenticationResponse, Challenge, RegistrationResponse, User,
-    UserHandle,
+    AuthenticationOptions, AuthenticationResponse, RegistrationResponse, User, UserHandle,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -153,7 +152,7 @@ fn run_case(case: &Value) -> Result<BTreeMap<&'static str, Value>, String> {
     let challenge = conformance_case::challenge(case)?;
     let now = case["now"]
         .as_u64()
-        .unwrap_or_else(relypass::ceremony::unix_now);
+        .unwrap_or_else(relypass::danger::unix_now);
     let response = serde_json::to_string(&case["response"]).map_err(|e| e.to_string())?;
     let mut facts = BTreeMap::new();
     match case["ceremony"].as_str() {
@@ -163,50 +162,48 @@ fn run_case(case: &Value) -> Result<BTreeMap<&'static str, Value>, String> {
                 name: "conformance".into(),
                 display_name: "Conformance".into(),
             };
-            let (_, state) = rp
-                .start_registration_with(
-                    &user,
-                    &[],
-                    &conformance_case::registration_options(case),
-                    Challenge::from_bytes(challenge),
-                    now,
-                )
-                .map_err(|e| e.to_string())?;
+            let (_, state) = relypass::danger::start_registration_with(
+                &rp,
+                &user,
+                &[],
+                &conformance_case::registration_options(case),
+                Challenge::from_bytes(challenge),
+                now,
+            )
+            .map_err(|e| e.to_string())?;
             let resp = RegistrationResponse::from_json(&response).map_err(|e| e.to_string())?;
-            let v = rp
-                .finish_registration_at(state, &resp, now)
+            let v = relypass::danger::finish_registration_at(&rp, state, &resp, now)
                 .map_err(|e| e.to_string())?;
             let rec = v.record();
             facts.insert("fmt", Value::from(v.attestation().fmt.clone()));
-            facts.insert("alg", Value::from(rec.algorithm.to_i64()));
+            facts.insert("alg", Value::from(rec.algorithm().to_i64()));
             facts.insert(
                 "attestation_type",
                 Value::from(v.attestation().attestation_type.as_str()),
             );
-            facts.insert("aaguid", Value::from(rec.aaguid.to_string()));
-            facts.insert("sign_count", Value::from(rec.sign_count));
+            facts.insert("aaguid", Value::from(rec.aaguid().to_string()));
+            facts.insert("sign_count", Value::from(rec.sign_count()));
             facts.insert("credential_id", Value::from(b64url(rec.id())));
             facts.insert(
                 "credential_public_key",
-                Value::from(b64url(rec.public_key.as_slice())),
+                Value::from(b64url(rec.public_key())),
             );
             insert_flags(&mut facts, v.flags());
         }
         Some("authentication") => {
             let resp = AuthenticationResponse::from_json(&response).map_err(|e| e.to_string())?;
             let record = conformance_case::stored_credential(case, &resp, now)?;
-            let handle = record.user_handle.clone();
+            let handle = record.user_handle().clone();
             let creds = [record];
-            let (_, state) = rp
-                .start_authentication_with(
-                    Some((&handle, &creds)),
-                    &AuthenticationOptions::default(),
-                    Challenge::from_bytes(challenge),
-                    now,
-                )
-                .map_err(|e| e.to_string())?;
-            let v = rp
-                .finish_authentication_at(state, &resp, &creds[0], now)
+            let (_, state) = relypass::danger::start_authentication_with(
+                &rp,
+                Some((&handle, &creds)),
+                &AuthenticationOptions::default(),
+                Challenge::from_bytes(challenge),
+                now,
+            )
+            .map_err(|e| e.to_string())?;
+            let v = relypass::danger::finish_authentication_at(&rp, state, &resp, &creds[0], now)
                 .map_err(|e| e.to_string())?;
             facts.insert("sign_count", Value::from(v.sign_count()));
             insert_flags(&mut facts, v.flags());
@@ -216,7 +213,7 @@ fn run_case(case: &Value) -> Result<BTreeMap<&'static str, Value>, String> {
     Ok(facts)
 }
 
-fn insert_flags(facts: &mut BTreeMap<&'static str, Value>, f: relypass::authenticator_data::Flags) {
+fn insert_flags(facts: &mut BTreeMap<&'static str, Value>, f: relypass::Flags) {
     facts.insert("user_present", Value::from(f.user_present()));
     facts.insert("user_verified", Value::from(f.user_verified()));
     facts.insert("backup_eligible", Value::from(f.backup_eligible()));

@@ -5,8 +5,8 @@
 //! names and expected-vs-got only where both are public values (origins, RP IDs,
 //! flags, counters), never secrets or key material.
 
-use crate::cose::CoseAlgorithm;
-use crate::credential::CredentialState;
+use crate::cose::algorithm::CoseAlgorithm;
+use crate::credential::state::CredentialState;
 
 /// Which part of the input a [`Error::Malformed`] refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +65,7 @@ impl core::fmt::Display for Field {
 }
 
 /// The ceremony a client data `type` was expected to name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CeremonyKind {
     /// `webauthn.create`.
     Registration,
@@ -284,6 +284,16 @@ pub enum Error {
     /// The ceremony state was made by a different relying party configuration.
     #[error("ceremony state belongs to a different relying party")]
     StateMismatch,
+    /// The response's challenge is not the one of the ceremony the host's session
+    /// holds: the response belongs to another browser session (or another
+    /// ceremony of this one), so it is refused and that ceremony stays open.
+    #[error("response does not belong to this session's ceremony")]
+    CeremonyMismatch,
+    /// A cached key handed to [`danger::verify_assertion`](crate::danger::verify_assertion)
+    /// was parsed from a different credential or different key bytes than the
+    /// record it was handed in with.
+    #[error("cached key does not belong to the credential record")]
+    CachedKeyMismatch,
 
     // ---- configuration and storage ------------------------------------------
     /// The relying-party configuration can never work.

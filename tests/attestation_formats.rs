@@ -9,17 +9,15 @@
 //! the specific error: `Error::Attestation { format, reason }` with a reason
 //! substring, or `Error::AttestationNotTrusted`.
 
-#[path = "attestation_blocks/mod.rs"]
-mod blocks;
-#[path = "attestation_blocks/registration.rs"]
-mod registration;
+use relypass_testkit::attestation as registration;
+use relypass_testkit::fixtures as blocks;
 
 use blocks::{b64_decode, fixture, map_get};
 use ciborium::Value as Cbor;
 use registration::*;
-use relypass::attestation::android_key::AndroidKeyEnforcement;
+use relypass::Aaguid;
 use relypass::attestation::{AnchorScope, AttestationType, TrustAnchor, TrustMode, TrustPolicy};
-use relypass::authenticator_data::Aaguid;
+use relypass::internal::attestation::android_key::AndroidKeyEnforcement;
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------

@@ -3,8 +3,7 @@
 #[path = "../examples/inspect/report.rs"]
 mod report;
 
-#[path = "attestation_blocks/mod.rs"]
-mod blocks;
+use relypass_testkit::fixtures as blocks;
 
 use blocks::conformance_dir;
 

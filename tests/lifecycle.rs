@@ -1,23 +1,23 @@
 //! Credential lifecycle and host policies through the public API, with real
 //! registration and assertion bytes from a software authenticator.
 
-#[path = "common/lifecycle_authenticator.rs"]
-mod soft;
+use relypass_testkit::lifecycle as soft;
 
-use relypass::authenticator_data::Aaguid;
+use relypass::Aaguid;
+use relypass::extensions::{AuthenticationExtensions, RegistrationExtensions};
 use relypass::extensions::{CredProtectPolicy, PrfOutputs};
 use relypass::json::{
     AuthenticatorTransport, CredentialDescriptorJson, RequestOptionsJson,
     UserVerificationRequirement,
 };
-use relypass::signal::{
-    AllAcceptedCredentialsOptions, CurrentUserDetailsOptions, UnknownCredentialOptions,
+use relypass::{
+    AccountPolicy, AuthenticationOptions, AuthenticatorNames, BackupPolicy, CounterPolicy,
+    CredentialRecord, CredentialState, CredentialStore, Error, FakeCredentialShape, MemoryStore,
+    Passkeys, Profile, RegistrationOptions, RelyingParty, RelyingPartyBuilder, User,
+    may_drop_password,
 };
 use relypass::{
-    AccountPolicy, AuthenticationExtensions, AuthenticationOptions, AuthenticatorNames,
-    BackupPolicy, CounterPolicy, CredentialRecord, CredentialState, CredentialStore, Error,
-    FakeCredentialShape, MemoryStore, Passkeys, Profile, RegistrationExtensions,
-    RegistrationOptions, RelyingParty, RelyingPartyBuilder, User, may_drop_password,
+    AllAcceptedCredentialsOptions, CurrentUserDetailsOptions, UnknownCredentialOptions,
 };
 use serde_json::{Value, json};
 use soft::{ClientError, SoftAuthenticator, random_key, register, sign_in, user};
@@ -58,7 +58,7 @@ async fn registering_twice_is_refused_client_side_and_server_side() {
 
     // Client side: the second ceremony lists the credential in excludeCredentials,
     // and a well-behaved authenticator refuses to create another.
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_registration(&alice, &RegistrationOptions::default())
         .await
         .unwrap();
@@ -76,13 +76,13 @@ async fn registering_twice_is_refused_client_side_and_server_side() {
         .create_with(&opts, rec.id().to_vec(), key, false)
         .unwrap();
     assert!(matches!(
-        pk.finish_registration(&resp).await,
+        pk.finish_registration(&ceremony, &resp).await,
         Err(Error::CredentialAlreadyRegistered)
     ));
 
     // Also when the id is registered to someone else.
     let bob = user("bob");
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_registration(&bob, &RegistrationOptions::default())
         .await
         .unwrap();
@@ -90,7 +90,7 @@ async fn registering_twice_is_refused_client_side_and_server_side() {
         .create_with(&opts, rec.id().to_vec(), random_key(), false)
         .unwrap();
     assert!(matches!(
-        pk.finish_registration(&resp).await,
+        pk.finish_registration(&ceremony, &resp).await,
         Err(Error::CredentialAlreadyRegistered)
     ));
     assert_eq!(
@@ -110,28 +110,28 @@ async fn revoked_credentials_authenticator_can_enroll_again() {
     let mut auth = SoftAuthenticator::new(ORIGIN);
     let rec = register(&pk, &alice, &mut auth).await;
     let revoked = pk.revoke_credential(&alice.handle, rec.id()).await.unwrap();
-    assert_eq!(revoked.state, CredentialState::Revoked);
+    assert_eq!(revoked.state(), CredentialState::Revoked);
 
     // The revoked id is no longer in excludeCredentials, so the authenticator
     // enrols again, minting a new credential id.
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_registration(&alice, &RegistrationOptions::default())
         .await
         .unwrap();
     assert!(opts.exclude_credentials.is_empty());
     let resp = auth.create(&opts).unwrap();
-    let again = pk.finish_registration(&resp).await.unwrap();
-    assert_ne!(again.id, rec.id);
-    assert_eq!(again.state, CredentialState::Active);
+    let again = pk.finish_registration(&ceremony, &resp).await.unwrap();
+    assert_ne!(again.id(), rec.id());
+    assert_eq!(again.state(), CredentialState::Active);
 
     // The revoked credential itself still cannot sign in.
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_authentication(None, &AuthenticationOptions::default())
         .await
         .unwrap();
     let resp = auth.get_forced(&opts, rec.id());
     assert!(matches!(
-        pk.finish_authentication(&resp).await,
+        pk.finish_authentication(&ceremony, &resp).await,
         Err(Error::CredentialNotActive)
     ));
 }
@@ -146,7 +146,7 @@ async fn revoked_id_coming_back_replaces_only_with_a_new_key() {
     pk.revoke_credential(&alice.handle, rec.id()).await.unwrap();
 
     // The same id with the same (revoked) key: refused, revocation is permanent.
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_registration(&alice, &RegistrationOptions::default())
         .await
         .unwrap();
@@ -154,25 +154,28 @@ async fn revoked_id_coming_back_replaces_only_with_a_new_key() {
         .create_with(&opts, rec.id().to_vec(), old_key, true)
         .unwrap();
     assert!(matches!(
-        pk.finish_registration(&resp).await,
+        pk.finish_registration(&ceremony, &resp).await,
         Err(Error::CredentialAlreadyRegistered)
     ));
-    assert_eq!(stored(&pk, rec.id()).await.state, CredentialState::Revoked);
+    assert_eq!(
+        stored(&pk, rec.id()).await.state(),
+        CredentialState::Revoked
+    );
 
     // The same id with a new key is a new credential: it replaces the dead record.
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_registration(&alice, &RegistrationOptions::default())
         .await
         .unwrap();
     let resp = auth
         .create_with(&opts, rec.id().to_vec(), random_key(), true)
         .unwrap();
-    let replaced = pk.finish_registration(&resp).await.unwrap();
-    assert_eq!(replaced.id, rec.id);
-    assert_ne!(replaced.public_key, rec.public_key);
+    let replaced = pk.finish_registration(&ceremony, &resp).await.unwrap();
+    assert_eq!(replaced.id(), rec.id());
+    assert_ne!(replaced.public_key(), rec.public_key());
     let now = stored(&pk, rec.id()).await;
-    assert_eq!(now.state, CredentialState::Active);
-    assert_eq!(now.public_key, replaced.public_key);
+    assert_eq!(now.state(), CredentialState::Active);
+    assert_eq!(now.public_key(), replaced.public_key());
     sign_in(&pk, Some(&alice.handle), &mut auth).await.unwrap();
 }
 
@@ -188,7 +191,7 @@ async fn revoked_key_reencoded_cannot_replace_the_revoked_record() {
     let old_key = auth.credentials[0].key.clone();
     pk.revoke_credential(&alice.handle, rec.id()).await.unwrap();
 
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_registration(&alice, &RegistrationOptions::default())
         .await
         .unwrap();
@@ -197,20 +200,20 @@ async fn revoked_key_reencoded_cannot_replace_the_revoked_record() {
         .create_with(&opts, rec.id().to_vec(), old_key, true)
         .unwrap();
     assert!(matches!(
-        pk.finish_registration(&resp).await,
+        pk.finish_registration(&ceremony, &resp).await,
         Err(Error::CredentialAlreadyRegistered)
     ));
     let now = stored(&pk, rec.id()).await;
-    assert_eq!(now.state, CredentialState::Revoked);
-    assert_eq!(now.public_key, rec.public_key);
+    assert_eq!(now.state(), CredentialState::Revoked);
+    assert_eq!(now.public_key(), rec.public_key());
     // The revoked private key still cannot sign in.
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_authentication(None, &AuthenticationOptions::default())
         .await
         .unwrap();
     let resp = auth.get_forced(&opts, rec.id());
     assert!(matches!(
-        pk.finish_authentication(&resp).await,
+        pk.finish_authentication(&ceremony, &resp).await,
         Err(Error::CredentialNotActive)
     ));
 }
@@ -225,21 +228,21 @@ async fn disabled_credential_cannot_sign_in_but_is_still_excluded() {
         .disable_credential(&alice.handle, rec.id())
         .await
         .unwrap();
-    assert_eq!(d.state, CredentialState::Disabled);
-    assert!(d.state_changed_at >= rec.state_changed_at);
+    assert_eq!(d.state(), CredentialState::Disabled);
+    assert!(d.state_changed_at() >= rec.state_changed_at());
 
     // Cannot sign in (discoverable flow: the record is found, then refused).
     let err = sign_in(&pk, None, &mut auth).await.unwrap_err();
     assert!(matches!(err, Error::CredentialNotActive), "{err:?}");
     // Not offered in a named sign-in.
-    let opts = pk
+    let (opts, _ceremony) = pk
         .start_authentication(Some(&alice.handle), &AuthenticationOptions::default())
         .await
         .unwrap();
     assert!(opts.allow_credentials.is_empty());
 
     // Still excluded from registration: the authenticator holds it.
-    let opts = pk
+    let (opts, _ceremony) = pk
         .start_registration(&alice, &RegistrationOptions::default())
         .await
         .unwrap();
@@ -265,7 +268,7 @@ async fn passkey_only_account_refuses_uv_less_assertion() {
         .unwrap();
 
     // Named sign-in: the options require UV whatever the RP default.
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_authentication(Some(&alice.handle), &AuthenticationOptions::default())
         .await
         .unwrap();
@@ -276,12 +279,12 @@ async fn passkey_only_account_refuses_uv_less_assertion() {
     auth.uv = false;
     let resp = auth.get(&opts).unwrap();
     assert!(matches!(
-        pk.finish_authentication(&resp).await,
+        pk.finish_authentication(&ceremony, &resp).await,
         Err(Error::UserNotVerified)
     ));
 
     // Discoverable sign-in does not know the user at start; finish still refuses.
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_authentication(None, &AuthenticationOptions::default())
         .await
         .unwrap();
@@ -291,7 +294,7 @@ async fn passkey_only_account_refuses_uv_less_assertion() {
     );
     let resp = auth.get(&opts).unwrap();
     assert!(matches!(
-        pk.finish_authentication(&resp).await,
+        pk.finish_authentication(&ceremony, &resp).await,
         Err(Error::UserNotVerified)
     ));
 
@@ -319,7 +322,7 @@ async fn may_drop_password_needs_an_active_uv_credential() {
 
     let mut phone = SoftAuthenticator::synced(ORIGIN);
     let rec = register(&pk, &alice, &mut phone).await;
-    assert!(rec.user_verified);
+    assert!(rec.user_verified());
     assert!(pk.may_drop_password(&alice.handle).await.unwrap());
 
     pk.disable_credential(&alice.handle, rec.id())
@@ -371,19 +374,19 @@ async fn registration_limit_refuses_at_start() {
 async fn registration_limit_is_rechecked_at_finish() {
     let pk = passkeys().with_registration_limit(1);
     let alice = user("alice");
-    let o1 = pk
+    let (o1, _ceremony) = pk
         .start_registration(&alice, &RegistrationOptions::default())
         .await
         .unwrap();
-    let o2 = pk
+    let (o2, ceremony) = pk
         .start_registration(&alice, &RegistrationOptions::default())
         .await
         .unwrap();
     let r1 = SoftAuthenticator::new(ORIGIN).create(&o1).unwrap();
     let r2 = SoftAuthenticator::new(ORIGIN).create(&o2).unwrap();
-    pk.finish_registration(&r1).await.unwrap();
+    pk.finish_registration(&ceremony, &r1).await.unwrap();
     assert!(matches!(
-        pk.finish_registration(&r2).await,
+        pk.finish_registration(&ceremony, &r2).await,
         Err(Error::RegistrationLimit { limit: 1 })
     ));
 }
@@ -397,17 +400,17 @@ async fn sign_in_records_last_used_counter_and_backup_state() {
     let mut auth = SoftAuthenticator::new(ORIGIN);
     auth.backup_eligible = true; // eligible, not yet backed up
     let rec = register(&pk, &alice, &mut auth).await;
-    assert_eq!(rec.last_used_at, None);
-    assert!(rec.backup_eligible && !rec.backup_state);
+    assert_eq!(rec.last_used_at(), None);
+    assert!(rec.backup_eligible() && !rec.backup_state());
 
     auth.backup_state = true; // synced since
     let v = sign_in(&pk, Some(&alice.handle), &mut auth).await.unwrap();
     assert_eq!(v.sign_count(), 1);
     let now = stored(&pk, rec.id()).await;
-    assert!(now.last_used_at.is_some_and(|t| t >= rec.created_at));
-    assert_eq!(now.sign_count, 1);
-    assert!(now.backup_state);
-    assert!(!now.possibly_cloned);
+    assert!(now.last_used_at().is_some_and(|t| t >= rec.created_at()));
+    assert_eq!(now.sign_count(), 1);
+    assert!(now.backup_state());
+    assert!(!now.possibly_cloned());
 }
 
 #[tokio::test]
@@ -422,9 +425,9 @@ async fn zero_counter_synced_passkeys_never_raise_alarms() {
         assert!(!v.possibly_cloned());
     }
     let now = stored(&pk, rec.id()).await;
-    assert_eq!(now.sign_count, 0);
-    assert!(!now.possibly_cloned);
-    assert!(now.backup_eligible && now.backup_state);
+    assert_eq!(now.sign_count(), 0);
+    assert!(!now.possibly_cloned());
+    assert!(now.backup_eligible() && now.backup_state());
 }
 
 #[tokio::test]
@@ -437,12 +440,12 @@ async fn counter_regression_strict_refuses_and_warn_flags_the_record() {
         sign_in(&pk, None, &mut auth).await.unwrap(); // counter 1
         sign_in(&pk, None, &mut auth).await.unwrap(); // counter 2
         // A clone replays an older counter.
-        let opts = pk
+        let (opts, ceremony) = pk
             .start_authentication(None, &AuthenticationOptions::default())
             .await
             .unwrap();
         let resp = auth.get_with_counter(&opts, 1).unwrap();
-        let out = pk.finish_authentication(&resp).await;
+        let out = pk.finish_authentication(&ceremony, &resp).await;
         let now = stored(&pk, rec.id()).await;
         match policy {
             CounterPolicy::Strict => {
@@ -453,12 +456,12 @@ async fn counter_regression_strict_refuses_and_warn_flags_the_record() {
                         received: 1
                     })
                 ));
-                assert!(!now.possibly_cloned);
+                assert!(!now.possibly_cloned());
             }
             CounterPolicy::Warn => {
                 assert!(out.unwrap().possibly_cloned());
-                assert!(now.possibly_cloned);
-                assert_eq!(now.sign_count, 2, "the counter never moves backwards");
+                assert!(now.possibly_cloned());
+                assert_eq!(now.sign_count(), 2, "the counter never moves backwards");
             }
         }
     }
@@ -473,17 +476,17 @@ async fn concurrent_sign_ins_with_the_same_counter_exactly_one_passes() {
         register(&pk, &alice, &mut auth).await;
         let mut responses = Vec::new();
         for _ in 0..2 {
-            let opts = pk
+            let (opts, ceremony) = pk
                 .start_authentication(Some(&alice.handle), &AuthenticationOptions::default())
                 .await
                 .unwrap();
-            responses.push(auth.get_with_counter(&opts, 7).unwrap());
+            responses.push((ceremony, auth.get_with_counter(&opts, 7).unwrap()));
         }
         let tasks: Vec<_> = responses
             .into_iter()
-            .map(|r| {
+            .map(|(ceremony, r)| {
                 let pk = Arc::clone(&pk);
-                tokio::spawn(async move { pk.finish_authentication(&r).await })
+                tokio::spawn(async move { pk.finish_authentication(&ceremony, &r).await })
             })
             .collect();
         let mut passed = 0;
@@ -504,13 +507,13 @@ async fn backup_policy_is_enforced_at_registration_and_sign_in() {
     // Device-bound only: a synced passkey cannot register.
     let pk = passkeys_with(|b| b.backup_policy(BackupPolicy::RequireDeviceBound));
     let alice = user("alice");
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_registration(&alice, &RegistrationOptions::default())
         .await
         .unwrap();
     let resp = SoftAuthenticator::synced(ORIGIN).create(&opts).unwrap();
     assert!(matches!(
-        pk.finish_registration(&resp).await,
+        pk.finish_registration(&ceremony, &resp).await,
         Err(Error::BackupNotAllowed {
             backup_eligible: true,
             backup_state: true
@@ -576,11 +579,8 @@ async fn management_operations_check_ownership_and_lifecycle() {
         .rename_credential(&alice.handle, rec.id(), Some("  My phone "))
         .await
         .unwrap();
-    assert_eq!(r.name.as_deref(), Some("My phone"));
-    assert_eq!(
-        stored(&pk, rec.id()).await.name.as_deref(),
-        Some("My phone")
-    );
+    assert_eq!(r.name(), Some("My phone"));
+    assert_eq!(stored(&pk, rec.id()).await.name(), Some("My phone"));
     assert!(matches!(
         pk.rename_credential(&alice.handle, rec.id(), Some("a\u{7}b"))
             .await,
@@ -618,27 +618,34 @@ async fn management_operations_check_ownership_and_lifecycle() {
         pk.disable_credential(&alice.handle, b"nope").await,
         Err(Error::UnknownCredential)
     ));
-    assert_eq!(stored(&pk, bobs.id()).await.state, CredentialState::Active);
+    assert_eq!(
+        stored(&pk, bobs.id()).await.state(),
+        CredentialState::Active
+    );
 
     // Disable → enable → revoke; revocation is permanent.
     let d = pk
         .disable_credential(&alice.handle, rec.id())
         .await
         .unwrap();
-    assert_eq!(d.state, CredentialState::Disabled);
+    assert_eq!(d.state(), CredentialState::Disabled);
     let again = pk
         .disable_credential(&alice.handle, rec.id())
         .await
         .unwrap();
     assert_eq!(
-        again.state_changed_at, d.state_changed_at,
+        again.state_changed_at(),
+        d.state_changed_at(),
         "no-op keeps the stamp"
     );
     let e = pk.enable_credential(&alice.handle, rec.id()).await.unwrap();
-    assert_eq!(e.state, CredentialState::Active);
+    assert_eq!(e.state(), CredentialState::Active);
     let v = pk.revoke_credential(&alice.handle, rec.id()).await.unwrap();
-    assert_eq!(v.state, CredentialState::Revoked);
-    assert_eq!(stored(&pk, rec.id()).await.state, CredentialState::Revoked);
+    assert_eq!(v.state(), CredentialState::Revoked);
+    assert_eq!(
+        stored(&pk, rec.id()).await.state(),
+        CredentialState::Revoked
+    );
     assert!(matches!(
         pk.enable_credential(&alice.handle, rec.id()).await,
         Err(Error::InvalidStateTransition {
@@ -729,7 +736,7 @@ async fn unknown_user_options_look_like_a_real_users() {
     register(&pk, &alice, &mut auth).await;
     let opts = AuthenticationOptions::default();
 
-    let real = pk
+    let (real, _ceremony) = pk
         .start_authentication_for_name("alice", &opts)
         .await
         .unwrap();
@@ -738,7 +745,7 @@ async fn unknown_user_options_look_like_a_real_users() {
     // An unknown name: one or two descriptors, same shape as the real one.
     let mut saw = std::collections::BTreeSet::new();
     for name in ["mallory", "eve", "trent", "oscar", "peggy", "victor"] {
-        let fake = pk.start_authentication_for_name(name, &opts).await.unwrap();
+        let (fake, _ceremony) = pk.start_authentication_for_name(name, &opts).await.unwrap();
         assert!((1..=2).contains(&fake.allow_credentials.len()));
         saw.insert(fake.allow_credentials.len());
         let mut fake_shape = shape_of(&fake);
@@ -748,24 +755,24 @@ async fn unknown_user_options_look_like_a_real_users() {
             .truncate(1);
         assert_eq!(fake_shape, shape_of(&real), "{name}");
         // Deterministic: asking again lists the same ids, like a real account.
-        let again = pk.start_authentication_for_name(name, &opts).await.unwrap();
+        let (again, _ceremony) = pk.start_authentication_for_name(name, &opts).await.unwrap();
         assert_eq!(ids(&again.allow_credentials), ids(&fake.allow_credentials));
         assert_ne!(again.challenge, fake.challenge);
     }
     assert_eq!(saw.len(), 2, "both one and two fake credentials occur");
 
     // Finishing against an unknown name fails like a wrong credential.
-    let fake = pk
+    let (fake, ceremony) = pk
         .start_authentication_for_name("mallory", &opts)
         .await
         .unwrap();
     let resp = auth.get_forced(&fake, alice_id(&pk, &alice).await.as_slice());
     assert!(matches!(
-        pk.finish_authentication(&resp).await,
+        pk.finish_authentication(&ceremony, &resp).await,
         Err(Error::UnknownCredential)
     ));
     // ... and a client answering with the fake id itself gets the same error.
-    let fake = pk
+    let (fake, ceremony) = pk
         .start_authentication_for_name("mallory", &opts)
         .await
         .unwrap();
@@ -780,27 +787,27 @@ async fn unknown_user_options_look_like_a_real_users() {
     });
     let resp = forger.get(&fake).unwrap();
     assert!(matches!(
-        pk.finish_authentication(&resp).await,
+        pk.finish_authentication(&ceremony, &resp).await,
         Err(Error::UnknownCredential)
     ));
     // A wrong credential for a real user: the same error.
-    let real = pk
+    let (real, ceremony) = pk
         .start_authentication_for_name("alice", &opts)
         .await
         .unwrap();
     let resp = forger.get_forced(&real, &fake_id);
     assert!(matches!(
-        pk.finish_authentication(&resp).await,
+        pk.finish_authentication(&ceremony, &resp).await,
         Err(Error::UnknownCredential)
     ));
 
     // The real user signs in through the same flow.
-    let real = pk
+    let (real, ceremony) = pk
         .start_authentication_for_name("alice", &opts)
         .await
         .unwrap();
     let resp = auth.get(&real).unwrap();
-    pk.finish_authentication(&resp).await.unwrap();
+    pk.finish_authentication(&ceremony, &resp).await.unwrap();
 }
 
 async fn alice_id(pk: &Passkeys<MemoryStore>, alice: &User) -> Vec<u8> {
@@ -822,11 +829,11 @@ async fn enumeration_defaults_and_uv_is_not_revealed() {
         .set_account_policy(&alice.handle, AccountPolicy::passkey_only())
         .unwrap();
     let opts = Profile::SecurityKeySecondFactor.authentication_options();
-    let real = pk
+    let (real, _ceremony) = pk
         .start_authentication_for_name("alice", &opts)
         .await
         .unwrap();
-    let fake = pk
+    let (fake, ceremony) = pk
         .start_authentication_for_name("nobody", &opts)
         .await
         .unwrap();
@@ -844,14 +851,14 @@ async fn enumeration_defaults_and_uv_is_not_revealed() {
     auth.uv = false;
     let resp = auth.get(&real).unwrap();
     assert!(matches!(
-        pk.finish_authentication(&resp).await,
+        pk.finish_authentication(&ceremony, &resp).await,
         Err(Error::UserNotVerified)
     ));
     // A known account without active credentials also gets fakes.
     let bob = user("bob");
     let b = register(&pk, &bob, &mut SoftAuthenticator::new(ORIGIN)).await;
     pk.revoke_credential(&bob.handle, b.id()).await.unwrap();
-    let o = pk
+    let (o, _ceremony) = pk
         .start_authentication_for_name("bob", &opts)
         .await
         .unwrap();
@@ -869,7 +876,7 @@ async fn enumeration_defaults_and_uv_is_not_revealed() {
 async fn passkey_profile_registers_and_signs_in_discoverably() {
     let pk = passkeys();
     let alice = user("alice");
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_registration(&alice, &Profile::Passkey.registration_options())
         .await
         .unwrap();
@@ -881,12 +888,12 @@ async fn passkey_profile_registers_and_signs_in_discoverably() {
     let mut auth = SoftAuthenticator::synced(ORIGIN);
     auth.client_extension_results = json!({"credProps": {"rk": true}});
     let rec = pk
-        .finish_registration(&auth.create(&opts).unwrap())
+        .finish_registration(&ceremony, &auth.create(&opts).unwrap())
         .await
         .unwrap();
-    assert_eq!(rec.discoverable, Some(true));
+    assert_eq!(rec.discoverable(), Some(true));
 
-    let a = pk
+    let (a, ceremony) = pk
         .start_authentication(None, &Profile::Passkey.authentication_options())
         .await
         .unwrap();
@@ -896,19 +903,20 @@ async fn passkey_profile_registers_and_signs_in_discoverably() {
         Some(UserVerificationRequirement::Required)
     );
     let v = pk
-        .finish_authentication(&auth.get(&a).unwrap())
+        .finish_authentication(&ceremony, &auth.get(&a).unwrap())
         .await
         .unwrap();
     assert_eq!(v.user_handle(), &alice.handle);
 
     // UV required by the profile: an authenticator without UV is refused.
-    let a = pk
+    let (a, ceremony) = pk
         .start_authentication(None, &Profile::Passkey.authentication_options())
         .await
         .unwrap();
     auth.uv = false;
     assert!(matches!(
-        pk.finish_authentication(&auth.get(&a).unwrap()).await,
+        pk.finish_authentication(&ceremony, &auth.get(&a).unwrap())
+            .await,
         Err(Error::UserNotVerified)
     ));
 }
@@ -917,7 +925,7 @@ async fn passkey_profile_registers_and_signs_in_discoverably() {
 async fn second_factor_profile_options() {
     let pk = passkeys();
     let alice = user("alice");
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_registration(
             &alice,
             &Profile::SecurityKeySecondFactor.registration_options(),
@@ -931,10 +939,10 @@ async fn second_factor_profile_options() {
     let mut key = SoftAuthenticator::new(ORIGIN);
     key.uv = false;
     key.transports = vec!["nfc", "usb"];
-    pk.finish_registration(&key.create(&opts).unwrap())
+    pk.finish_registration(&ceremony, &key.create(&opts).unwrap())
         .await
         .unwrap();
-    let a = pk
+    let (a, ceremony) = pk
         .start_authentication(
             Some(&alice.handle),
             &Profile::SecurityKeySecondFactor.authentication_options(),
@@ -942,7 +950,7 @@ async fn second_factor_profile_options() {
         .await
         .unwrap();
     assert_eq!(a.allow_credentials.len(), 1);
-    pk.finish_authentication(&key.get(&a).unwrap())
+    pk.finish_authentication(&ceremony, &key.get(&a).unwrap())
         .await
         .unwrap();
     assert!(!pk.may_drop_password(&alice.handle).await.unwrap());
@@ -964,14 +972,14 @@ async fn cred_protect_enforcement_at_registration() {
     };
 
     // No credProtect output: refused.
-    let opts = pk.start_registration(&alice, &ro).await.unwrap();
+    let (opts, ceremony) = pk.start_registration(&alice, &ro).await.unwrap();
     assert_eq!(
         opts.extensions.as_ref().unwrap()["enforceCredentialProtectionPolicy"],
         true
     );
     let resp = SoftAuthenticator::new(ORIGIN).create(&opts).unwrap();
     assert!(matches!(
-        pk.finish_registration(&resp).await,
+        pk.finish_registration(&ceremony, &resp).await,
         Err(Error::CredProtect {
             required: 3,
             got: None
@@ -979,14 +987,15 @@ async fn cred_protect_enforcement_at_registration() {
     ));
 
     // A lower level: refused.
-    let opts = pk.start_registration(&alice, &ro).await.unwrap();
+    let (opts, ceremony) = pk.start_registration(&alice, &ro).await.unwrap();
     let mut auth = SoftAuthenticator::new(ORIGIN);
     auth.authenticator_extensions = Some(ciborium::value::Value::Map(vec![(
         ciborium::value::Value::Text("credProtect".into()),
         ciborium::value::Value::Integer(2.into()),
     )]));
     assert!(matches!(
-        pk.finish_registration(&auth.create(&opts).unwrap()).await,
+        pk.finish_registration(&ceremony, &auth.create(&opts).unwrap())
+            .await,
         Err(Error::CredProtect {
             required: 3,
             got: Some(2)
@@ -994,7 +1003,7 @@ async fn cred_protect_enforcement_at_registration() {
     ));
 
     // The requested level (and a minPinLength output): accepted and surfaced.
-    let opts = pk.start_registration(&alice, &ro).await.unwrap();
+    let (opts, ceremony) = pk.start_registration(&alice, &ro).await.unwrap();
     auth.authenticator_extensions = Some(ciborium::value::Value::Map(vec![
         (
             ciborium::value::Value::Text("credProtect".into()),
@@ -1006,7 +1015,7 @@ async fn cred_protect_enforcement_at_registration() {
         ),
     ]));
     let v = pk
-        .finish_registration_verified(&auth.create(&opts).unwrap())
+        .finish_registration_verified(&ceremony, &auth.create(&opts).unwrap())
         .await
         .unwrap();
     assert_eq!(v.cred_protect(), Some(3));
@@ -1034,13 +1043,13 @@ async fn prf_results_and_unknown_extensions_pass_through() {
         extensions: Some(ext),
         ..AuthenticationOptions::default()
     };
-    let opts = pk.start_authentication(None, &ao).await.unwrap();
+    let (opts, ceremony) = pk.start_authentication(None, &ao).await.unwrap();
     let j = serde_json::to_value(&opts).unwrap();
     assert_eq!(j["extensions"]["prf"]["eval"]["first"], "c2FsdC1vbmU");
     assert_eq!(j["extensions"]["futureExtension"], json!({"x": 1}));
     auth.client_extension_results = json!({"prf": {"results": {"first": "AAECAw"}}});
     let v = pk
-        .finish_authentication(&auth.get(&opts).unwrap())
+        .finish_authentication(&ceremony, &auth.get(&opts).unwrap())
         .await
         .unwrap();
     assert_eq!(
@@ -1068,35 +1077,35 @@ async fn appid_extension_accepts_the_appid_hash_only_when_requested_and_used() {
         extensions: Some(AuthenticationExtensions::new().appid(APPID).build()),
         ..AuthenticationOptions::default()
     };
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_authentication(Some(&alice.handle), &with_appid)
         .await
         .unwrap();
     let v = pk
-        .finish_authentication(&auth.get_forced(&opts, rec.id()))
+        .finish_authentication(&ceremony, &auth.get_forced(&opts, rec.id()))
         .await
         .unwrap();
     assert!(v.appid_used());
 
     // Without the appid input in the state, the client's `appid: true` is ignored.
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_authentication(Some(&alice.handle), &AuthenticationOptions::default())
         .await
         .unwrap();
     assert!(matches!(
-        pk.finish_authentication(&auth.get_forced(&opts, rec.id()))
+        pk.finish_authentication(&ceremony, &auth.get_forced(&opts, rec.id()))
             .await,
         Err(Error::RpIdHash)
     ));
 
     // With the appid input but the client not reporting its use: RP ID hash expected.
     auth.client_extension_results = json!({"appid": false});
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_authentication(Some(&alice.handle), &with_appid)
         .await
         .unwrap();
     assert!(matches!(
-        pk.finish_authentication(&auth.get_forced(&opts, rec.id()))
+        pk.finish_authentication(&ceremony, &auth.get_forced(&opts, rec.id()))
             .await,
         Err(Error::RpIdHash)
     ));

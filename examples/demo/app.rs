@@ -12,10 +12,11 @@ use axum::http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, body::Bytes};
+use relypass::extensions::RegistrationExtensions;
 use relypass::json::{UserVerificationRequirement, b64url_decode};
 use relypass::{
-    AuthenticationOptions, CredentialStore, Error, Passkeys, RegistrationExtensions,
-    RegistrationOptions, User, UserHandle,
+    AuthenticationOptions, CeremonyId, CredentialStore, Error, Passkeys, RegistrationOptions, User,
+    UserHandle,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -205,6 +206,42 @@ fn registration_options(passkey_only: bool) -> RegistrationOptions {
     }
 }
 
+/// The cookie carrying the handle of this browser's ceremony in flight, one per
+/// kind. relypass's `finish_*` takes the handle and refuses a response made for
+/// any other ceremony, so a response cannot be replayed into another browser.
+fn ceremony_cookie_name(id: &CeremonyId) -> &'static str {
+    match id.kind() {
+        relypass::CeremonyKind::Registration => "relypass_demo_registration",
+        relypass::CeremonyKind::Authentication => "relypass_demo_signin",
+    }
+}
+
+/// The options for the browser, with the ceremony handle set as a cookie.
+fn ceremony_started(app: &App, options: &impl serde::Serialize, id: &CeremonyId) -> ApiResult {
+    let mut res = serialize(options)?;
+    let secure = if app.secure_cookies { "; Secure" } else { "" };
+    let cookie = format!(
+        "{}={id}; Path=/api; HttpOnly; SameSite=Strict; Max-Age=600{secure}",
+        ceremony_cookie_name(id)
+    );
+    res.headers_mut().append(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|_| ApiError::internal())?,
+    );
+    Ok(res)
+}
+
+/// This browser's ceremony of `kind`, from its cookie.
+fn ceremony_of(headers: &HeaderMap, kind: relypass::CeremonyKind) -> Result<CeremonyId, ApiError> {
+    let name = match kind {
+        relypass::CeremonyKind::Registration => "relypass_demo_registration",
+        relypass::CeremonyKind::Authentication => "relypass_demo_signin",
+    };
+    cookie(headers, name)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| ApiError::bad_request("This request expired. Please start again."))
+}
+
 fn serialize(v: &impl serde::Serialize) -> ApiResult {
     serde_json::to_value(v)
         .map(|v| Json(v).into_response())
@@ -284,11 +321,11 @@ pub async fn signup_passkey_start(
     if !store.create_user(&user, None, false).await? {
         return Err(ApiError::conflict("That username is taken."));
     }
-    let options = app
+    let (options, ceremony) = app
         .passkeys
         .start_registration(&user, &registration_options(false))
         .await?;
-    serialize(&options)
+    ceremony_started(&app, &options, &ceremony)
 }
 
 /// `POST /api/passkeys/start`: another passkey for the signed-in user.
@@ -298,11 +335,11 @@ pub async fn add_passkey_start(
     JsonBody(_): JsonBody<Value>,
 ) -> ApiResult {
     let u = app.signed_in(&headers).await?;
-    let options = app
+    let (options, ceremony) = app
         .passkeys
         .start_registration(&u.user, &registration_options(u.passkey_only))
         .await?;
-    serialize(&options)
+    ceremony_started(&app, &options, &ceremony)
 }
 
 #[derive(Deserialize)]
@@ -320,9 +357,13 @@ pub async fn register_finish(
 ) -> ApiResult {
     let response = serde_json::to_string(&req.credential)
         .map_err(|_| ApiError::bad_request("The request could not be read."))?;
-    let record = app.passkeys.finish_registration(&response).await?;
+    let ceremony = ceremony_of(&headers, relypass::CeremonyKind::Registration)?;
+    let record = app
+        .passkeys
+        .finish_registration(&ceremony, &response)
+        .await?;
     let store = app.store();
-    let owner = store.app_user(&record.user_handle).await?;
+    let owner = store.app_user(record.user_handle()).await?;
     // Whose credential is this? The ceremony state named the user at `start`.
     let new_account = match &owner {
         None => {
@@ -338,7 +379,7 @@ pub async fn register_finish(
     let session = app.session(&headers).await?;
     let signed_in_as_owner = session
         .as_ref()
-        .is_some_and(|(_, s)| s.stage == Stage::SignedIn && s.user_handle == record.user_handle);
+        .is_some_and(|(_, s)| s.stage == Stage::SignedIn && &s.user_handle == record.user_handle());
     if !new_account && !signed_in_as_owner {
         store.delete_credential(record.id()).await?;
         return Err(ApiError::forbidden(
@@ -348,25 +389,25 @@ pub async fn register_finish(
     // Name it: the user's choice, else the authenticator's name (from its
     // AAGUID), else "Passkey".
     let chosen = req.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    let authenticator = app.passkeys.authenticator_names().get(&record.aaguid);
+    let authenticator = app.passkeys.authenticator_names().get(&record.aaguid());
     let candidates: Vec<&str> = chosen
         .into_iter()
         .chain(authenticator)
         .chain(["Passkey"])
         .collect();
     let (named, used) =
-        name_new_passkey(&app, &record.user_handle, record.id(), &candidates).await?;
+        name_new_passkey(&app, record.user_handle(), record.id(), &candidates).await?;
     let note = if chosen.is_some() && used > 0 {
         " (the name you typed was not accepted; rename it below)"
     } else {
         ""
     };
-    let name = named.name.unwrap_or_default();
+    let name = named.name().unwrap_or_default();
     if new_account {
         let username = owner.map(|u| u.user.name).unwrap_or_default();
         app.start_session(
             &headers,
-            &record.user_handle,
+            record.user_handle(),
             Stage::SignedIn,
             json!({ "message": format!("Welcome, {username}! Your account and passkey “{name}” are ready{note}.") }),
         )
@@ -507,17 +548,17 @@ pub async fn signin_start(
     app.require_passkey_sign_in().await?;
     let username = req.username.as_deref().map(str::trim).unwrap_or("");
     if username.is_empty() {
-        let options = app
+        let (options, ceremony) = app
             .passkeys
             .start_authentication(None, &AuthenticationOptions::default())
             .await?;
-        return serialize(&options);
+        return ceremony_started(&app, &options, &ceremony);
     }
-    let options = app
+    let (options, ceremony) = app
         .passkeys
         .start_authentication_for_name(username, &AuthenticationOptions::default())
         .await?;
-    serialize(&options)
+    ceremony_started(&app, &options, &ceremony)
 }
 
 #[derive(Deserialize)]
@@ -539,7 +580,11 @@ pub async fn signin_finish(
         .map_err(|_| ApiError::bad_request("The request could not be read."))?;
     // relypass refuses a UV-less assertion for a passkey-only account in every
     // flow (the store's `account_policy` says which accounts are).
-    let verified = app.passkeys.finish_authentication(&response).await?;
+    let ceremony = ceremony_of(&headers, relypass::CeremonyKind::Authentication)?;
+    let verified = app
+        .passkeys
+        .finish_authentication(&ceremony, &response)
+        .await?;
     let user = app
         .store()
         .app_user(verified.user_handle())
@@ -572,11 +617,11 @@ pub async fn second_factor_start(
     if s.stage != Stage::SecondFactor {
         return Err(ApiError::bad_request("No second step is pending."));
     }
-    let options = app
+    let (options, ceremony) = app
         .passkeys
         .start_authentication(Some(&s.user_handle), &AuthenticationOptions::default())
         .await?;
-    serialize(&options)
+    ceremony_started(&app, &options, &ceremony)
 }
 
 /// `POST /api/2fa/finish`.
@@ -593,7 +638,11 @@ pub async fn second_factor_finish(
     }
     let response = serde_json::to_string(&req.credential)
         .map_err(|_| ApiError::bad_request("The request could not be read."))?;
-    let verified = app.passkeys.finish_authentication(&response).await?;
+    let ceremony = ceremony_of(&headers, relypass::CeremonyKind::Authentication)?;
+    let verified = app
+        .passkeys
+        .finish_authentication(&ceremony, &response)
+        .await?;
     if *verified.user_handle() != s.user_handle {
         return Err(relypass::Error::CredentialNotOwned.into());
     }
@@ -664,7 +713,7 @@ pub async fn rename_passkey(
         .rename_credential(&u.user.handle, &id, req.name.as_deref())
         .await
         .map_err(management_error)?;
-    ok(json!({ "message": match record.name {
+    ok(json!({ "message": match record.name() {
         Some(name) => format!("Passkey renamed to “{name}”."),
         None => "Passkey name cleared.".to_owned(),
     }}))
@@ -703,7 +752,7 @@ pub async fn remove_passkey(
         .delete_credential(&u.user.handle, &id)
         .await
         .map_err(management_error)?;
-    let name = c.name.unwrap_or_else(|| "Passkey".into());
+    let name = c.name().unwrap_or("Passkey");
     // The page hands this to PublicKeyCredential.signalAllAcceptedCredentials()
     // (where the browser has it), so the user's passkey provider can drop the
     // removed passkey too instead of offering it at the next sign-in.

@@ -36,10 +36,10 @@
 //! Besides the trait, the demo keeps its own tables here: the application part
 //! of users (password hash, passkey-only flag), sessions and app-wide settings.
 
-use relypass::ceremony::unix_now;
+use relypass::danger::unix_now;
 use relypass::{
     AccountPolicy, CredentialRecord, CredentialState, CredentialStore, CredentialUpdate, Error,
-    InsertConditions, User, UserHandle,
+    InsertConditions, User, UserHandle, VerifiedRegistration,
 };
 use sha2::{Digest, Sha256};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -485,22 +485,40 @@ impl SqlStore {
 
     fn credential_from_row(row: &AnyRow) -> relypass::Result<CredentialRecord> {
         let json: String = row.try_get("record").map_err(storage)?;
-        let mut c: CredentialRecord = serde_json::from_str(&json)
+        let mut c: serde_json::Value = serde_json::from_str(&json)
             .map_err(|e| Error::Storage(format!("stored credential: {e}")))?;
-        // The columns are authoritative for everything that changes after registration.
-        c.name = row.try_get("name").map_err(storage)?;
-        c.state = parse_state(&row.try_get::<String, _>("state").map_err(storage)?);
-        c.state_changed_at = to_u64(row.try_get("state_changed_at").map_err(storage)?)?;
-        c.sign_count = u32::try_from(row.try_get::<i64, _>("sign_count").map_err(storage)?)
+        // The columns are authoritative for everything that changes after
+        // registration: they overwrite the registration-time JSON, and the record
+        // comes back through serde (relypass records have no other constructor).
+        let name: Option<String> = row.try_get("name").map_err(storage)?;
+        let state = parse_state(&row.try_get::<String, _>("state").map_err(storage)?);
+        let state_changed_at = to_u64(row.try_get("state_changed_at").map_err(storage)?)?;
+        let sign_count = u32::try_from(row.try_get::<i64, _>("sign_count").map_err(storage)?)
             .map_err(|_| Error::Storage("sign_count out of range".into()))?;
-        c.backup_state = row.try_get::<i64, _>("backup_state").map_err(storage)? != 0;
-        c.last_used_at = row
+        let backup_state = row.try_get::<i64, _>("backup_state").map_err(storage)? != 0;
+        let last_used_at = row
             .try_get::<Option<i64>, _>("last_used_at")
             .map_err(storage)?
             .map(to_u64)
             .transpose()?;
-        c.possibly_cloned = row.try_get::<i64, _>("possibly_cloned").map_err(storage)? != 0;
-        Ok(c)
+        let possibly_cloned = row.try_get::<i64, _>("possibly_cloned").map_err(storage)? != 0;
+        let serde_json::Value::Object(members) = &mut c else {
+            return Err(Error::Storage(
+                "stored credential: not a JSON object".into(),
+            ));
+        };
+        for (k, v) in [
+            ("name", serde_json::json!(name)),
+            ("state", serde_json::json!(state)),
+            ("state_changed_at", serde_json::json!(state_changed_at)),
+            ("sign_count", serde_json::json!(sign_count)),
+            ("backup_state", serde_json::json!(backup_state)),
+            ("last_used_at", serde_json::json!(last_used_at)),
+            ("possibly_cloned", serde_json::json!(possibly_cloned)),
+        ] {
+            members.insert(k.to_owned(), v);
+        }
+        serde_json::from_value(c).map_err(|e| Error::Storage(format!("stored credential: {e}")))
     }
 }
 
@@ -568,11 +586,12 @@ impl CredentialStore for SqlStore {
 
     async fn insert_credential(
         &self,
-        c: &CredentialRecord,
+        registration: &VerifiedRegistration,
         conditions: &InsertConditions<'_>,
     ) -> relypass::Result<()> {
+        let c = registration.record();
         let json = serde_json::to_string(c).map_err(|e| Error::Storage(e.to_string()))?;
-        let mut tx = self.write_transaction(&c.user_handle).await?;
+        let mut tx = self.write_transaction(c.user_handle()).await?;
         // The duplicate id: refused unless it is the dead record `conditions`
         // names, which is removed here, in the same transaction, only if it is
         // still exactly what the caller compared against.
@@ -593,7 +612,7 @@ impl CredentialStore for SqlStore {
             }
             sqlx::query("DELETE FROM credentials WHERE id = $1 AND state = $2")
                 .bind(c.id())
-                .bind(state_name(existing.state)?)
+                .bind(state_name(existing.state())?)
                 .execute(&mut *tx)
                 .await
                 .map_err(storage)?;
@@ -602,7 +621,7 @@ impl CredentialStore for SqlStore {
             let live: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM credentials WHERE user_handle = $1 AND state IN ($2, $3)",
             )
-            .bind(c.user_handle.as_bytes())
+            .bind(c.user_handle().as_bytes())
             .bind(state_name(CredentialState::Active)?)
             .bind(state_name(CredentialState::Disabled)?)
             .fetch_one(&mut *tx)
@@ -618,16 +637,16 @@ impl CredentialStore for SqlStore {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
         )
         .bind(c.id())
-        .bind(c.user_handle.as_bytes())
+        .bind(c.user_handle().as_bytes())
         .bind(json)
-        .bind(c.name.clone())
-        .bind(state_name(c.state)?)
-        .bind(to_i64(c.state_changed_at)?)
-        .bind(i64::from(c.sign_count))
-        .bind(i64::from(c.backup_state))
-        .bind(c.last_used_at.map(to_i64).transpose()?)
-        .bind(i64::from(c.possibly_cloned))
-        .bind(to_i64(c.created_at)?)
+        .bind(c.name())
+        .bind(state_name(c.state())?)
+        .bind(to_i64(c.state_changed_at())?)
+        .bind(i64::from(c.sign_count()))
+        .bind(i64::from(c.backup_state()))
+        .bind(c.last_used_at().map(to_i64).transpose()?)
+        .bind(i64::from(c.possibly_cloned()))
+        .bind(to_i64(c.created_at())?)
         .execute(&mut *tx)
         .await
         .map_err(storage)?;
@@ -645,12 +664,12 @@ impl CredentialStore for SqlStore {
                  possibly_cloned = CASE WHEN $4 = 1 THEN 1 ELSE possibly_cloned END
              WHERE id = $5 AND sign_count = $6",
         )
-        .bind(i64::from(u.sign_count))
-        .bind(i64::from(u.backup_state))
-        .bind(to_i64(u.last_used_at)?)
-        .bind(i64::from(u.possibly_cloned))
-        .bind(u.credential_id.as_slice())
-        .bind(i64::from(u.previous_sign_count))
+        .bind(i64::from(u.sign_count()))
+        .bind(i64::from(u.backup_state()))
+        .bind(to_i64(u.last_used_at())?)
+        .bind(i64::from(u.possibly_cloned()))
+        .bind(u.credential_id())
+        .bind(i64::from(u.previous_sign_count()))
         .execute(&self.pool)
         .await
         .map_err(storage)?;
@@ -754,6 +773,11 @@ impl CredentialStore for SqlStore {
 
 #[cfg(test)]
 mod tests {
+    /// Store tests insert records without running a ceremony (the hidden
+    /// test hook; hosts only ever insert what `Passkeys` verified).
+    fn verified(c: &CredentialRecord) -> relypass::VerifiedRegistration {
+        relypass::internal::store_testing::registration(c.clone())
+    }
     use super::*;
     use relypass::Passkeys;
     use relypass::json::Base64Url;
@@ -827,9 +851,9 @@ mod tests {
         assert!(store.insert_user(&user).await.is_err());
         let mut c = record(b"cred-1", &user.handle);
         let none = InsertConditions::new();
-        store.insert_credential(&c, &none).await.unwrap();
+        store.insert_credential(&verified(&c), &none).await.unwrap();
         assert!(matches!(
-            store.insert_credential(&c, &none).await,
+            store.insert_credential(&verified(&c), &none).await,
             Err(Error::CredentialAlreadyRegistered)
         ));
         assert_eq!(
@@ -849,9 +873,9 @@ mod tests {
                 .await
                 .unwrap()
         );
-        c.name = Some("Laptop".into());
-        c.state = disabled;
-        c.state_changed_at = 4242;
+        c = relypass_testkit::records::with(&c, "name", serde_json::json!("Laptop"));
+        c = relypass_testkit::records::with(&c, "state", serde_json::json!(disabled));
+        c = relypass_testkit::records::with(&c, "state_changed_at", serde_json::json!(4242));
         let all = store.credentials_for_user(&user.handle).await.unwrap();
         assert_eq!(all, vec![c.clone()]);
         // Compare-and-set: a change decided on a stale state applies nothing.
@@ -880,16 +904,14 @@ mod tests {
     async fn counter_update_is_compare_and_set() {
         let (store, user, _db) = store_with_user().await;
         store
-            .insert_credential(&record(b"c", &user.handle), &InsertConditions::new())
+            .insert_credential(
+                &verified(&record(b"c", &user.handle)),
+                &InsertConditions::new(),
+            )
             .await
             .unwrap();
-        let update = |prev, next| CredentialUpdate {
-            credential_id: b"c".to_vec(),
-            previous_sign_count: prev,
-            sign_count: next,
-            backup_state: true,
-            last_used_at: 2000,
-            possibly_cloned: false,
+        let update = |prev, next| {
+            relypass::internal::store_testing::update(b"c", prev, next, true, 2000, false)
         };
         assert!(
             store
@@ -906,7 +928,7 @@ mod tests {
         );
         let c = store.credential_by_id(b"c").await.unwrap().unwrap();
         assert_eq!(
-            (c.sign_count, c.backup_state, c.last_used_at),
+            (c.sign_count(), c.backup_state(), c.last_used_at()),
             (6, true, Some(2000))
         );
     }
@@ -979,7 +1001,10 @@ mod tests {
     async fn management_operations_persist() {
         let (store, user, _db) = store_with_user().await;
         store
-            .insert_credential(&record(b"c", &user.handle), &InsertConditions::new())
+            .insert_credential(
+                &verified(&record(b"c", &user.handle)),
+                &InsertConditions::new(),
+            )
             .await
             .unwrap();
         let passkeys = Passkeys::new(rp(), store.clone());
@@ -991,11 +1016,11 @@ mod tests {
             .disable_credential(&user.handle, b"c")
             .await
             .unwrap();
-        assert!(disabled.state_changed_at > 1000);
+        assert!(disabled.state_changed_at() > 1000);
         let stored = store.credential_by_id(b"c").await.unwrap().unwrap();
-        assert_eq!(stored.name.as_deref(), Some("Work key"));
-        assert_eq!(stored.state, CredentialState::Disabled);
-        assert_eq!(stored.state_changed_at, disabled.state_changed_at);
+        assert_eq!(stored.name(), Some("Work key"));
+        assert_eq!(stored.state(), CredentialState::Disabled);
+        assert_eq!(stored.state_changed_at(), disabled.state_changed_at());
         passkeys
             .revoke_credential(&user.handle, b"c")
             .await
@@ -1036,7 +1061,10 @@ mod tests {
         let (store, user, _db) = store_with_user().await;
         for id in [&b"c1"[..], b"c2"] {
             store
-                .insert_credential(&record(id, &user.handle), &InsertConditions::new())
+                .insert_credential(
+                    &verified(&record(id, &user.handle)),
+                    &InsertConditions::new(),
+                )
                 .await
                 .unwrap();
         }
@@ -1120,7 +1148,7 @@ mod tests {
             let none = InsertConditions::new();
             for _ in 0..2 {
                 store
-                    .insert_credential(&record(&random_id(), &user.handle), &none)
+                    .insert_credential(&verified(&record(&random_id(), &user.handle)), &none)
                     .await
                     .unwrap();
             }
@@ -1130,7 +1158,7 @@ mod tests {
                     let (store, c) = (Arc::clone(&store), record(&random_id(), &user.handle));
                     tokio::spawn(async move {
                         let limited = InsertConditions::new().with_registration_limit(Some(3));
-                        store.insert_credential(&c, &limited).await
+                        store.insert_credential(&verified(&c), &limited).await
                     })
                 })
                 .collect();
@@ -1157,7 +1185,10 @@ mod tests {
             for _ in 0..50 {
                 let id = random_id();
                 store
-                    .insert_credential(&record(&id, &user.handle), &InsertConditions::new())
+                    .insert_credential(
+                        &verified(&record(&id, &user.handle)),
+                        &InsertConditions::new(),
+                    )
                     .await
                     .unwrap();
                 let (p1, h1, id1) = (Arc::clone(&passkeys), user.handle.clone(), id.clone());
@@ -1168,8 +1199,13 @@ mod tests {
                 passkeys.revoke_credential(&user.handle, &id).await.unwrap();
                 rename.await.unwrap().unwrap();
                 let now = store.credential_by_id(&id).await.unwrap().unwrap();
-                assert_eq!(now.state, CredentialState::Revoked, "{:?}", store.backend());
-                assert_eq!(now.name.as_deref(), Some("racer"));
+                assert_eq!(
+                    now.state(),
+                    CredentialState::Revoked,
+                    "{:?}",
+                    store.backend()
+                );
+                assert_eq!(now.name(), Some("racer"));
             }
         }
     }
@@ -1183,15 +1219,19 @@ mod tests {
             let id = random_id();
             let old = record(&id, &user.handle);
             store
-                .insert_credential(&old, &InsertConditions::new())
+                .insert_credential(&verified(&old), &InsertConditions::new())
                 .await
                 .unwrap();
             let mut new = old.clone();
-            new.public_key = Base64Url::from(b"another key".to_vec());
-            let replacing = InsertConditions::new().replacing(Some(old.public_key.as_slice()));
+            new = relypass_testkit::records::with(
+                &new,
+                "public_key",
+                serde_json::json!(Base64Url::from(b"another key".to_vec())),
+            );
+            let replacing = InsertConditions::new().replacing(Some(old.public_key()));
             // Still active: not replaceable.
             assert!(matches!(
-                store.insert_credential(&new, &replacing).await,
+                store.insert_credential(&verified(&new), &replacing).await,
                 Err(Error::CredentialAlreadyRegistered)
             ));
             let (active, revoked) = (CredentialState::Active, CredentialState::Revoked);
@@ -1204,19 +1244,28 @@ mod tests {
             // Dead, but the caller compared other key bytes: not replaced.
             let stale = InsertConditions::new().replacing(Some(b"stale".as_slice()));
             assert!(matches!(
-                store.insert_credential(&new, &stale).await,
+                store.insert_credential(&verified(&new), &stale).await,
                 Err(Error::CredentialAlreadyRegistered)
             ));
             // Another user's dead record is never replaced.
             let mut theirs = new.clone();
-            theirs.user_handle = UserHandle::random().unwrap();
+            theirs = relypass_testkit::records::with(
+                &theirs,
+                "user_handle",
+                serde_json::json!(UserHandle::random().unwrap()),
+            );
             assert!(matches!(
-                store.insert_credential(&theirs, &replacing).await,
+                store
+                    .insert_credential(&verified(&theirs), &replacing)
+                    .await,
                 Err(Error::CredentialAlreadyRegistered)
             ));
-            store.insert_credential(&new, &replacing).await.unwrap();
+            store
+                .insert_credential(&verified(&new), &replacing)
+                .await
+                .unwrap();
             let now = store.credential_by_id(&id).await.unwrap().unwrap();
-            assert_eq!((now.state, now.public_key), (active, new.public_key));
+            assert_eq!((now.state(), now.public_key()), (active, new.public_key()));
         }
     }
 

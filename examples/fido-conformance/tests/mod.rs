@@ -4,8 +4,7 @@
 //! (`tests/common/mod.rs`); formats it cannot sign (certificate chains) are
 //! replayed from the fixtures in `test-vectors/`.
 
-#[path = "../../../tests/common/mod.rs"]
-mod soft;
+use relypass_testkit::soft_authenticator as soft;
 
 mod negative;
 mod negative_assertion;
@@ -259,8 +258,7 @@ fn metadata_directory_with_a_blob_and_statements() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[path = "../../../tests/support/conformance_case.rs"]
-mod case;
+use relypass_testkit::conformance_case as case;
 
 use ciborium::value::Value as Cbor;
 use relypass::json::{b64url, b64url_decode};

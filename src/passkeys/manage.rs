@@ -21,13 +21,14 @@
 //! again.
 
 use crate::authenticator_data::Aaguid;
-use crate::ceremony::unix_now;
+use crate::ceremony::challenge::unix_now;
 use crate::credential::{CredentialRecord, CredentialState, UserHandle};
 use crate::error::{Error, Result};
 use crate::json::{AuthenticatorTransport, Base64Url};
+use crate::passkeys::Passkeys;
+use crate::passkeys::signal::{AllAcceptedCredentialsOptions, CurrentUserDetailsOptions};
 use crate::profile::may_drop_password;
-use crate::signal::{AllAcceptedCredentialsOptions, CurrentUserDetailsOptions};
-use crate::store::{CredentialStore, Passkeys};
+use crate::store::CredentialStore;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

@@ -23,7 +23,8 @@ use crate::credential::{CredentialRecord, CredentialState, UserHandle};
 use crate::error::{Error, Result};
 use crate::json::{AuthenticatorTransport, Base64Url, RequestOptionsJson};
 use crate::limits;
-use crate::store::{CredentialStore, Passkeys};
+use crate::passkeys::{CeremonyId, Passkeys};
+use crate::store::CredentialStore;
 use crate::{AuthenticationOptions, attestation::AttestationType, authenticator_data::Aaguid};
 use hmac::{KeyInit, Mac};
 use sha2::Sha256;
@@ -198,7 +199,7 @@ impl<S: CredentialStore> Passkeys<S> {
     /// For a known account with active credentials, the options list them, as
     /// [`start_authentication`](Self::start_authentication) does. For an unknown
     /// name, or an account without active credentials, they list one or two fake
-    /// descriptors (see the [module docs](crate::enumeration)); everything else
+    /// descriptors (see the [module docs](crate::passkeys::enumeration)); everything else
     /// (timeout, UV, hints, extensions, rpId) is identical, and the server does
     /// the same store round trips either way.
     ///
@@ -211,7 +212,7 @@ impl<S: CredentialStore> Passkeys<S> {
         &self,
         name: &str,
         options: &AuthenticationOptions,
-    ) -> Result<RequestOptionsJson> {
+    ) -> Result<(RequestOptionsJson, CeremonyId)> {
         let user = self.store().user_by_name(name).await?;
         let handle = match &user {
             Some(u) => u.handle.clone(),

@@ -4,13 +4,13 @@
 
 use ciborium::Value as Cbor;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Root of the shared conformance data.
 pub fn conformance_dir() -> PathBuf {
     std::env::var_os("RELYPASS_CONFORMANCE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors/conformance"))
+        .unwrap_or_else(|| crate::repo_root().join("test-vectors/conformance"))
 }
 
 /// Fallback verification time for cases without `now` (2026-06-01T00:00:00Z),
@@ -209,8 +209,6 @@ pub fn registration_cases() -> Vec<String> {
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("test-vectors/pki")
-        .join(name);
+    let p = crate::repo_root().join("test-vectors/pki").join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{p:?}: {e}"))
 }

@@ -1,7 +1,7 @@
 //! The ES256 verification backend.
 //!
 //! One function so the backend can change (pure-Rust fast path, `ring`) without
-//! touching the ceremonies. The default is [`crate::p256_vartime`]: verification
+//! touching the ceremonies. The default is [`crate::crypto::p256_vartime`]: verification
 //! handles only public data, so a variable-time double-scalar multiplication is
 //! safe, and it takes about 0.57x the time of `p256`'s constant-time verifier.
 
@@ -11,5 +11,5 @@ pub(crate) fn verify_prehash(
     prehash: &[u8; 32],
     sig: &p256::ecdsa::Signature,
 ) -> bool {
-    crate::p256_vartime::verify_prehash(key.as_affine(), prehash, sig)
+    crate::crypto::p256_vartime::verify_prehash(key.as_affine(), prehash, sig)
 }

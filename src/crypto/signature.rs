@@ -38,7 +38,7 @@ pub(crate) fn verify_with(
             // WebAuthn ECDSA signatures are ASN.1 DER (§6.5.5).
             let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| Error::Signature)?;
             let hash = digest::<sha2::Sha256>(parts);
-            crate::p256_verify::verify_prehash(vk, &hash.into(), &sig)
+            crate::crypto::p256_verify::verify_prehash(vk, &hash.into(), &sig)
         }
         (PublicKey::P384(vk), CoseAlgorithm::ES384) => {
             let sig = p384::ecdsa::Signature::from_der(signature).map_err(|_| Error::Signature)?;
@@ -173,7 +173,7 @@ mod ring_backend {
                     CoseAlgorithm::PS512 => &rs::RSA_PSS_2048_8192_SHA512,
                     _ => return None,
                 };
-                let (n, e) = crate::attestation::rsa_components(k);
+                let (n, e) = crate::crypto::rsa_key::rsa_parts(k);
                 // ring refuses moduli under 2048 bits; keep the pure-Rust verdict there.
                 if n.len() < 256 {
                     return None;

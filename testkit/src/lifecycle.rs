@@ -326,12 +326,12 @@ pub async fn register<S: CredentialStore>(
     u: &User,
     auth: &mut SoftAuthenticator,
 ) -> CredentialRecord {
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_registration(u, &RegistrationOptions::default())
         .await
         .unwrap();
     let resp = auth.create(&opts).unwrap();
-    pk.finish_registration(&resp).await.unwrap()
+    pk.finish_registration(&ceremony, &resp).await.unwrap()
 }
 
 pub async fn sign_in<S: CredentialStore>(
@@ -339,10 +339,10 @@ pub async fn sign_in<S: CredentialStore>(
     u: Option<&UserHandle>,
     auth: &mut SoftAuthenticator,
 ) -> Result<VerifiedAuthentication, Error> {
-    let opts = pk
+    let (opts, ceremony) = pk
         .start_authentication(u, &AuthenticationOptions::default())
         .await
         .unwrap();
     let resp = auth.get(&opts).unwrap();
-    pk.finish_authentication(&resp).await
+    pk.finish_authentication(&ceremony, &resp).await
 }

@@ -24,8 +24,8 @@
 //! Signature verification is pure Rust (RustCrypto): ECDSA P-256/P-384/P-521,
 //! RSA PKCS#1 v1.5, RSA-PSS, Ed25519.
 
-use crate::attestation::b64::{self, Alphabet};
-use crate::attestation::der::{
+use crate::x509::b64::{self, Alphabet};
+use crate::x509::der::{
     self, CLASS_CONTEXT, CLASS_UNIVERSAL, DerReader, TAG_BIT_STRING, TAG_INTEGER, TAG_NULL,
     TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE,
 };

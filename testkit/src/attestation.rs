@@ -5,20 +5,17 @@
 #![allow(dead_code)]
 
 // The relying party a case describes: shared with the conformance runner and
-// the fuzz harness (the path is relative to this file's directory).
-#[path = "../support/conformance_case.rs"]
-mod conformance_case;
+// the fuzz harness.
+use crate::conformance_case;
 
-use super::blocks::{DEFAULT_NOW, b64_decode, conformance_dir, map_get, read_anchor_pem};
+use crate::fixtures::{DEFAULT_NOW, b64_decode, conformance_dir, map_get, read_anchor_pem};
 use ciborium::Value as Cbor;
 use relypass::attestation::{AttestationType, TrustAnchor, TrustMode, TrustPolicy};
-use relypass::authenticator_data::{Aaguid, AuthenticatorData};
+use relypass::danger::Challenge;
+use relypass::internal::authenticator_data::{Aaguid, AuthenticatorData};
 use relypass::json::b64url;
-use relypass::{
-    Challenge, Error, RegistrationResponse, RelyingParty, User, UserHandle, VerifiedRegistration,
-};
+use relypass::{Error, RegistrationResponse, RelyingParty, User, UserHandle, VerifiedRegistration};
 use serde_json::Value;
-use std::path::Path;
 
 /// A registration ceremony: a conformance vector or a synthetic case.
 #[derive(Clone)]
@@ -38,7 +35,7 @@ impl Reg {
     }
 
     pub fn synthetic(name: &str) -> Reg {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        let p = crate::repo_root()
             .join("test-vectors/attestation")
             .join(format!("{name}.json"));
         let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p:?}: {e}"));
@@ -99,17 +96,17 @@ impl Reg {
             display_name: "Formats".into(),
         };
         let challenge = conformance_case::challenge(&self.json).unwrap();
-        let (_, state) = rp
-            .start_registration_with(
-                &user,
-                &[],
-                &conformance_case::registration_options(&self.json),
-                Challenge::from_bytes(challenge),
-                now,
-            )
-            .unwrap();
+        let (_, state) = relypass::danger::start_registration_with(
+            &rp,
+            &user,
+            &[],
+            &conformance_case::registration_options(&self.json),
+            Challenge::from_bytes(challenge),
+            now,
+        )
+        .unwrap();
         let resp = RegistrationResponse::from_json(&self.json["response"].to_string())?;
-        rp.finish_registration_at(state, &resp, now)
+        relypass::danger::finish_registration_at(&rp, state, &resp, now)
     }
 
     // ---- reading and re-encoding the attestation object ------------------

@@ -10,9 +10,9 @@
 //! Not library API: no reader of cases belongs in the published crate.
 #![allow(dead_code)]
 
+use relypass::CoseAlgorithm;
 use relypass::RelyingParty;
 use relypass::attestation::{TrustAnchor, TrustMode, TrustPolicy};
-use relypass::cose::CoseAlgorithm;
 use relypass::json::{UserVerificationRequirement, b64url_decode};
 use serde_json::Value;
 
@@ -152,7 +152,7 @@ pub fn stored_credential(
         .as_str()
         .and_then(b64url_decode)
         .ok_or("case credential has no public_key")?;
-    let algorithm = relypass::cose::CredentialPublicKey::from_cose_bytes(&public_key)
+    let algorithm = relypass::internal::cose::CredentialPublicKey::from_cose_bytes(&public_key)
         .map(|k| k.algorithm())
         .unwrap_or(CoseAlgorithm::ES256);
     let id = cred["id"]
@@ -161,33 +161,33 @@ pub fn stored_credential(
         .ok_or("case credential has no id")?;
     let backup_eligible = match cred["backup_eligible"].as_bool() {
         Some(be) => be,
-        None => relypass::authenticator_data::AuthenticatorData::parse(
+        None => relypass::internal::authenticator_data::AuthenticatorData::parse(
             response.json().response.authenticator_data.as_slice(),
         )
         .map(|a| a.flags().backup_eligible())
         .unwrap_or(false),
     };
-    Ok(relypass::CredentialRecord {
-        id: Base64Url::from(id),
-        user_handle,
-        public_key: Base64Url::from(public_key),
-        algorithm,
-        sign_count: u32::try_from(cred["sign_count"].as_u64().unwrap_or(0)).unwrap_or(u32::MAX),
-        backup_eligible,
-        backup_state: false,
-        user_verified: false,
-        transports: Vec::new(),
-        aaguid: Default::default(),
-        attestation_format: "none".into(),
-        attestation_type: relypass::attestation::AttestationType::None,
-        discoverable: None,
-        created_at: now,
-        last_used_at: None,
-        name: None,
-        state: relypass::CredentialState::Active,
-        state_changed_at: now,
-        possibly_cloned: false,
-    })
+    Ok(serde_json::from_value::<relypass::CredentialRecord>(serde_json::json!({
+        "id": Base64Url::from(id),
+        "user_handle": user_handle,
+        "public_key": Base64Url::from(public_key),
+        "algorithm": algorithm,
+        "sign_count": u32::try_from(cred["sign_count"].as_u64().unwrap_or(0)).unwrap_or(u32::MAX),
+        "backup_eligible": backup_eligible,
+        "backup_state": false,
+        "user_verified": false,
+        "transports": [],
+        "aaguid": relypass::Aaguid::ZERO,
+        "attestation_format": "none",
+        "attestation_type": relypass::attestation::AttestationType::None,
+        "discoverable": null,
+        "created_at": now,
+        "last_used_at": null,
+        "name": null,
+        "state": relypass::CredentialState::Active,
+        "state_changed_at": now,
+        "possibly_cloned": false,
+    })).map_err(|e| format!("stored credential: {e}"))?)
 }
 
 /// Every `.json` file at or below `path`, sorted; unreadable directories are
