@@ -374,19 +374,19 @@ async fn registration_limit_refuses_at_start() {
 async fn registration_limit_is_rechecked_at_finish() {
     let pk = passkeys().with_registration_limit(1);
     let alice = user("alice");
-    let (o1, _ceremony) = pk
+    let (o1, c1) = pk
         .start_registration(&alice, &RegistrationOptions::default())
         .await
         .unwrap();
-    let (o2, ceremony) = pk
+    let (o2, c2) = pk
         .start_registration(&alice, &RegistrationOptions::default())
         .await
         .unwrap();
     let r1 = SoftAuthenticator::new(ORIGIN).create(&o1).unwrap();
     let r2 = SoftAuthenticator::new(ORIGIN).create(&o2).unwrap();
-    pk.finish_registration(&ceremony, &r1).await.unwrap();
+    pk.finish_registration(&c1, &r1).await.unwrap();
     assert!(matches!(
-        pk.finish_registration(&ceremony, &r2).await,
+        pk.finish_registration(&c2, &r2).await,
         Err(Error::RegistrationLimit { limit: 1 })
     ));
 }
@@ -829,11 +829,11 @@ async fn enumeration_defaults_and_uv_is_not_revealed() {
         .set_account_policy(&alice.handle, AccountPolicy::passkey_only())
         .unwrap();
     let opts = Profile::SecurityKeySecondFactor.authentication_options();
-    let (real, _ceremony) = pk
+    let (real, ceremony) = pk
         .start_authentication_for_name("alice", &opts)
         .await
         .unwrap();
-    let (fake, ceremony) = pk
+    let (fake, _) = pk
         .start_authentication_for_name("nobody", &opts)
         .await
         .unwrap();

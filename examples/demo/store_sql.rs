@@ -1046,7 +1046,7 @@ mod tests {
     }
 
     async fn options_for_name(p: &Passkeys<SqlStore>, name: &str) -> serde_json::Value {
-        let options = p
+        let (options, _ceremony) = p
             .start_authentication_for_name(name, &relypass::AuthenticationOptions::default())
             .await
             .unwrap();
@@ -1092,7 +1092,8 @@ mod tests {
         let before = uv(serde_json::to_value(
             one.start_authentication(Some(&h), &Default::default())
                 .await
-                .unwrap(),
+                .unwrap()
+                .0,
         )
         .unwrap());
         assert_ne!(before, "required");
@@ -1100,7 +1101,8 @@ mod tests {
         let after = uv(serde_json::to_value(
             one.start_authentication(Some(&h), &Default::default())
                 .await
-                .unwrap(),
+                .unwrap()
+                .0,
         )
         .unwrap());
         assert_eq!(after, "required");

@@ -3,6 +3,7 @@
 //! and the RSA helpers. Nothing here knows about WebAuthn ceremonies; callers
 //! hand in a key, a message and a signature.
 
+pub(crate) mod ct;
 pub(crate) mod p256_vartime;
 pub(crate) mod p256_verify;
 pub(crate) mod rsa_key;

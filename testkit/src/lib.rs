@@ -6,6 +6,8 @@
 //!   algorithm, with knobs to break each §7 check;
 //! * [`lifecycle`]: a minimal P-256 authenticator for service-level tests
 //!   (honours excludeCredentials/allowCredentials like a browser);
+//! * [`conformance_runner`]: runs a case through the public API (the runner's and
+//!   `cargo test`'s one implementation);
 //! * [`conformance_case`]: reads a `relypass-conformance/1` case into relying-party
 //!   configuration (the runner, the fuzz harness and the tests agree by sharing it);
 //! * [`fixtures`] and [`attestation`]: attestation vectors and a registration
@@ -17,6 +19,7 @@
 
 pub mod attestation;
 pub mod conformance_case;
+pub mod conformance_runner;
 pub mod fixtures;
 pub mod lifecycle;
 pub mod records;
