@@ -156,7 +156,7 @@ pub enum Error {
     },
 
     /// The credential's backup flags are refused by the RP's
-    /// [`BackupPolicy`](crate::config::BackupPolicy) (device-bound keys required).
+    /// [`BackupPolicy`](crate::BackupPolicy) (device-bound keys required).
     #[error(
         "backup policy refuses this credential (backup eligible: {backup_eligible}, backed up: {backup_state})"
     )]
@@ -200,7 +200,7 @@ pub enum Error {
     // ---- key policy and authenticator data quirks (security audit) -----------
     /// An RSA credential key's modulus is smaller than the RP accepts: 2048 bits
     /// by default, 1024 with
-    /// [`allow_legacy_rsa_1024`](crate::config::RelyingPartyBuilder::allow_legacy_rsa_1024).
+    /// [`allow_legacy_rsa_1024`](crate::RelyingPartyBuilder::allow_legacy_rsa_1024).
     /// Checked at registration and at every sign-in.
     #[error(
         "RSA credential key has a {bits}-bit modulus, this relying party requires at least {min}"

@@ -199,7 +199,7 @@ impl<S: CredentialStore> Passkeys<S> {
     /// For a known account with active credentials, the options list them, as
     /// [`start_authentication`](Self::start_authentication) does. For an unknown
     /// name, or an account without active credentials, they list one or two fake
-    /// descriptors (see the [module docs](crate::passkeys::enumeration)); everything else
+    /// descriptors (see [`FakeCredentialShape`](crate::FakeCredentialShape)); everything else
     /// (timeout, UV, hints, extensions, rpId) is identical, and the server does
     /// the same store round trips either way.
     ///

@@ -1,6 +1,7 @@
-// A ceremony state cannot be cloned, so one `start` cannot be finished twice.
-fn copy(state: &relypass::danger::RegistrationState) -> relypass::danger::RegistrationState {
-    state.clone()
-}
+// Ceremony states are not `Clone`, so one `start` cannot be finished twice.
+fn must_be_clone<T: Clone>() {}
 
-fn main() {}
+fn main() {
+    must_be_clone::<relypass::danger::RegistrationState>();
+    must_be_clone::<relypass::danger::AuthenticationState>();
+}
