@@ -9,7 +9,7 @@
 //! [`Passkeys`](crate::Passkeys) unless you are writing a conformance runner, a
 //! test, or your own service layer.
 //!
-//! The states are not `Clone`; [`RegistrationState::to_bytes`] and
+//! The states are not `Clone`; [`RegistrationState::into_bytes`] and
 //! [`RegistrationState::from_bytes`] (and the same on [`AuthenticationState`])
 //! are the explicit way to keep one between `start` and `finish`.
 

@@ -37,14 +37,14 @@ pub trait CredentialStore: Send + Sync {
     /// registrations cannot both pass a rule only one of them may pass:
     ///
     /// * if the id is already stored, the insert fails with
-    ///   [`Error::CredentialAlreadyRegistered`], unless
+    ///   [`Error::CredentialAlreadyRegistered`](crate::Error::CredentialAlreadyRegistered), unless
     ///   [`InsertConditions::replaces`] names that record's exact key bytes and
     ///   the stored record still belongs to the same user and is dead (revoked or
     ///   pending, see [`CredentialState::is_excluded_from_registration`]): then it
     ///   is replaced;
     /// * if [`InsertConditions::registration_limit`] is set and the user already
     ///   holds that many live (active or disabled) credentials, not counting a
-    ///   replaced record, the insert fails with [`Error::RegistrationLimit`].
+    ///   replaced record, the insert fails with [`Error::RegistrationLimit`](crate::Error::RegistrationLimit).
     ///
     /// The credential comes as the [`VerifiedRegistration`] that proved it (store
     /// [`VerifiedRegistration::record`]): nothing else reaches this method.
@@ -110,7 +110,7 @@ pub trait CredentialStore: Send + Sync {
 }
 
 /// The rules a new credential must still satisfy at the instant it is stored;
-/// see [`CredentialStore::insert_credential`]. Built by [`Passkeys`]; a store
+/// see [`CredentialStore::insert_credential`]. Built by [`Passkeys`](crate::Passkeys); a store
 /// only reads it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]

@@ -1,15 +1,16 @@
-//! Attestation objects (WebAuthn L3 §6.5) and statement verification (§8).
+//! Attestation (WebAuthn L3 §6.5, §8): the host's trust policy and what a
+//! verified registration reports about its attestation.
 //!
-//! [`AttestationObject::parse`] splits the CBOR map into `fmt`, `attStmt` and
-//! `authData`; [`verify`] dispatches on the format, one module per format, and
-//! applies the host's [`TrustPolicy`] (§7.1 steps 21–24), optionally with FIDO
-//! Metadata Service data ([`mds`]).
+//! Internally the attestation object is split into `fmt`, `attStmt` and
+//! `authData`, statement verification dispatches on the format (one file per
+//! format), and the host's [`TrustPolicy`] is applied (§7.1 steps 21–24),
+//! optionally with FIDO Metadata Service data ([`mds`]).
 //!
 //! # Which AAGUID is attested
 //!
 //! The AAGUID in authenticatorData names the authenticator model, and is
 //! what [`AnchorScope::Aaguids`] anchors and [`mds`] lookups go by; but it is
-//! only vouched for where a verified signature covers it. [`attested_aaguid`]
+//! only vouched for where a verified signature covers it. `attested_aaguid`
 //! decides this, for every format, in one place:
 //!
 //! - `packed` with `x5c`, `tpm`, `android-key`, `android-safetynet`, `apple`:

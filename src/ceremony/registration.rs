@@ -276,7 +276,7 @@ impl VerifiedRegistration {
 
 impl RelyingParty {
     /// Starts a registration for `user`, excluding `existing` credentials (active
-    /// and disabled ones; see [`exclude_list`]). Uses the OS clock and RNG.
+    /// and disabled ones; see [`CredentialState::is_excluded_from_registration`](crate::CredentialState::is_excluded_from_registration)). Uses the OS clock and RNG.
     pub fn start_registration(
         &self,
         user: &User,

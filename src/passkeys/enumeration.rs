@@ -176,7 +176,7 @@ impl<S: CredentialStore> Passkeys<S> {
     }
 
     /// Sets the shapes fake descriptors are drawn from (see
-    /// [`default_fake_credential_shapes`]). Refuses an empty list and ids outside
+    /// `default_fake_credential_shapes`). Refuses an empty list and ids outside
     /// 16 to 1023 bytes.
     pub fn with_fake_credential_shapes(mut self, shapes: Vec<FakeCredentialShape>) -> Result<Self> {
         if shapes.is_empty() {

@@ -214,7 +214,7 @@ impl<S: CredentialStore> Passkeys<S> {
     /// Starts a sign-in: for a named user (allowCredentials = their active
     /// credentials) or discoverable (`None`).
     ///
-    /// For a user whose [`AccountPolicy`] is passkey-only, UV is required whatever
+    /// For a user whose [`AccountPolicy`](crate::AccountPolicy) is passkey-only, UV is required whatever
     /// `options` and the RP default say. Discoverable sign-ins do not know the user
     /// yet; for them the same rule is applied by `finish_authentication`.
     pub async fn start_authentication(

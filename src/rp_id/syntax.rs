@@ -100,7 +100,7 @@ pub enum RpIdError {
         /// The origin's effective domain.
         effective_domain: String,
     },
-    /// [`RpIdRule::SkipLabels`] would skip every label.
+    /// [`RpIdRule::SkipLabels`](crate::rp_id::RpIdRule::SkipLabels) would skip every label.
     #[error(
         "cannot skip {skip} label(s) of `{effective_domain}`: it has {available} label(s) and at least one must remain"
     )]
@@ -112,7 +112,7 @@ pub enum RpIdError {
         /// The origin's effective domain.
         effective_domain: String,
     },
-    /// [`RpIdRule::DomainLevels`] asks for more labels than the host has.
+    /// [`RpIdRule::DomainLevels`](crate::rp_id::RpIdRule::DomainLevels) asks for more labels than the host has.
     #[error(
         "cannot keep the last {requested} label(s) of `{effective_domain}`: it has only {available}"
     )]
@@ -124,7 +124,7 @@ pub enum RpIdError {
         /// The origin's effective domain.
         effective_domain: String,
     },
-    /// [`RpIdRule::DomainLevels`] with zero levels.
+    /// [`RpIdRule::DomainLevels`](crate::rp_id::RpIdRule::DomainLevels) with zero levels.
     #[error("domain levels must be at least 1")]
     ZeroDomainLevels,
     /// Both a skip count and a domain-level count were configured.
@@ -222,7 +222,7 @@ pub fn effective_domain_of(origin: &Origin) -> Result<EffectiveDomain, RpIdError
 /// address and not a public suffix (`localhost` excepted).
 ///
 /// Whether it is valid *for a given origin* is checked by
-/// [`validate_rp_id_for_origin`] / [`derive_rp_id`].
+/// [`validate_rp_id_for_origin`](crate::rp_id::validate_rp_id_for_origin) / [`derive_rp_id`](crate::rp_id::derive_rp_id).
 #[derive(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
