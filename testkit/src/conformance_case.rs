@@ -1,10 +1,10 @@
 //! Reading a `relypass-conformance/1` case (test-vectors/conformance/SCHEMA.md)
 //! into relying-party configuration, through relypass's public API only.
 //!
-//! One copy, included by `#[path]` from the conformance runner
-//! (`examples/conformance.rs`), the fuzz harness (`fuzz/src/harness.rs`, and so
-//! `tests/fuzz_regressions.rs`) and the attestation tests
-//! (`tests/attestation_blocks/registration.rs`): a schema field read by one of
+//! One copy, used by the conformance runner (`examples/conformance.rs`, through
+//! `conformance_runner`), the fuzz harness (`fuzz/src/harness.rs`, and so
+//! `tests/fuzz_regressions.rs`) and the attestation tests (`crate::attestation`):
+//! a schema field read by one of
 //! them and not the others would make the fuzzer or the tests configure a
 //! different relying party than the runner that defines what passing means.
 //! Not library API: no reader of cases belongs in the published crate.

@@ -1,7 +1,7 @@
 //! Drives the conformance server the way the FIDO conformance tools do: HTTP
 //! requests with the API's JSON shapes and a cookie jar, against the axum
 //! `Router` in-process. The software authenticator is the test suite's own
-//! (`tests/common/mod.rs`); formats it cannot sign (certificate chains) are
+//! (`relypass_testkit::soft_authenticator`); formats it cannot sign (certificate chains) are
 //! replayed from the fixtures in `test-vectors/`.
 
 use relypass_testkit::soft_authenticator as soft;
