@@ -285,8 +285,9 @@ pub enum Error {
     #[error("ceremony state belongs to a different relying party")]
     StateMismatch,
     /// The response's challenge is not the one of the ceremony the host's session
-    /// holds: the response belongs to another browser session (or another
-    /// ceremony of this one), so it is refused and that ceremony stays open.
+    /// holds (or the handle is of the other ceremony kind): the response belongs
+    /// to another browser session, or another ceremony of this one. The session's
+    /// ceremony was taken from the store in the attempt; start a new one.
     #[error("response does not belong to this session's ceremony")]
     CeremonyMismatch,
     /// A cached key handed to [`danger::verify_assertion`](crate::danger::verify_assertion)
