@@ -217,7 +217,7 @@ pub(crate) fn ec_point(k: &PublicKey) -> Option<Vec<u8>> {
 }
 
 /// RSA modulus and exponent, big-endian without leading zeros.
-pub(crate) fn rsa_parts(k: &rsa::RsaPublicKey) -> (Vec<u8>, Vec<u8>) {
+pub(crate) fn rsa_parts(k: &rsa::PublicKey) -> (Vec<u8>, Vec<u8>) {
     use rsa::traits::PublicKeyParts;
     (
         strip(&k.n().to_be_bytes()).to_vec(),

@@ -80,7 +80,7 @@ use std::borrow::Cow;
 
 /// RSA modulus and exponent, big-endian without leading zeros.
 #[cfg(feature = "ring")]
-pub(crate) fn rsa_components(k: &rsa::RsaPublicKey) -> (Vec<u8>, Vec<u8>) {
+pub(crate) fn rsa_components(k: &rsa::PublicKey) -> (Vec<u8>, Vec<u8>) {
     common::rsa_parts(k)
 }
 
