@@ -1,7 +1,11 @@
 // The end-to-end scenario, run against one server (SQLite) or alternating
 // between two servers that share one PostgreSQL database.
 //
-// Authenticators (CDP virtual authenticators):
+// Runs unchanged in Chromium (Playwright, CDP) and Firefox (geckodriver,
+// WebDriver: webdriver.mjs); `browser.name` says which, and the few steps
+// where Firefox behaves differently say why.
+//
+// Authenticators (CDP or WebDriver virtual authenticators):
 //   A  "platform"   ctap2, internal, discoverable, user verification
 //   B  "usb key"    ctap2, usb, no discoverable credentials (Chromium wants a
 //                 PIN for those on security keys), no user verification
@@ -11,26 +15,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  Authenticator, Steps, check, clickFor, expectMessage, expectVisible, passkeyRows, sleep, startProxy,
+  Steps, check, clickFor, expectMessage, expectVisible, passkeyRows, sleep, startProxy,
 } from './harness.mjs';
 
-export async function runFlow({ name, sites, browser, outDir }) {
-  const { page, cdp } = browser;
+export async function runFlow({ name, sites, browser, outDir, virtualName }) {
+  const { page } = browser;
+  const tag = `${browser.name}-${name}`;
   const steps = new Steps(name);
   steps.onFailure = async (step) => {
-    await page.screenshot({ path: path.join(outDir, `failure-${name}.png`), fullPage: true });
-    console.log(`       screenshot: ${path.join(outDir, `failure-${name}.png`)}; page message: ${
+    await page.screenshot({ path: path.join(outDir, `failure-${tag}.png`), fullPage: true });
+    console.log(`       screenshot: ${path.join(outDir, `failure-${tag}.png`)}; page message: ${
       await page.$eval('#message', (m) => m.textContent).catch(() => '?')}`);
     console.log(`       (failed at "${step}")`);
   };
   const site = (i) => sites[i % sites.length];
-  const A = new Authenticator(page, cdp, 'A', {
+  const A = browser.authenticator('A', {
     protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true,
   });
-  const B = new Authenticator(page, cdp, 'B', {
+  const B = browser.authenticator('B', {
     protocol: 'ctap2', transport: 'usb', hasResidentKey: false, hasUserVerification: false,
   });
-  const C = new Authenticator(page, cdp, 'C', { protocol: 'u2f', transport: 'usb' });
+  const C = browser.authenticator('C', { protocol: 'u2f', transport: 'usb' });
   const swap = async (from, to) => { await from.unplug(); await to.plug(); };
 
   const open = async (url) => {
@@ -74,7 +79,7 @@ export async function runFlow({ name, sites, browser, outDir }) {
     await expectVisible(page, '#signed-in');
     const rows = await passkeyRows(page);
     check(rows.length === 1 && rows[0].name === 'Laptop', `passkey list: ${JSON.stringify(rows)}`);
-    check(rows[0].authenticator === 'Chromium virtual authenticator', `authenticator: ${rows[0].authenticator}`);
+    check(rows[0].authenticator === virtualName, `authenticator: ${rows[0].authenticator}`);
     check(/user verification/.test(rows[0].props) && /discoverable/.test(rows[0].props), `props: ${rows[0].props}`);
     check(rows[0].lastUsed === 'never', `last used: ${rows[0].lastUsed}`);
     check((await A.credentialCount()) === 1, 'the authenticator holds one credential');
@@ -145,7 +150,7 @@ export async function runFlow({ name, sites, browser, outDir }) {
     check(rows.map((r) => r.name).join(',') === 'Laptop,Backup key', `rows: ${JSON.stringify(rows)}`);
     await page.fill('#new-passkey-name', '');
     fs.mkdirSync(outDir, { recursive: true });
-    await page.screenshot({ path: path.join(outDir, `passkeys-${name}.png`), fullPage: true });
+    await page.screenshot({ path: path.join(outDir, `passkeys-${tag}.png`), fullPage: true });
   });
 
   await steps.step(`the renamed passkey signs in${sites.length > 1 ? ' on the other server' : ''}`, async () => {

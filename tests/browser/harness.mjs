@@ -1,5 +1,6 @@
 // Test harness: free ports, demo server processes, headless Chromium with
 // CDP virtual authenticators, a TCP proxy (a "wrong origin"), and a step runner.
+// Firefox (geckodriver, WebDriver) is in webdriver.mjs and has the same shape.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -123,8 +124,11 @@ export async function launchBrowser() {
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable', { enableUI: false });
   return {
+    name: 'chromium',
+    version: `chromium ${context.browser() ? context.browser().version() : ''}`.trim(),
     page,
     cdp,
+    authenticator: (label, options) => new Authenticator(page, cdp, label, options),
     async close() {
       await context.close().catch(() => {});
       fs.rmSync(userDataDir, { recursive: true, force: true });
@@ -252,13 +256,21 @@ export class Steps {
     this.flow = flow;
     this.passed = 0;
     this.failed = 0;
+    this.skipped = 0;
     this.broken = false;
+  }
+
+  // A step this browser cannot run at all: counted as skipped, with the reason.
+  skip(name, reason) {
+    this.skipped += 1;
+    console.log(`  skip ${name} — ${reason}`);
   }
 
   // Runs one scenario step; after a failure the rest of the flow is skipped
   // (each step builds on the state the previous ones left).
   async step(name, fn) {
     if (this.broken) {
+      this.skipped += 1;
       console.log(`  skip ${name}`);
       return;
     }
@@ -267,6 +279,7 @@ export class Steps {
       await fn();
       this.passed += 1;
       console.log(`  ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+      return true;
     } catch (err) {
       this.failed += 1;
       this.broken = true;
