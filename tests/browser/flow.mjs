@@ -113,18 +113,35 @@ export async function runFlow({ name, sites, browser, outDir, virtualName }) {
     await A.touch(() => clickFor(page, '#signin-discoverable-btn', 'ok', /Signed in as alice with a passkey \(no username\)/));
   });
 
-  await steps.step('passkey autofill in the username field (conditional mediation)', async () => {
-    await open(site(0).url);
-    await signOut();
-    check((await page.getAttribute('#signin-username', 'autocomplete')) === 'username webauthn', 'autocomplete token');
-    // The page starts a conditional request on load; the virtual authenticator
-    // answers it as if the user picked the passkey from the autofill menu.
-    await A.touch(async () => {
+  const autofillStep = 'passkey autofill in the username field (conditional mediation)';
+  if (browser.autofillUnsupported) {
+    // The page's side still runs: the token, and the conditional request
+    // parked at the browser; then in by discoverable sign-in, as the next steps
+    // expect.
+    await steps.step('passkey autofill: the conditional request is parked (then discoverable sign-in)', async () => {
+      await open(site(0).url);
+      await signOut();
+      check((await page.getAttribute('#signin-username', 'autocomplete')) === 'username webauthn', 'autocomplete token');
       await page.reload();
-      await expectMessage(page, 'ok', /Signed in as alice with a passkey \(autofill\)/);
+      await page.waitForFunction(() => document.documentElement.dataset.autofill === 'pending');
+      await A.touch(() => clickFor(page, '#signin-discoverable-btn', 'ok', /Signed in as alice with a passkey \(no username\)/));
+      await expectVisible(page, '#signed-in');
     });
-    await expectVisible(page, '#signed-in');
-  });
+    steps.skip(autofillStep, `${browser.name}: ${browser.autofillUnsupported}`);
+  } else {
+    await steps.step(autofillStep, async () => {
+      await open(site(0).url);
+      await signOut();
+      check((await page.getAttribute('#signin-username', 'autocomplete')) === 'username webauthn', 'autocomplete token');
+      // The page starts a conditional request on load; the virtual authenticator
+      // answers it as if the user picked the passkey from the autofill menu.
+      await A.touch(async () => {
+        await page.reload();
+        await expectMessage(page, 'ok', /Signed in as alice with a passkey \(autofill\)/);
+      });
+      await expectVisible(page, '#signed-in');
+    });
+  }
 
   await steps.step('add a second passkey (USB key without user verification)', async () => {
     await swap(A, B);
@@ -206,7 +223,13 @@ export async function runFlow({ name, sites, browser, outDir, virtualName }) {
     try {
       await open(proxy.url);
       await page.fill('#signup-username', 'mallory');
+      const before = await A.credentialIds();
       await A.touch(() => clickFor(page, '#signup-passkey-btn', 'error', /Wrong origin.*http:\/\/localhost:\d+/));
+      // The authenticator made mallory's passkey before the server refused it.
+      // Dropped, so that A holds one discoverable passkey for localhost again:
+      // with two, Firefox asks the user to choose, which WebDriver cannot answer.
+      for (const id of await A.credentialIds()) if (!before.includes(id)) await A.removeCredential(id);
+      check((await A.credentialCount()) === before.length, 'the refused passkey is gone');
     } finally {
       await proxy.stop();
     }
@@ -223,7 +246,10 @@ export async function runFlow({ name, sites, browser, outDir, virtualName }) {
     await page.fill('#new-passkey-name', 'Security key');
     await C.touch(() => clickFor(page, '#add-passkey-btn', 'ok', /Passkey “Security key” added/));
     const rows = await passkeyRows(page);
-    check(rows.length === 1 && rows[0].authenticator === 'Unknown authenticator', `rows: ${JSON.stringify(rows)}`);
+    // A U2F key has no AAGUID (all zeros): no name. Firefox's virtual "U2F" key
+    // reports its CTAP2 AAGUID all the same.
+    const u2fName = browser.u2fHasAaguid ? virtualName : 'Unknown authenticator';
+    check(rows.length === 1 && rows[0].authenticator === u2fName, `rows: ${JSON.stringify(rows)}`);
     // A U2F key cannot verify the user, so passkey-only stays refused.
     await clickFor(page, '#passkey-only-btn', 'error', /first add a passkey/);
   });

@@ -184,6 +184,15 @@ export class Authenticator {
     return (await this.cdp.send('WebAuthn.getCredentials', { authenticatorId: this.id })).credentials.length;
   }
 
+  async credentialIds() {
+    return (await this.cdp.send('WebAuthn.getCredentials', { authenticatorId: this.id })).credentials
+      .map((c) => c.credentialId);
+  }
+
+  async removeCredential(credentialId) {
+    await this.cdp.send('WebAuthn.removeCredential', { authenticatorId: this.id, credentialId });
+  }
+
   // Runs `fn` (a click and the wait for its outcome) with the user "touching"
   // this authenticator.
   async touch(fn) {

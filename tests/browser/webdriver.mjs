@@ -9,7 +9,8 @@
 // /session/{id}/webauthn/authenticator, .../credential(s), .../uv, DELETE).
 //
 // Differences from Chromium's CDP authenticators that the adapter hides:
-//   - protocol "u2f" is spelled "ctap1/u2f";
+//   - protocol "u2f" is spelled "ctap1/u2f", and "ctap2" is played by
+//     "ctap2_1" (Firefox's CTAP 2.0 one refuses foreign allowCredentials ids);
 //   - user presence ("isUserConsenting") is fixed when the authenticator is
 //     added, and there is no command to change it: presence is always on
 //     (Firefox never answers a conditional request by itself; see flow.mjs);
@@ -135,6 +136,7 @@ const ROUTE_INSTALL = `({ pattern, handler }) => {
       const url = new URL(typeof input === 'string' ? input : input.url, location.href).href;
       const r = w.__wdRoutes.find((x) => new RegExp(x.pattern).test(url));
       if (!r) return realFetch(input, init);
+      w.__wdRouted = (w.__wdRouted || 0) + 1;
       return new Promise((resolve, reject) => {
         let settled = false;
         const route = {
@@ -307,7 +309,11 @@ export class WebDriverAuthenticator {
   params() {
     const o = this.options;
     return {
-      protocol: o.protocol === 'u2f' ? 'ctap1/u2f' : o.protocol,
+      // Firefox's CTAP 2.0 virtual authenticator (ESR 153) fails a sign-in
+      // with NotAllowedError whenever allowCredentials lists an id it does not
+      // hold, as for any account with two passkeys on two authenticators; its
+      // CTAP 2.1 one does not. So "ctap2" is played by a CTAP 2.1 authenticator.
+      protocol: { u2f: 'ctap1/u2f', ctap2: 'ctap2_1' }[o.protocol] || o.protocol,
       transport: o.transport,
       hasResidentKey: !!o.hasResidentKey,
       hasUserVerification: !!o.hasUserVerification,
@@ -353,6 +359,14 @@ export class WebDriverAuthenticator {
 
   async credentialCount() {
     return (await this.credentials()).length;
+  }
+
+  async credentialIds() {
+    return (await this.credentials()).map((c) => c.credentialId);
+  }
+
+  async removeCredential(credentialId) {
+    await this.wd('DELETE', `/webauthn/authenticator/${this.id}/credentials/${credentialId}`);
   }
 
   async touch(fn) {
@@ -413,6 +427,13 @@ export async function launchFirefox({ logDir } = {}) {
     version: `${session.capabilities.browserName} ${session.capabilities.browserVersion}`,
     page,
     authenticator: (label, options) => new WebDriverAuthenticator(page, wd, label, options),
+    // Its "ctap1/u2f" virtual authenticator registers with the same AAGUID as
+    // its CTAP2 ones (a real U2F key, through a browser, has all zeros).
+    u2fHasAaguid: true,
+    // Why flow.mjs skips the autofill answer here.
+    autofillUnsupported: 'Firefox answers a conditional (autofill) request only when the user picks '
+      + 'a passkey from its own autofill popup, which WebDriver cannot open or choose from; its virtual '
+      + 'authenticators never answer one by themselves (Chromium\'s do)',
     async close() {
       await wd('DELETE', '').catch(() => {});
       if (!exited) {
