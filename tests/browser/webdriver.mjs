@@ -12,8 +12,11 @@
 //   - protocol "u2f" is spelled "ctap1/u2f", and "ctap2" is played by
 //     "ctap2_1" (Firefox's CTAP 2.0 one refuses foreign allowCredentials ids);
 //   - user presence ("isUserConsenting") is fixed when the authenticator is
-//     added, and there is no command to change it: presence is always on
-//     (Firefox never answers a conditional request by itself; see flow.mjs);
+//     added, and there is no command to change it: presence is always on,
+//     which is safe because Firefox never answers a conditional (autofill)
+//     request by itself — `pickAutofillPasskey()` does what the user's pick in
+//     Firefox's autofill menu does (chrome context, so geckodriver runs with
+//     --allow-system-access);
 //   - unplug/plug keeps the credentials through getCredentials/addCredential.
 // `page.route()` has no WebDriver classic counterpart: the handler runs in the
 // page, around `window.fetch` (so it must not use variables from its closure).
@@ -160,6 +163,28 @@ const ROUTE_INSTALL = `({ pattern, handler }) => {
   w.__wdRoutes.push({ pattern, handler: (0, eval)('(' + handler + ')') });
 }`;
 
+// Chrome context (privileged): the conditional request pending in the
+// selected tab for `origin`, answered with the first autofill entry.
+const PICK_AUTOFILL = `
+  const [origin, done] = [arguments[0], arguments[arguments.length - 1]];
+  try {
+    const svc = Cc['@mozilla.org/webauthn/service;1'].getService(Ci.nsIWebAuthnService);
+    const win = Services.wm.getMostRecentWindow('navigator:browser');
+    const bc = win.gBrowser.selectedBrowser.browsingContext;
+    const tid = svc.hasPendingConditionalGet(bc.id, origin);
+    if (!tid) { done({ error: 'no conditional request pending for ' + origin }); return; }
+    svc.getAutoFillEntries(tid, {
+      QueryInterface: ChromeUtils.generateQI(['nsIWebAuthnAutoFillEntriesCallback']),
+      resolve: (entries) => {
+        if (!entries.length) { done({ error: 'the autofill menu lists no passkey' }); return; }
+        svc.selectAutoFillEntry(tid, entries[0].credentialId);
+        done({ value: entries.length });
+      },
+      reject: () => done({ error: 'getAutoFillEntries failed' }),
+    });
+  } catch (e) { done({ error: String(e) }); }
+`;
+
 // ---- the page --------------------------------------------------------------------------
 
 class Page {
@@ -279,6 +304,22 @@ class Page {
     return buf;
   }
 
+  // What Firefox's autofill popup does when the user picks the first passkey
+  // it lists for the username field (WebAuthnFeature.sys.mjs): the page's
+  // pending conditional request gets that credential. The popup itself is
+  // browser UI that WebDriver cannot reach, so this runs in the chrome context.
+  // Resolves with the number of passkeys the menu would list.
+  async pickAutofillPasskey(origin) {
+    await this.wd('POST', '/moz/context', { context: 'chrome' });
+    try {
+      const out = await this.wd('POST', '/execute/async', { script: PICK_AUTOFILL, args: [origin] });
+      if (out.error) throw new Error(`autofill: ${out.error}`);
+      return out.value;
+    } finally {
+      await this.wd('POST', '/moz/context', { context: 'content' });
+    }
+  }
+
   // Routes are page-side (see the top of this file): they last until the next
   // navigation, and `handler` must be self-contained.
   async route(pattern, handler) {
@@ -383,6 +424,9 @@ export async function launchFirefox({ logDir } = {}) {
   const log = fs.openSync(logPath, 'w');
   const driver = spawn(findGeckodriver(), [
     '--host', '127.0.0.1', '--port', String(port), '--binary', findFirefox(), '--log', 'info',
+    // The chrome context, for the script that picks a passkey from the
+    // autofill menu (Page.pickAutofillPasskey).
+    '--allow-system-access',
   ], { stdio: ['ignore', log, log], env: { ...process.env, TZ: 'UTC', MOZ_HEADLESS: '1' } });
   fs.closeSync(log);
   let exited = null;
@@ -430,10 +474,10 @@ export async function launchFirefox({ logDir } = {}) {
     // Its "ctap1/u2f" virtual authenticator registers with the same AAGUID as
     // its CTAP2 ones (a real U2F key, through a browser, has all zeros).
     u2fHasAaguid: true,
-    // Why flow.mjs skips the autofill answer here.
-    autofillUnsupported: 'Firefox answers a conditional (autofill) request only when the user picks '
-      + 'a passkey from its own autofill popup, which WebDriver cannot open or choose from; its virtual '
-      + 'authenticators never answer one by themselves (Chromium\'s do)',
+    // Firefox's virtual authenticators never answer a conditional request by
+    // themselves (Chromium's do): the user picks the passkey from the autofill
+    // menu, here through the chrome context.
+    pickAutofillPasskey: (origin) => page.pickAutofillPasskey(origin),
     async close() {
       await wd('DELETE', '').catch(() => {});
       if (!exited) {
