@@ -2,7 +2,7 @@
 // CDP virtual authenticators, a TCP proxy (a "wrong origin"), and a step runner.
 // Firefox (geckodriver, WebDriver) is in webdriver.mjs and has the same shape.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -111,8 +111,9 @@ export async function startProxy(targetPort) {
 
 export async function launchBrowser() {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relypass-chromium-'));
+  const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    executablePath,
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1100, height: 820 },
@@ -125,7 +126,7 @@ export async function launchBrowser() {
   await cdp.send('WebAuthn.enable', { enableUI: false });
   return {
     name: 'chromium',
-    version: `chromium ${context.browser() ? context.browser().version() : ''}`.trim(),
+    version: (spawnSync(executablePath, ['--version'], { encoding: 'utf8' }).stdout || 'chromium').trim(),
     page,
     cdp,
     authenticator: (label, options) => new Authenticator(page, cdp, label, options),

@@ -91,6 +91,7 @@ async function sqliteFlow(opts, which) {
   let browser;
   try {
     browser = await BROWSERS[which].launch(opts);
+    console.log(`  (${browser.version})`);
     return await runFlow({
       name: 'sqlite', sites: [server], browser, outDir: opts.out, virtualName: BROWSERS[which].virtualName,
     });
@@ -117,6 +118,7 @@ async function postgresFlow(opts, which) {
       bin: opts.bin, port, origins, databaseUrl: pg.url, logDir: opts.out, extraArgs,
     })))));
     browser = await BROWSERS[which].launch(opts);
+    console.log(`  (${browser.version})`);
     return await runFlow({
       name: 'postgres', sites: servers, browser, outDir: opts.out, virtualName: BROWSERS[which].virtualName,
     });

@@ -139,7 +139,6 @@ const ROUTE_INSTALL = `({ pattern, handler }) => {
       const url = new URL(typeof input === 'string' ? input : input.url, location.href).href;
       const r = w.__wdRoutes.find((x) => new RegExp(x.pattern).test(url));
       if (!r) return realFetch(input, init);
-      w.__wdRouted = (w.__wdRouted || 0) + 1;
       return new Promise((resolve, reject) => {
         let settled = false;
         const route = {
