@@ -151,7 +151,10 @@ fn ratios(_: &mut Criterion) {
     };
     for (i, (name, _)) in verifiers.iter().enumerate() {
         let t = median(times.iter().map(|row| row[i]).collect());
-        println!("interleaved {name:>9}: {:8.1} µs per ES256 verify", t / 1000.0);
+        println!(
+            "interleaved {name:>9}: {:8.1} µs per ES256 verify",
+            t / 1000.0
+        );
     }
     for (j, (other, _)) in verifiers.iter().enumerate().skip(1) {
         let ratio = median(times.iter().map(|row| row[0] / row[j]).collect());

@@ -326,8 +326,18 @@ mod tests {
             [P[0] - 1, P[1], P[2], P[3]],
             [P[0] - 2, P[1], P[2], P[3]],
             // (p - 1) / 2 and (p + 1) / 2
-            [0xffff_ffff_ffff_ffff, 0x0000_0000_7fff_ffff, 0x8000_0000_0000_0000, 0x7fff_ffff_8000_0000],
-            [0x0000_0000_0000_0000, 0x0000_0000_8000_0000, 0x8000_0000_0000_0000, 0x7fff_ffff_8000_0000],
+            [
+                0xffff_ffff_ffff_ffff,
+                0x0000_0000_7fff_ffff,
+                0x8000_0000_0000_0000,
+                0x7fff_ffff_8000_0000,
+            ],
+            [
+                0x0000_0000_0000_0000,
+                0x0000_0000_8000_0000,
+                0x8000_0000_0000_0000,
+                0x7fff_ffff_8000_0000,
+            ],
             [u64::MAX, u64::MAX, u64::MAX, 0xffff_ffff_0000_0000],
             [u64::MAX, 0, u64::MAX, 0],
             [0, u64::MAX, 0, u64::MAX - (1 << 33)],
@@ -392,7 +402,10 @@ mod tests {
         assert_eq!(Fe::ZERO.to_bytes(), FieldBytes::default());
         assert_eq!(Fe::from_u64(5).to_bytes(), P256Fe::from_u64(5).to_bytes());
         // p - 1 = -1
-        assert_eq!(Fe::ONE.neg().to_bytes(), bytes_of([P[0] - 1, P[1], P[2], P[3]]));
+        assert_eq!(
+            Fe::ONE.neg().to_bytes(),
+            bytes_of([P[0] - 1, P[1], P[2], P[3]])
+        );
     }
 
     #[test]
@@ -423,7 +436,11 @@ mod tests {
             };
             for j in js {
                 let (b, y) = (ours[j], theirs[j]);
-                assert_eq!(a.multiply(&b).to_bytes(), x.multiply(&y).to_bytes(), "mul {i} {j}");
+                assert_eq!(
+                    a.multiply(&b).to_bytes(),
+                    x.multiply(&y).to_bytes(),
+                    "mul {i} {j}"
+                );
                 assert_eq!(a.add(&b).to_bytes(), x.add(&y).to_bytes(), "add {i} {j}");
                 assert_eq!(a.sub(&b).to_bytes(), x.sub(&y).to_bytes(), "sub {i} {j}");
                 assert_eq!(a == b, x == y);
