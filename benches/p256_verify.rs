@@ -116,6 +116,7 @@ fn ratios(_: &mut Criterion) {
     #[cfg(feature = "ring")]
     let r = RingFixture::new(&f);
     type Verifier<'a> = (&'static str, Box<dyn Fn() -> bool + 'a>);
+    #[cfg_attr(not(feature = "ring"), allow(unused_mut))]
     let mut verifiers: Vec<Verifier<'_>> = vec![
         (
             "relypass",

@@ -361,7 +361,7 @@ mod tests {
         }
         let mut out: Vec<FieldBytes> = v.into_iter().map(bytes_of).collect();
         for i in 0..300u32 {
-            out.push(Sha256::digest(format!("p256_field {i}")).into());
+            out.push(Sha256::digest(format!("p256_field {i}")));
         }
         // Keep canonical values only (p256 parses exactly these).
         out.retain(|b| bool::from(P256Fe::from_bytes(b).is_some()));
@@ -381,7 +381,7 @@ mod tests {
         edge.extend(samples());
         for i in 0..200u32 {
             // Values near p and near 2^256.
-            let mut b: FieldBytes = Sha256::digest(format!("near p {i}")).into();
+            let mut b: FieldBytes = Sha256::digest(format!("near p {i}"));
             b[..4].copy_from_slice(&[0xff; 4]);
             edge.push(b);
         }
