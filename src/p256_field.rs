@@ -222,33 +222,60 @@ impl Fe {
         Self::ZERO.sub(self)
     }
 
-    /// `self · rhs` (Montgomery multiplication).
+    /// `self · rhs` (Montgomery multiplication), operand-scanning with the
+    /// reduction interleaved (CIOS): after each row `a_i·b` is added, one
+    /// reduction step (`k` = the low limb, see [`montgomery_reduce`]) shifts
+    /// the accumulator down a limb. The accumulator stays below `2p` (five
+    /// limbs, the top one 0 or 1), which keeps fewer values live than
+    /// multiplying out all eight limbs first.
     #[inline(always)]
     pub(crate) const fn multiply(&self, rhs: &Self) -> Self {
-        let a = &self.0;
-        let b = &rhs.0;
-        // Schoolbook, row by row.
-        let (t0, c) = mac(a[0], b[0], 0, 0);
-        let (t1, c) = mac(a[0], b[1], 0, c);
-        let (t2, c) = mac(a[0], b[2], 0, c);
-        let (t3, t4) = mac(a[0], b[3], 0, c);
+        let [a0, a1, a2, a3] = self.0;
+        let [b0, b1, b2, b3] = rhs.0;
 
-        let (t1, c) = mac(a[1], b[0], t1, 0);
-        let (t2, c) = mac(a[1], b[1], t2, c);
-        let (t3, c) = mac(a[1], b[2], t3, c);
-        let (t4, t5) = mac(a[1], b[3], t4, c);
+        let (r0, c) = mac(a0, b0, 0, 0);
+        let (r1, c) = mac(a0, b1, 0, c);
+        let (r2, c) = mac(a0, b2, 0, c);
+        let (r3, r4) = mac(a0, b3, 0, c);
+        let (s0, c) = mac(r0, P[1], r1, r0);
+        let (s1, c) = adc(r2, 0, c);
+        let (s2, c) = mac(r0, P[3], r3, c);
+        let (s3, s4) = adc(r4, 0, c);
 
-        let (t2, c) = mac(a[2], b[0], t2, 0);
-        let (t3, c) = mac(a[2], b[1], t3, c);
-        let (t4, c) = mac(a[2], b[2], t4, c);
-        let (t5, t6) = mac(a[2], b[3], t5, c);
+        let (r0, c) = mac(a1, b0, s0, 0);
+        let (r1, c) = mac(a1, b1, s1, c);
+        let (r2, c) = mac(a1, b2, s2, c);
+        let (r3, c) = mac(a1, b3, s3, c);
+        let (r4, r5) = adc(s4, 0, c);
+        let (s0, c) = mac(r0, P[1], r1, r0);
+        let (s1, c) = adc(r2, 0, c);
+        let (s2, c) = mac(r0, P[3], r3, c);
+        let (s3, c) = adc(r4, 0, c);
+        let s4 = r5 + c;
 
-        let (t3, c) = mac(a[3], b[0], t3, 0);
-        let (t4, c) = mac(a[3], b[1], t4, c);
-        let (t5, c) = mac(a[3], b[2], t5, c);
-        let (t6, t7) = mac(a[3], b[3], t6, c);
+        let (r0, c) = mac(a2, b0, s0, 0);
+        let (r1, c) = mac(a2, b1, s1, c);
+        let (r2, c) = mac(a2, b2, s2, c);
+        let (r3, c) = mac(a2, b3, s3, c);
+        let (r4, r5) = adc(s4, 0, c);
+        let (s0, c) = mac(r0, P[1], r1, r0);
+        let (s1, c) = adc(r2, 0, c);
+        let (s2, c) = mac(r0, P[3], r3, c);
+        let (s3, c) = adc(r4, 0, c);
+        let s4 = r5 + c;
 
-        montgomery_reduce([t0, t1, t2, t3, t4, t5, t6, t7])
+        let (r0, c) = mac(a3, b0, s0, 0);
+        let (r1, c) = mac(a3, b1, s1, c);
+        let (r2, c) = mac(a3, b2, s2, c);
+        let (r3, c) = mac(a3, b3, s3, c);
+        let (r4, r5) = adc(s4, 0, c);
+        let (s0, c) = mac(r0, P[1], r1, r0);
+        let (s1, c) = adc(r2, 0, c);
+        let (s2, c) = mac(r0, P[3], r3, c);
+        let (s3, c) = adc(r4, 0, c);
+        let s4 = r5 + c;
+
+        sub_p_if_needed([s0, s1, s2, s3], s4)
     }
 
     /// `self²`: the six cross products once, doubled, plus the four squares.
