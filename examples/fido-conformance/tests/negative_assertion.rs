@@ -157,5 +157,6 @@ async fn assertion_sessions() -> usize {
         "challenge mismatch",
     )
     .await;
-    5
+    // Four refusals: no session, another session, a replay, and the last one above.
+    4
 }
