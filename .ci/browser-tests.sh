@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# End-to-end tests of the demo server in headless Chromium with virtual
-# authenticators: builds `cargo build --example demo`, then runs
+# End-to-end tests of the demo server with virtual authenticators, in headless
+# Chromium (playwright-core, CDP) and headless Firefox ESR (geckodriver,
+# WebDriver + its WebAuthn extension): builds `cargo build --example demo`,
+# then runs in each browser
 #   1. the SQLite flow (one server), and
 #   2. the PostgreSQL flow (a temporary cluster, two servers sharing it).
 # Run .ci/install-browser-deps.sh first. Extra arguments go to the driver
-# (e.g. `--flow sqlite`). The last line is "browser: N passed, M failed";
-# screenshots and server logs land in test-output/browser/.
+# (e.g. `--flow sqlite`, `--browser firefox`). It prints
+# "browser chromium: N passed, M failed, K skipped", the same for firefox, and
+# last "browser: N passed, M failed, K skipped" for all;
+# screenshots and server and geckodriver logs land in test-output/browser/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+# geckodriver comes from `cargo install` (see install-browser-deps.sh).
+export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
 
 t0=$(date +%s)
 cargo build --example demo

@@ -1024,6 +1024,7 @@ fn ed448_key_not_admitted_by_eddsa_default() {
     assert!(matches!(err, Error::UnsupportedAlgorithm(_)), "{err:?}");
 }
 
+#[cfg(feature = "ed448")]
 #[test]
 fn ed448_key_admitted_when_listed() {
     use relypass::CoseAlgorithm;

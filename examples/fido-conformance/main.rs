@@ -134,7 +134,8 @@ pub const ALGORITHMS: [CoseAlgorithm; 12] = [
 pub fn relying_party(config: &Config, trust: TrustPolicy) -> Result<RelyingParty, String> {
     RelyingParty::builder(config.rp_id.clone(), config.rp_name.clone())
         .origins(config.origins.iter().cloned())
-        .algorithms(ALGORITHMS)
+        // Ed448 is offered only when the build has it (feature `ed448`).
+        .algorithms(ALGORITHMS.iter().copied().filter(|a| a.is_implemented()))
         .trust_policy(trust)
         .build()
         .map_err(|e| e.to_string())

@@ -89,9 +89,19 @@ impl CoseAlgorithm {
         }
     }
 
-    /// Whether this build can verify signatures of this algorithm at all.
+    /// Whether this build can verify signatures of this algorithm at all
+    /// (Ed448 needs the `ed448` feature, ML-DSA the `ml-dsa` feature).
+    // Not `matches!`: which arms are true depends on the features built.
+    #[allow(clippy::match_like_matches_macro)]
     pub fn is_implemented(self) -> bool {
-        !matches!(self, CoseAlgorithm::Other(_))
+        match self {
+            CoseAlgorithm::Other(_) => false,
+            CoseAlgorithm::Ed448 => cfg!(feature = "ed448"),
+            CoseAlgorithm::MlDsa44 | CoseAlgorithm::MlDsa65 | CoseAlgorithm::MlDsa87 => {
+                cfg!(feature = "ml-dsa")
+            }
+            _ => true,
+        }
     }
 }
 

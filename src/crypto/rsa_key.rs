@@ -2,7 +2,7 @@
 //! them: modulus and exponent as minimal big-endian integers.
 
 /// RSA modulus and exponent, big-endian without leading zeros.
-pub(crate) fn rsa_parts(k: &rsa::RsaPublicKey) -> (Vec<u8>, Vec<u8>) {
+pub(crate) fn rsa_parts(k: &rsa::PublicKey) -> (Vec<u8>, Vec<u8>) {
     use rsa::traits::PublicKeyParts;
     (
         strip(&k.n().to_be_bytes()).to_vec(),

@@ -57,14 +57,18 @@ pub(crate) fn verify_with(
             // Strict verification rejects small-order keys and non-canonical S.
             vk.verify_strict(&msg, &sig).is_ok()
         }
+        #[cfg(feature = "ed448")]
         (PublicKey::Ed448(vk), CoseAlgorithm::EdDSA | CoseAlgorithm::Ed448) => {
             let sig =
                 ed448_goldilocks::Signature::from_slice(signature).map_err(|_| Error::Signature)?;
             // Pure Ed448 with an empty context (RFC 8032 §5.2), as COSE specifies.
             vk.verify_raw(&sig, &parts.concat()).is_ok()
         }
+        #[cfg(feature = "ml-dsa")]
         (PublicKey::MlDsa44(vk), CoseAlgorithm::MlDsa44) => ml_dsa_verify(vk, parts, signature)?,
+        #[cfg(feature = "ml-dsa")]
         (PublicKey::MlDsa65(vk), CoseAlgorithm::MlDsa65) => ml_dsa_verify(vk, parts, signature)?,
+        #[cfg(feature = "ml-dsa")]
         (PublicKey::MlDsa87(vk), CoseAlgorithm::MlDsa87) => ml_dsa_verify(vk, parts, signature)?,
         (PublicKey::Rsa(k), alg) => {
             use rsa::{Pkcs1v15Sign, Pss};
@@ -114,6 +118,7 @@ pub(crate) fn verify_with(
 }
 
 /// Pure ML-DSA (FIPS 204 §5.3) with an empty context string, as COSE uses it.
+#[cfg(feature = "ml-dsa")]
 fn ml_dsa_verify<P: ml_dsa::MlDsaParams>(
     vk: &ml_dsa::VerifyingKey<P>,
     parts: &[&[u8]],

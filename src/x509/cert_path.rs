@@ -556,8 +556,7 @@ fn rsa_verify(
     use rsa::{Pkcs1v15Sign, Pss};
     // The rsa crate bounds the modulus to 1024..=8192 bits and the exponent to
     // < 2^33, which bounds the verification cost of attacker-supplied keys.
-    let key =
-        rsa::RsaPublicKey::from_pkcs1_der(pkcs1).map_err(|_| CertPathError::InvalidPublicKey)?;
+    let key = rsa::PublicKey::from_pkcs1_der(pkcs1).map_err(|_| CertPathError::InvalidPublicKey)?;
     let result = match alg {
         SignatureAlgorithm::RsaPkcs1v15(h) => {
             let hashed = h.digest(message);

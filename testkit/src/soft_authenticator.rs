@@ -19,7 +19,7 @@ pub enum Alg {
 pub enum Key {
     Es256(p256::ecdsa::SigningKey),
     Ed25519(ed25519_dalek::SigningKey),
-    Rs256(Box<rsa::RsaPrivateKey>),
+    Rs256(Box<rsa::PrivateKey>),
 }
 
 pub const RSA_TEST_KEY: &str = include_str!("../../test-vectors/keys/rsa2048-test-only.pem");
@@ -35,7 +35,7 @@ impl Key {
             Alg::Rs256 => {
                 use rsa::pkcs8::DecodePrivateKey;
                 Key::Rs256(Box::new(
-                    rsa::RsaPrivateKey::from_pkcs8_pem(RSA_TEST_KEY).unwrap(),
+                    rsa::PrivateKey::from_pkcs8_pem(RSA_TEST_KEY).unwrap(),
                 ))
             }
         }

@@ -1,7 +1,8 @@
 // Test harness: free ports, demo server processes, headless Chromium with
 // CDP virtual authenticators, a TCP proxy (a "wrong origin"), and a step runner.
+// Firefox (geckodriver, WebDriver) is in webdriver.mjs and has the same shape.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -110,8 +111,9 @@ export async function startProxy(targetPort) {
 
 export async function launchBrowser() {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relypass-chromium-'));
+  const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    executablePath,
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1100, height: 820 },
@@ -123,8 +125,11 @@ export async function launchBrowser() {
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable', { enableUI: false });
   return {
+    name: 'chromium',
+    version: (spawnSync(executablePath, ['--version'], { encoding: 'utf8' }).stdout || 'chromium').trim(),
     page,
     cdp,
+    authenticator: (label, options) => new Authenticator(page, cdp, label, options),
     async close() {
       await context.close().catch(() => {});
       fs.rmSync(userDataDir, { recursive: true, force: true });
@@ -178,6 +183,15 @@ export class Authenticator {
 
   async credentialCount() {
     return (await this.cdp.send('WebAuthn.getCredentials', { authenticatorId: this.id })).credentials.length;
+  }
+
+  async credentialIds() {
+    return (await this.cdp.send('WebAuthn.getCredentials', { authenticatorId: this.id })).credentials
+      .map((c) => c.credentialId);
+  }
+
+  async removeCredential(credentialId) {
+    await this.cdp.send('WebAuthn.removeCredential', { authenticatorId: this.id, credentialId });
   }
 
   // Runs `fn` (a click and the wait for its outcome) with the user "touching"
@@ -252,13 +266,21 @@ export class Steps {
     this.flow = flow;
     this.passed = 0;
     this.failed = 0;
+    this.skipped = 0;
     this.broken = false;
+  }
+
+  // A step this browser cannot run at all: counted as skipped, with the reason.
+  skip(name, reason) {
+    this.skipped += 1;
+    console.log(`  skip ${name} — ${reason}`);
   }
 
   // Runs one scenario step; after a failure the rest of the flow is skipped
   // (each step builds on the state the previous ones left).
   async step(name, fn) {
     if (this.broken) {
+      this.skipped += 1;
       console.log(`  skip ${name}`);
       return;
     }
@@ -267,6 +289,7 @@ export class Steps {
       await fn();
       this.passed += 1;
       console.log(`  ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+      return true;
     } catch (err) {
       this.failed += 1;
       this.broken = true;

@@ -1,15 +1,22 @@
 // End-to-end browser tests of the relypass demo.
 //
-//   node tests/browser/run.mjs [--flow sqlite|postgres|all] [--bin PATH] [--out DIR]
+//   node tests/browser/run.mjs [--browser chromium|firefox|all] [--flow sqlite|postgres|all]
+//                              [--bin PATH] [--out DIR]
+//
+// Each flow runs in each browser: Chromium through playwright-core and CDP
+// virtual authenticators, Firefox (ESR) through geckodriver, W3C WebDriver and
+// the WebDriver WebAuthn extension (webdriver.mjs).
 //
 // sqlite:   one demo server on a fresh SQLite file.
 // postgres: a temporary PostgreSQL cluster and two demo servers on different
 //           ports sharing it (same RP ID `localhost`, both origins listed);
 //           the scenario alternates between them.
 //
-// Needs /usr/bin/chromium (or $CHROMIUM), the demo built with
+// Needs /usr/bin/chromium (or $CHROMIUM), /usr/bin/firefox-esr (or $FIREFOX)
+// and geckodriver on PATH (or $GECKODRIVER), the demo built with
 // `cargo build --example demo`, and for the postgres flow initdb/pg_ctl.
-// Prints "browser: N passed, M failed" last; exits 1 on any failure.
+// Prints "browser chromium: N passed, M failed" and the same for firefox,
+// then "browser: N passed, M failed" (all browsers) last; exits 1 on any failure.
 
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -17,6 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, launchBrowser, startDemo, tail } from './harness.mjs';
+import { launchFirefox } from './webdriver.mjs';
 import { runFlow } from './flow.mjs';
 import { startPostgres } from './postgres.mjs';
 
@@ -26,6 +34,7 @@ const repo = path.resolve(here, '..', '..');
 function parseArgs(argv) {
   const opts = {
     flow: 'all',
+    browser: 'all',
     bin: process.env.DEMO_BIN
       || path.join(process.env.CARGO_TARGET_DIR || path.join(repo, 'target'), 'debug', 'examples', 'demo'),
     out: path.join(repo, 'test-output', 'browser'),
@@ -33,27 +42,41 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     if (a === '--flow') opts.flow = argv[++i];
+    else if (a === '--browser') opts.browser = argv[++i];
     else if (a === '--bin') opts.bin = argv[++i];
     else if (a === '--out') opts.out = argv[++i];
     else throw new Error(`unknown argument ${a}`);
   }
   if (!['sqlite', 'postgres', 'all'].includes(opts.flow)) throw new Error(`--flow ${opts.flow}?`);
+  if (!['chromium', 'firefox', 'all'].includes(opts.browser)) throw new Error(`--browser ${opts.browser}?`);
   return opts;
 }
 
-// What Chromium's virtual authenticators report as their AAGUID: named in a
-// file loaded with --authenticator-names (the community aaguid.json format),
+// What each browser's virtual authenticators report as their AAGUID: named in
+// a file loaded with --authenticator-names (the community aaguid.json format),
 // on top of relypass's built-in table.
-const VIRTUAL_AAGUID = '01020304-0506-0708-0102-030405060708';
-export const VIRTUAL_NAME = 'Chromium virtual authenticator';
+const BROWSERS = {
+  chromium: {
+    launch: () => launchBrowser(),
+    aaguid: '01020304-0506-0708-0102-030405060708',
+    virtualName: 'Chromium virtual authenticator',
+  },
+  firefox: {
+    launch: (opts) => launchFirefox({ logDir: opts.out }),
+    aaguid: '68e100a5-0b47-9104-b854-97a9ba510638',
+    virtualName: 'Firefox virtual authenticator',
+  },
+};
 
 function namesFile(opts) {
   const file = path.join(opts.out, 'aaguid.json');
-  fs.writeFileSync(file, JSON.stringify({ [VIRTUAL_AAGUID]: { name: VIRTUAL_NAME } }));
+  const names = {};
+  for (const b of Object.values(BROWSERS)) names[b.aaguid] = { name: b.virtualName };
+  fs.writeFileSync(file, JSON.stringify(names));
   return ['--authenticator-names', file];
 }
 
-async function sqliteFlow(opts) {
+async function sqliteFlow(opts, which) {
   const dir = fs.mkdtempSync(path.join(opts.out, 'sqlite-'));
   const port = await freePort();
   const server = await startDemo({
@@ -65,17 +88,21 @@ async function sqliteFlow(opts) {
     // No --enumeration-secret: one server may keep the random default.
     extraArgs: namesFile(opts),
   });
-  const browser = await launchBrowser();
+  let browser;
   try {
-    return await runFlow({ name: 'sqlite', sites: [server], browser, outDir: opts.out });
+    browser = await BROWSERS[which].launch(opts);
+    console.log(`  (${browser.version})`);
+    return await runFlow({
+      name: 'sqlite', sites: [server], browser, outDir: opts.out, virtualName: BROWSERS[which].virtualName,
+    });
   } finally {
-    await browser.close();
+    if (browser) await browser.close();
     await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function postgresFlow(opts) {
+async function postgresFlow(opts, which) {
   const pg = await startPostgres();
   const servers = [];
   let browser;
@@ -90,8 +117,11 @@ async function postgresFlow(opts) {
     servers.push(...(await Promise.all(ports.map((port) => startDemo({
       bin: opts.bin, port, origins, databaseUrl: pg.url, logDir: opts.out, extraArgs,
     })))));
-    browser = await launchBrowser();
-    return await runFlow({ name: 'postgres', sites: servers, browser, outDir: opts.out });
+    browser = await BROWSERS[which].launch(opts);
+    console.log(`  (${browser.version})`);
+    return await runFlow({
+      name: 'postgres', sites: servers, browser, outDir: opts.out, virtualName: BROWSERS[which].virtualName,
+    });
   } catch (err) {
     console.log(`postgres log:\n${tail(pg.logPath)}`);
     throw err;
@@ -121,30 +151,42 @@ async function main() {
   console.log(`${startupOk ? '  ok  ' : '  FAIL'} the demo refuses a plain-http origin off localhost (exit ${refused.status})`);
   if (!startupOk) console.log(refused.stderr);
   const flows = opts.flow === 'all' ? ['sqlite', 'postgres'] : [opts.flow];
+  const browsers = opts.browser === 'all' ? Object.keys(BROWSERS) : [opts.browser];
   let passed = startupOk ? 1 : 0;
   let failed = startupOk ? 0 : 1;
-  for (const flow of flows) {
-    const t0 = Date.now();
-    console.log(`== ${flow} flow`);
-    let steps;
-    try {
-      steps = await (flow === 'sqlite' ? sqliteFlow(opts) : postgresFlow(opts));
-    } catch (err) {
-      console.log(`  FAIL ${flow} flow setup: ${err && err.stack ? err.stack : err}`);
-      failed += 1;
-      continue;
+  let skipped = 0;
+  const perBrowser = [];
+  for (const which of browsers) {
+    const count = { passed: 0, failed: 0, skipped: 0 };
+    for (const flow of flows) {
+      const t0 = Date.now();
+      console.log(`== ${which} ${flow} flow`);
+      let steps;
+      try {
+        steps = await (flow === 'sqlite' ? sqliteFlow(opts, which) : postgresFlow(opts, which));
+      } catch (err) {
+        console.log(`  FAIL ${which} ${flow} flow setup: ${err && err.stack ? err.stack : err}`);
+        count.failed += 1;
+        continue;
+      }
+      count.passed += steps.passed;
+      count.failed += steps.failed;
+      count.skipped += steps.skipped;
+      const secs = ((Date.now() - t0) / 1000).toFixed(1);
+      times.push(`${which} ${flow} ${secs}s`);
+      console.log(`== ${which} ${flow} flow: ${steps.passed} passed, ${steps.failed} failed, ${steps.skipped} skipped in ${secs}s`);
+      if (steps.failed) console.log(`   server logs: ${opts.out}/demo-*.log`);
     }
-    passed += steps.passed;
-    failed += steps.failed;
-    const secs = ((Date.now() - t0) / 1000).toFixed(1);
-    times.push(`${flow} ${secs}s`);
-    console.log(`== ${flow} flow: ${steps.passed} passed, ${steps.failed} failed in ${secs}s`);
-    if (steps.failed) console.log(`   server logs: ${opts.out}/demo-*.log`);
+    passed += count.passed;
+    failed += count.failed;
+    skipped += count.skipped;
+    perBrowser.push(`browser ${which}: ${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped`);
   }
   const total = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`browser suite wall time: ${total}s (${times.join(', ')})`);
   console.log(`screenshots and server logs: ${opts.out}`);
-  console.log(`browser: ${passed} passed, ${failed} failed`);
+  for (const line of perBrowser) console.log(line);
+  console.log(`browser: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exitCode = failed ? 1 : 0;
 }
 

@@ -6,6 +6,7 @@
 
 use relypass_testkit::soft_authenticator as soft;
 
+mod common_cases;
 mod negative;
 mod negative_assertion;
 mod positive;
@@ -115,6 +116,12 @@ impl Client {
             msg.to_lowercase().contains(&why.to_lowercase()),
             "{name}: expected {why:?} in {msg:?}"
         );
+    }
+
+    /// A credential JSON the result endpoint `path` must refuse (see
+    /// `expect_failed`).
+    pub async fn expect_refused(&mut self, name: &str, path: &str, cred: &Value, why: &str) {
+        self.expect_failed(name, path, cred.to_string(), why).await
     }
 }
 

@@ -4,279 +4,91 @@
 //! metadata status) and per session rule. Each must answer `status: "failed"`
 //! with a non-200 status and an errorMessage naming the failed check.
 
+use super::common_cases::*;
 use super::positive::{Metadata, fixture};
 use super::soft::{AT, Alg, SoftAuthenticator, Tamper, UP, UV};
 use super::*;
 
-pub type Edit = fn(&mut Value);
-
-pub fn keep(_: &mut Value) {}
-
-pub fn other_challenge() -> String {
-    b64url(&[7u8; 32])
-}
-
-/// Registration cases: (name, userVerification, tamper, edit, expected error).
-fn registration_cases() -> Vec<(&'static str, &'static str, Tamper, Edit, &'static str)> {
+/// Registration cases: the shared ones, then the attestation-specific ones.
+fn registration_cases() -> Vec<Case> {
     let t = Tamper::default;
-    vec![
-        (
-            "id missing",
-            "preferred",
-            t(),
-            |v| {
-                v.as_object_mut().unwrap().remove("id");
-            },
-            "id is missing",
-        ),
-        (
-            "id empty",
-            "preferred",
-            t(),
-            |v| v["id"] = "".into(),
-            "id is empty",
-        ),
-        (
-            "id not a string",
-            "preferred",
-            t(),
-            |v| v["id"] = 5.into(),
-            "id is not a string",
-        ),
-        (
+    let mut cases = shared_cases(Ceremony {
+        other_type: "webauthn.get",
+        not_json: b"hello",
+        extra_flags: AT,
+    });
+    cases.extend([
+        edited("id empty", with("id", ""), "id is empty"),
+        edited("id not a string", with("id", 5), "id is not a string"),
+        edited(
             "id not base64url",
-            "preferred",
-            t(),
-            |v| v["id"] = "!!!".into(),
+            with("id", "!!!"),
             "credential id mismatch",
         ),
-        (
-            "id differs from rawId",
-            "preferred",
-            t(),
-            |v| v["id"] = "AAAA".into(),
-            "credential id mismatch",
-        ),
-        (
-            "rawId missing",
-            "preferred",
-            t(),
-            |v| {
-                v.as_object_mut().unwrap().remove("rawId");
-            },
-            "rawId is missing",
-        ),
-        (
-            "rawId not base64url",
-            "preferred",
-            t(),
-            |v| v["rawId"] = "!!!".into(),
-            "malformed",
-        ),
-        (
+        edited(
             "id and rawId not the authenticator's",
-            "preferred",
-            t(),
-            |v| {
-                v["id"] = "AAAA".into();
-                v["rawId"] = "AAAA".into();
-            },
+            foreign_id,
             "credential id mismatch",
         ),
-        (
-            "type missing",
-            "preferred",
-            t(),
-            |v| {
-                v.as_object_mut().unwrap().remove("type");
-            },
-            "type is missing",
-        ),
-        (
-            "type not public-key",
-            "preferred",
-            t(),
-            |v| v["type"] = "private-key".into(),
-            "credential type",
-        ),
-        (
-            "response missing",
-            "preferred",
-            t(),
-            |v| {
-                v.as_object_mut().unwrap().remove("response");
-            },
-            "response is missing",
-        ),
-        (
+        edited(
             "response not an object",
-            "preferred",
-            t(),
-            |v| v["response"] = "x".into(),
+            with("response", "x"),
             "response is not a JSON object",
         ),
-        (
-            "clientDataJSON missing",
-            "preferred",
-            t(),
-            |v| {
-                v["response"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("clientDataJSON");
-            },
-            "clientDataJSON is missing",
-        ),
-        (
-            "clientDataJSON not base64url",
-            "preferred",
-            t(),
-            |v| v["response"]["clientDataJSON"] = "@@@".into(),
-            "malformed",
-        ),
-        (
-            "clientDataJSON not JSON",
-            "preferred",
-            t(),
-            |v| v["response"]["clientDataJSON"] = b64url(b"hello").into(),
-            "malformed",
-        ),
-        (
-            "clientData type webauthn.get",
-            "preferred",
-            Tamper {
-                client_data_type: Some("webauthn.get".into()),
-                ..t()
-            },
-            keep,
-            "client data type",
-        ),
-        (
-            "wrong challenge",
-            "preferred",
-            Tamper {
-                challenge: Some(other_challenge()),
-                ..t()
-            },
-            keep,
-            "challenge mismatch",
-        ),
-        (
-            "wrong origin",
-            "preferred",
-            Tamper {
-                origin: Some("https://evil.example".into()),
-                ..t()
-            },
-            keep,
-            "origin",
-        ),
-        (
+        edited(
             "attestationObject missing",
-            "preferred",
-            t(),
-            |v| {
-                v["response"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("attestationObject");
-            },
+            without_response("attestationObject"),
             "attestationObject is missing",
         ),
-        (
+        edited(
             "attestationObject not base64url",
-            "preferred",
-            t(),
-            |v| v["response"]["attestationObject"] = "@@@".into(),
+            with_response("attestationObject", "@@@"),
             "malformed",
         ),
-        (
+        edited(
             "attestationObject not CBOR",
-            "preferred",
-            t(),
-            |v| v["response"]["attestationObject"] = b64url(b"\xff\x00\x01").into(),
+            with_response("attestationObject", b64url(b"\xff\x00\x01")),
             "attestation",
         ),
-        (
+        tampered(
             "unknown attestation format",
-            "preferred",
             Tamper {
                 fmt: Some("x-unknown".into()),
                 ..t()
             },
-            keep,
             "unsupported attestation format",
         ),
-        (
+        tampered(
             "none with a statement",
-            "preferred",
             Tamper {
                 att_stmt: Some(vec![(Cbor::Text("x".into()), Cbor::Integer(1.into()))]),
                 ..t()
             },
-            keep,
             "none",
         ),
-        (
-            "wrong rpIdHash",
-            "preferred",
-            Tamper {
-                rp_id: Some("evil.example".into()),
-                ..t()
-            },
-            keep,
-            "rpIdHash",
-        ),
-        (
-            "flags: UP clear",
-            "preferred",
-            Tamper {
-                flags: Some(UV | AT),
-                ..t()
-            },
-            keep,
-            "user not present",
-        ),
-        (
-            "flags: UV clear, required",
-            "required",
-            Tamper {
-                flags: Some(UP | AT),
-                ..t()
-            },
-            keep,
-            "user verification required",
-        ),
-        (
+        tampered(
             "flags: AT clear",
-            "preferred",
             Tamper {
                 flags: Some(UP | UV),
                 ..t()
             },
-            keep,
             "attested credential data",
         ),
-    ]
+    ]);
+    cases
 }
 
 async fn registrations() -> usize {
     let mut n = 0;
-    for (name, uv, tamper, edit, why) in registration_cases() {
+    for case in registration_cases() {
         let mut c = live_server();
         let options = c
-            .attestation_options(&creation_request("neg@example.com", uv))
+            .attestation_options(&creation_request("neg@example.com", case.uv))
             .await;
         let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 7);
-        let mut cred = to_server_credential(&a.register(&options, &tamper));
-        edit(&mut cred);
-        c.expect_failed(
-            &format!("registration: {name}"),
-            "/attestation/result",
-            cred.to_string(),
-            why,
-        )
-        .await;
+        let cred = to_server_credential(&a.register(&options, &case.tamper));
+        case.expect_refused(&mut c, "registration", "/attestation/result", cred)
+            .await;
         n += 1;
     }
     // Algorithm: a packed self statement claiming RS256 for an ES256 key, and
@@ -342,6 +154,7 @@ async fn registrations() -> usize {
 
 /// Session binding, replay and duplicate registration.
 async fn registration_sessions() -> usize {
+    const RESULT: &str = "/attestation/result";
     let req = creation_request("session@example.com", "preferred");
     let mut c = live_server();
     let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 9);
@@ -350,43 +163,32 @@ async fn registration_sessions() -> usize {
     let cred = to_server_credential(&a.register(&options, &Tamper::default()));
     let mut stranger = c.other_session();
     stranger
-        .expect_failed(
+        .expect_refused(
             "result without a session",
-            "/attestation/result",
-            cred.to_string(),
+            RESULT,
+            &cred,
             "no registration in progress",
         )
         .await;
     // Another session with its own options cannot finish this one's ceremony.
     stranger.attestation_options(&req).await;
-    stranger
-        .expect_failed(
-            "result in another session",
-            "/attestation/result",
-            cred.to_string(),
-            "challenge mismatch",
-        )
-        .await;
-    // The owner can, once.
-    c.expect_ok("/attestation/result", &cred).await;
-    c.expect_failed(
-        "replayed result",
-        "/attestation/result",
-        cred.to_string(),
+    // Refused in that session; the owner finishes once; a replay is refused.
+    stranger_then_replay(
+        &mut c,
+        &mut stranger,
+        RESULT,
+        &cred,
+        "result",
         "no registration in progress",
     )
     .await;
     // The same credential id again, under fresh options.
     let options = c.attestation_options(&req).await;
     let again = to_server_credential(&a.register(&options, &Tamper::default()));
-    c.expect_failed(
-        "duplicate credential",
-        "/attestation/result",
-        again.to_string(),
-        "already registered",
-    )
-    .await;
-    5
+    c.expect_refused("duplicate credential", RESULT, &again, "already registered")
+        .await;
+    // Four refusals: no session, another session, a replay, and the last one above.
+    4
 }
 
 /// Malformed requests to the options endpoints, bodies that are not JSON, and

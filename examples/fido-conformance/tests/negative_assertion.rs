@@ -3,347 +3,160 @@
 //! (challenge, origin, type, rpIdHash, flags, counter, user handle), and the
 //! session rules of `/assertion/result`.
 
-use super::negative::{Edit, keep, other_challenge};
-use super::soft::{Alg, SoftAuthenticator, Tamper, UP, UV};
+use super::common_cases::*;
+use super::soft::{Alg, SoftAuthenticator, Tamper};
 use super::*;
 
-/// Assertion cases, against a registered ES256 credential.
-fn assertion_cases() -> Vec<(&'static str, &'static str, Tamper, Edit, &'static str)> {
+/// Assertion cases, against a registered ES256 credential: the shared ones,
+/// then the assertion-specific ones.
+fn assertion_cases() -> Vec<Case> {
     let t = Tamper::default;
-    vec![
-        (
-            "id missing",
-            "preferred",
-            t(),
-            |v| {
-                v.as_object_mut().unwrap().remove("id");
-            },
-            "id is missing",
-        ),
-        (
-            "id differs from rawId",
-            "preferred",
-            t(),
-            |v| v["id"] = "AAAA".into(),
-            "credential id mismatch",
-        ),
-        (
-            "rawId missing",
-            "preferred",
-            t(),
-            |v| {
-                v.as_object_mut().unwrap().remove("rawId");
-            },
-            "rawId is missing",
-        ),
-        (
-            "rawId not base64url",
-            "preferred",
-            t(),
-            |v| v["rawId"] = "!!!".into(),
-            "malformed",
-        ),
-        (
-            "unknown credential",
-            "preferred",
-            t(),
-            |v| {
-                v["id"] = "AAAA".into();
-                v["rawId"] = "AAAA".into();
-            },
-            "unknown credential",
-        ),
-        (
-            "type missing",
-            "preferred",
-            t(),
-            |v| {
-                v.as_object_mut().unwrap().remove("type");
-            },
-            "type is missing",
-        ),
-        (
-            "type not public-key",
-            "preferred",
-            t(),
-            |v| v["type"] = "private-key".into(),
-            "credential type",
-        ),
-        (
-            "response missing",
-            "preferred",
-            t(),
-            |v| {
-                v.as_object_mut().unwrap().remove("response");
-            },
-            "response is missing",
-        ),
-        (
-            "clientDataJSON missing",
-            "preferred",
-            t(),
-            |v| {
-                v["response"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("clientDataJSON");
-            },
-            "clientDataJSON is missing",
-        ),
-        (
-            "clientDataJSON not base64url",
-            "preferred",
-            t(),
-            |v| v["response"]["clientDataJSON"] = "@@@".into(),
-            "malformed",
-        ),
-        (
-            "clientDataJSON not JSON",
-            "preferred",
-            t(),
-            |v| v["response"]["clientDataJSON"] = b64url(b"[1,2]").into(),
-            "malformed",
-        ),
-        (
-            "clientData type webauthn.create",
-            "preferred",
-            Tamper {
-                client_data_type: Some("webauthn.create".into()),
-                ..t()
-            },
-            keep,
-            "client data type",
-        ),
-        (
-            "wrong challenge",
-            "preferred",
-            Tamper {
-                challenge: Some(other_challenge()),
-                ..t()
-            },
-            keep,
-            "challenge mismatch",
-        ),
-        (
-            "wrong origin",
-            "preferred",
-            Tamper {
-                origin: Some("https://evil.example".into()),
-                ..t()
-            },
-            keep,
-            "origin",
-        ),
-        (
+    let mut cases = shared_cases(Ceremony {
+        other_type: "webauthn.create",
+        not_json: b"[1,2]",
+        extra_flags: 0,
+    });
+    cases.extend([
+        edited("unknown credential", foreign_id, "unknown credential"),
+        edited(
             "authenticatorData missing",
-            "preferred",
-            t(),
-            |v| {
-                v["response"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("authenticatorData");
-            },
+            without_response("authenticatorData"),
             "authenticatorData is missing",
         ),
-        (
+        edited(
             "authenticatorData not base64url",
-            "preferred",
-            t(),
-            |v| v["response"]["authenticatorData"] = "@@@".into(),
+            with_response("authenticatorData", "@@@"),
             "malformed",
         ),
-        (
+        edited(
             "authenticatorData truncated",
-            "preferred",
-            t(),
-            |v| v["response"]["authenticatorData"] = b64url(&[0u8; 20]).into(),
+            with_response("authenticatorData", b64url(&[0u8; 20])),
             "authenticatorData: shorter",
         ),
-        (
+        edited(
             "signature missing",
-            "preferred",
-            t(),
-            |v| {
-                v["response"].as_object_mut().unwrap().remove("signature");
-            },
+            without_response("signature"),
             "signature is missing",
         ),
-        (
+        edited(
             "signature not base64url",
-            "preferred",
-            t(),
-            |v| v["response"]["signature"] = "@@@".into(),
+            with_response("signature", "@@@"),
             "malformed",
         ),
-        (
+        tampered(
             "signature corrupted",
-            "preferred",
             Tamper {
                 corrupt_signature: true,
                 ..t()
             },
-            keep,
             "signature",
         ),
-        (
+        tampered(
             "userHandle of another user",
-            "preferred",
             Tamper {
                 user_handle: Some(Some(vec![9u8; 16])),
                 ..t()
             },
-            keep,
             "does not belong",
         ),
-        (
+        edited(
             "userHandle not a string",
-            "preferred",
-            t(),
-            |v| v["response"]["userHandle"] = 5.into(),
+            with_response("userHandle", 5),
             "userHandle is not a string",
         ),
-        (
+        edited(
             "userHandle not base64url",
-            "preferred",
-            t(),
-            |v| v["response"]["userHandle"] = "@@@".into(),
+            with_response("userHandle", "@@@"),
             "malformed",
         ),
-        (
-            "wrong rpIdHash",
-            "preferred",
-            Tamper {
-                rp_id: Some("evil.example".into()),
-                ..t()
-            },
-            keep,
-            "rpIdHash",
-        ),
-        (
-            "flags: UP clear",
-            "preferred",
-            Tamper {
-                flags: Some(UV),
-                ..t()
-            },
-            keep,
-            "user not present",
-        ),
-        (
-            "flags: UV clear, required",
-            "required",
-            Tamper {
-                flags: Some(UP),
-                ..t()
-            },
-            keep,
-            "user verification required",
-        ),
-        (
+        tampered(
             "counter not advanced",
-            "preferred",
             Tamper {
                 sign_count: Some(0),
                 ..t()
             },
-            keep,
             "counter",
         ),
-    ]
+    ]);
+    cases
+}
+
+/// A live server where `user` registered a fresh ES256 authenticator.
+async fn registered(user: &str, seed: u8) -> (Client, SoftAuthenticator) {
+    let mut c = live_server();
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, seed);
+    let options = c
+        .attestation_options(&creation_request(user, "preferred"))
+        .await;
+    let cred = to_server_credential(&a.register(&options, &Tamper::default()));
+    c.expect_ok("/attestation/result", &cred).await;
+    (c, a)
+}
+
+/// Fresh assertion options for `user`, signed by `a` (with `tamper`).
+async fn signed(
+    c: &mut Client,
+    a: &mut SoftAuthenticator,
+    user: &str,
+    uv: &str,
+    tamper: &Tamper,
+) -> Value {
+    let options = c.assertion_options(&get_request(user, uv)).await;
+    to_server_credential(&a.authenticate(&options, tamper))
 }
 
 pub async fn run_all() -> usize {
     let mut n = 0;
-    for (name, uv, tamper, edit, why) in assertion_cases() {
-        let mut c = live_server();
-        let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 11);
-        let options = c
-            .attestation_options(&creation_request("signer@example.com", "preferred"))
-            .await;
-        c.expect_ok(
-            "/attestation/result",
-            &to_server_credential(&a.register(&options, &Tamper::default())),
-        )
-        .await;
+    let user = "signer@example.com";
+    for case in assertion_cases() {
+        let (mut c, mut a) = registered(user, 11).await;
         // One good sign-in first, so the stored counter is not zero.
-        let options = c
-            .assertion_options(&get_request("signer@example.com", "preferred"))
+        let cred = signed(&mut c, &mut a, user, "preferred", &Tamper::default()).await;
+        c.expect_ok("/assertion/result", &cred).await;
+        let cred = signed(&mut c, &mut a, user, case.uv, &case.tamper).await;
+        case.expect_refused(&mut c, "assertion", "/assertion/result", cred)
             .await;
-        c.expect_ok(
-            "/assertion/result",
-            &to_server_credential(&a.authenticate(&options, &Tamper::default())),
-        )
-        .await;
-        let options = c
-            .assertion_options(&get_request("signer@example.com", uv))
-            .await;
-        let mut cred = to_server_credential(&a.authenticate(&options, &tamper));
-        edit(&mut cred);
-        c.expect_failed(
-            &format!("assertion: {name}"),
-            "/assertion/result",
-            cred.to_string(),
-            why,
-        )
-        .await;
         n += 1;
     }
     n + assertion_sessions().await
 }
 
 async fn assertion_sessions() -> usize {
-    let mut c = live_server();
-    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 12);
-    let options = c
-        .attestation_options(&creation_request("s2@example.com", "preferred"))
-        .await;
-    c.expect_ok(
-        "/attestation/result",
-        &to_server_credential(&a.register(&options, &Tamper::default())),
-    )
-    .await;
-    let options = c
-        .assertion_options(&get_request("s2@example.com", "preferred"))
-        .await;
-    let cred = to_server_credential(&a.authenticate(&options, &Tamper::default()));
+    const RESULT: &str = "/assertion/result";
+    let user = "s2@example.com";
+    let (mut c, mut a) = registered(user, 12).await;
+    let cred = signed(&mut c, &mut a, user, "preferred", &Tamper::default()).await;
     let mut stranger = c.other_session();
     stranger
-        .expect_failed(
+        .expect_refused(
             "assertion without a session",
-            "/assertion/result",
-            cred.to_string(),
+            RESULT,
+            &cred,
             "no authentication in progress",
         )
         .await;
     stranger
-        .assertion_options(&get_request("s2@example.com", "preferred"))
+        .assertion_options(&get_request(user, "preferred"))
         .await;
-    stranger
-        .expect_failed(
-            "assertion in another session",
-            "/assertion/result",
-            cred.to_string(),
-            "challenge mismatch",
-        )
-        .await;
-    c.expect_ok("/assertion/result", &cred).await;
-    c.expect_failed(
-        "replayed assertion",
-        "/assertion/result",
-        cred.to_string(),
+    // Refused in that session; the owner finishes once; a replay is refused.
+    stranger_then_replay(
+        &mut c,
+        &mut stranger,
+        RESULT,
+        &cred,
+        "assertion",
         "no authentication in progress",
     )
     .await;
     // The replay under fresh options carries the old challenge.
-    c.assertion_options(&get_request("s2@example.com", "preferred"))
-        .await;
-    c.expect_failed(
+    c.assertion_options(&get_request(user, "preferred")).await;
+    c.expect_refused(
         "replayed assertion, new options",
-        "/assertion/result",
-        cred.to_string(),
+        RESULT,
+        &cred,
         "challenge mismatch",
     )
     .await;
-    5
+    // Four refusals: no session, another session, a replay, and the last one above.
+    4
 }
