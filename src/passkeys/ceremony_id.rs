@@ -45,7 +45,7 @@ impl CeremonyId {
 
     /// Refuses a handle of the other ceremony kind (a registration's handle
     /// handed to `finish_authentication`).
-    pub(crate) fn expect(&self, kind: CeremonyKind) -> Result<()> {
+    pub(crate) fn require_kind(&self, kind: CeremonyKind) -> Result<()> {
         if self.kind == kind {
             Ok(())
         } else {

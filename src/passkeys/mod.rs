@@ -149,7 +149,7 @@ impl<S: CredentialStore> Passkeys<S> {
         ceremony: &CeremonyId,
         response_json: &str,
     ) -> Result<VerifiedRegistration> {
-        ceremony.expect(CeremonyKind::Registration)?;
+        ceremony.require_kind(CeremonyKind::Registration)?;
         let response = RegistrationResponse::from_json(response_json)?;
         let state = RegistrationState::from_bytes(&self.take_state(ceremony).await?)?;
         let user = state.user().handle.clone();
@@ -262,7 +262,7 @@ impl<S: CredentialStore> Passkeys<S> {
         ceremony: &CeremonyId,
         response_json: &str,
     ) -> Result<VerifiedAuthentication> {
-        ceremony.expect(CeremonyKind::Authentication)?;
+        ceremony.require_kind(CeremonyKind::Authentication)?;
         let response = AuthenticationResponse::from_json(response_json)?;
         let state = AuthenticationState::from_bytes(&self.take_state(ceremony).await?)?;
         let record = self
