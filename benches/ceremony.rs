@@ -7,7 +7,7 @@
 //! - `finish_authentication_cached_key/...`: the same with the stored key parsed
 //!   once (`verify_assertion`), as a host caching keys would run it;
 //! - `raw_verify/...`: the signature check alone on the same bytes, twice: through
-//!   `relypass::signature::verify` (the backend in use, including DER decoding and
+//!   `relypass::internal::signature::verify` (the backend in use, including DER decoding and
 //!   hashing) and straight through the crypto crate (p256 `verify_prehash`,
 //!   ed25519-dalek `verify_strict`, rsa PKCS#1 v1.5 `verify`), so ceremony
 //!   overhead reads as a ratio;
@@ -18,20 +18,19 @@
 //!   [`FORMAT_TRUST`]);
 //! - `parse/...`: clientDataJSON, authenticatorData and COSE key parsing alone.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+use relypass_testkit::soft_authenticator as common;
 
 use common::{Alg, SoftAuthenticator, Tamper};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use relypass::attestation::{TrustMode, TrustPolicy};
-use relypass::authenticator_data::AuthenticatorData;
-use relypass::client_data::CollectedClientData;
-use relypass::cose::{CoseAlgorithm, CredentialPublicKey, PublicKey};
+use relypass::danger::{AuthenticationState, Challenge, RegistrationState};
+use relypass::internal::authenticator_data::AuthenticatorData;
+use relypass::internal::client_data::CollectedClientData;
+use relypass::internal::cose::{CoseAlgorithm, CredentialPublicKey, PublicKey};
 use relypass::json::{UserVerificationRequirement, b64url_decode};
 use relypass::{
-    AuthenticationOptions, AuthenticationResponse, AuthenticationState, Challenge,
-    CredentialRecord, CredentialState, RegistrationOptions, RegistrationResponse,
-    RegistrationState, RelyingParty, User, UserHandle,
+    AuthenticationOptions, AuthenticationResponse, CredentialRecord, CredentialState,
+    RegistrationOptions, RegistrationResponse, RelyingParty, User, UserHandle,
 };
 use sha2::{Digest, Sha256};
 use std::hint::black_box;
@@ -73,7 +72,9 @@ struct AuthCase {
     name: &'static str,
     rp: RelyingParty,
     record: CredentialRecord,
-    state: AuthenticationState,
+    /// The state between start and finish, serialized: states are not `Clone`,
+    /// so each timed run restores its own (in the untimed setup).
+    state: Vec<u8>,
     response_json: String,
     /// The signed message parts and signature, for the raw verification rows.
     auth_data: Vec<u8>,
@@ -91,44 +92,45 @@ fn auth_case(name: &'static str, text: &str) -> AuthCase {
     let cred = &case["credential"];
     let public_key = b64(&cred["public_key"]);
     let handle = UserHandle::new(b64(&cred["user_handle"])).expect("handle");
-    let record = CredentialRecord {
-        id: b64(&cred["id"]).into(),
-        user_handle: handle.clone(),
-        algorithm: CredentialPublicKey::from_cose_bytes(&public_key)
+    let record = serde_json::from_value::<CredentialRecord>(serde_json::json!({
+        "id": relypass::json::Base64Url::from(b64(&cred["id"])),
+        "user_handle": handle,
+        "algorithm": CredentialPublicKey::from_cose_bytes(&public_key)
             .expect("key")
             .algorithm(),
-        public_key: public_key.into(),
-        sign_count: cred["sign_count"].as_u64().expect("counter") as u32,
-        backup_eligible: cred["backup_eligible"].as_bool().expect("BE"),
-        backup_state: false,
-        user_verified: true,
-        transports: Vec::new(),
-        aaguid: Default::default(),
-        attestation_format: "none".into(),
-        attestation_type: relypass::attestation::AttestationType::None,
-        discoverable: None,
-        created_at: NOW,
-        last_used_at: None,
-        name: None,
-        state: CredentialState::Active,
-        state_changed_at: NOW,
-        possibly_cloned: false,
-    };
+        "public_key": relypass::json::Base64Url::from(public_key.clone()),
+        "sign_count": cred["sign_count"].as_u64().expect("counter") as u32,
+        "backup_eligible": cred["backup_eligible"].as_bool().expect("BE"),
+        "backup_state": false,
+        "user_verified": true,
+        "transports": [],
+        "aaguid": relypass::Aaguid::ZERO,
+        "attestation_format": "none",
+        "attestation_type": relypass::attestation::AttestationType::None,
+        "discoverable": null,
+        "created_at": NOW,
+        "last_used_at": null,
+        "name": null,
+        "state": CredentialState::Active,
+        "state_changed_at": NOW,
+        "possibly_cloned": false,
+    }))
+    .expect("record");
     let creds = [record.clone()];
-    let (_, state) = rp
-        .start_authentication_with(
-            Some((&handle, &creds[..])),
-            &AuthenticationOptions::default(),
-            Challenge::from_bytes(b64(&case["challenge"])),
-            NOW,
-        )
-        .expect("start authentication");
+    let (_, state) = relypass::danger::start_authentication_with(
+        &rp,
+        Some((&handle, &creds[..])),
+        &AuthenticationOptions::default(),
+        Challenge::from_bytes(b64(&case["challenge"])),
+        NOW,
+    )
+    .expect("start authentication");
     let r = &case["response"]["response"];
     AuthCase {
         name,
         rp,
         record,
-        state,
+        state: state.into_bytes(),
         auth_data: b64(&r["authenticatorData"]),
         client_data_json: b64(&r["clientDataJSON"]),
         signature: b64(&r["signature"]),
@@ -154,18 +156,28 @@ fn bench_authentication(c: &mut Criterion) {
     for case in &cases {
         // The response must verify, or the bench would time an early exit.
         let resp = AuthenticationResponse::from_json(&case.response_json).expect("JSON");
-        case.rp
-            .finish_authentication_at(case.state.clone(), &resp, &case.record, NOW)
-            .expect("assertion verifies");
+        relypass::danger::finish_authentication_at(
+            &case.rp,
+            case.state(),
+            &resp,
+            &case.record,
+            NOW,
+        )
+        .expect("assertion verifies");
         g.bench_function(case.name, |b| {
             b.iter_batched(
-                || case.state.clone(),
+                || case.state(),
                 |state| {
                     let resp = AuthenticationResponse::from_json(black_box(&case.response_json))
                         .expect("JSON");
-                    case.rp
-                        .finish_authentication_at(state, &resp, &case.record, NOW)
-                        .expect("verifies")
+                    relypass::danger::finish_authentication_at(
+                        &case.rp,
+                        state,
+                        &resp,
+                        &case.record,
+                        NOW,
+                    )
+                    .expect("verifies")
                 },
                 BatchSize::SmallInput,
             )
@@ -177,17 +189,22 @@ fn bench_authentication(c: &mut Criterion) {
     // (`verify_assertion`): what the ceremony adds beyond the signature itself.
     let mut g = c.benchmark_group("finish_authentication_cached_key");
     for case in &cases {
-        let key = CredentialPublicKey::from_cose_bytes(case.record.public_key.as_slice())
-            .expect("stored key");
+        let key = relypass::danger::CachedKey::for_record(&case.record).expect("stored key");
         g.bench_function(case.name, |b| {
             b.iter_batched(
-                || case.state.clone(),
+                || case.state(),
                 |state| {
                     let resp = AuthenticationResponse::from_json(black_box(&case.response_json))
                         .expect("JSON");
-                    case.rp
-                        .verify_assertion(state, &resp, &case.record, &key, NOW)
-                        .expect("verifies")
+                    relypass::danger::verify_assertion(
+                        &case.rp,
+                        state,
+                        &resp,
+                        &case.record,
+                        &key,
+                        NOW,
+                    )
+                    .expect("verifies")
                 },
                 BatchSize::SmallInput,
             )
@@ -197,15 +214,19 @@ fn bench_authentication(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("raw_verify");
     for case in &cases {
-        let key = CredentialPublicKey::from_cose_bytes(case.record.public_key.as_slice())
-            .expect("stored key");
+        let key =
+            CredentialPublicKey::from_cose_bytes(case.record.public_key()).expect("stored key");
         let cd_hash = Sha256::digest(&case.client_data_json);
         let parts: [&[u8]; 2] = [&case.auth_data, cd_hash.as_slice()];
         // Through relypass's signature module: the backend in use.
-        relypass::signature::verify(&key, &parts, &case.signature).expect("verifies");
+        relypass::internal::signature::verify(&key, &parts, &case.signature).expect("verifies");
         g.bench_function(format!("{}/relypass_signature", case.name), |b| {
             b.iter(|| {
-                relypass::signature::verify(black_box(&key), black_box(&parts), &case.signature)
+                relypass::internal::signature::verify(
+                    black_box(&key),
+                    black_box(&parts),
+                    &case.signature,
+                )
             })
         });
         // Straight through the crypto crate, with decoding and hashing done ahead.
@@ -243,10 +264,23 @@ fn bench_authentication(c: &mut Criterion) {
 }
 
 /// A registration from a conformance vector, with the RP it describes.
+impl AuthCase {
+    fn state(&self) -> AuthenticationState {
+        AuthenticationState::from_bytes(&self.state).expect("state")
+    }
+}
+
+impl RegCase {
+    fn state(&self) -> RegistrationState {
+        RegistrationState::from_bytes(&self.state).expect("state")
+    }
+}
+
 struct RegCase {
     name: String,
     rp: RelyingParty,
-    state: RegistrationState,
+    /// Serialized, like `AuthCase::state`.
+    state: Vec<u8>,
     response: String,
     now: u64,
 }
@@ -279,19 +313,19 @@ fn reg_case_from_vector(path: &str, text: &str) -> RegCase {
         .and_then(b64url_decode)
         .expect("challenge");
     let now = case["now"].as_u64().unwrap_or(NOW);
-    let (_, state) = rp
-        .start_registration_with(
-            &user(),
-            &[],
-            &RegistrationOptions::default(),
-            Challenge::from_bytes(challenge),
-            now,
-        )
-        .expect("start");
+    let (_, state) = relypass::danger::start_registration_with(
+        &rp,
+        &user(),
+        &[],
+        &RegistrationOptions::default(),
+        Challenge::from_bytes(challenge),
+        now,
+    )
+    .expect("start");
     RegCase {
         name: path.to_owned(),
         rp,
-        state,
+        state: state.into_bytes(),
         response: case["response"].to_string(),
         now,
     }
@@ -312,20 +346,20 @@ fn bench_registration(c: &mut Criterion) {
     {
         let rp = rp();
         let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 6);
-        let (opts, state) = rp
-            .start_registration_with(
-                &user(),
-                &[],
-                &RegistrationOptions::default(),
-                Challenge::from_bytes(vec![1; 32]),
-                NOW,
-            )
-            .expect("start");
+        let (opts, state) = relypass::danger::start_registration_with(
+            &rp,
+            &user(),
+            &[],
+            &RegistrationOptions::default(),
+            Challenge::from_bytes(vec![1; 32]),
+            NOW,
+        )
+        .expect("start");
         cases.push(RegCase {
             name: "none/soft-es256".into(),
             response: a.register(&opts, &Tamper::default()),
             rp,
-            state,
+            state: state.into_bytes(),
             now: NOW,
         });
     }
@@ -349,9 +383,8 @@ fn bench_registration(c: &mut Criterion) {
     let mut g = c.benchmark_group("finish_registration");
     for case in &cases {
         let check = RegistrationResponse::from_json(&case.response).expect("JSON");
-        if let Err(e) = case
-            .rp
-            .finish_registration_at(case.state.clone(), &check, case.now)
+        if let Err(e) =
+            relypass::danger::finish_registration_at(&case.rp, case.state(), &check, case.now)
         {
             eprintln!(
                 "finish_registration/{}: does not verify ({e}), skipped",
@@ -361,12 +394,11 @@ fn bench_registration(c: &mut Criterion) {
         }
         g.bench_function(&case.name, |b| {
             b.iter_batched(
-                || case.state.clone(),
+                || case.state(),
                 |state| {
                     let resp =
                         RegistrationResponse::from_json(black_box(&case.response)).expect("JSON");
-                    case.rp
-                        .finish_registration_at(state, &resp, case.now)
+                    relypass::danger::finish_registration_at(&case.rp, state, &resp, case.now)
                         .expect("verifies")
                 },
                 BatchSize::SmallInput,
@@ -386,22 +418,22 @@ fn bench_parsing(c: &mut Criterion) {
     let reg_auth_data = {
         let rp = rp();
         let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 7);
-        let (opts, _) = rp
-            .start_registration_with(
-                &user(),
-                &[],
-                &RegistrationOptions::default(),
-                Challenge::from_bytes(vec![1; 32]),
-                NOW,
-            )
-            .expect("start");
+        let (opts, _) = relypass::danger::start_registration_with(
+            &rp,
+            &user(),
+            &[],
+            &RegistrationOptions::default(),
+            Challenge::from_bytes(vec![1; 32]),
+            NOW,
+        )
+        .expect("start");
         let v: serde_json::Value =
             serde_json::from_str(&a.register(&opts, &Tamper::default())).expect("JSON");
         let att = v["response"]["attestationObject"]
             .as_str()
             .and_then(b64url_decode)
             .expect("attestation object");
-        relypass::attestation::AttestationObject::parse(&att)
+        relypass::internal::attestation::AttestationObject::parse(&att)
             .expect("parses")
             .auth_data()
             .to_vec()
@@ -418,8 +450,7 @@ fn bench_parsing(c: &mut Criterion) {
     });
     g.bench_function("cose_key/es256", |b| {
         b.iter(|| {
-            CredentialPublicKey::from_cose_bytes(black_box(es.record.public_key.as_slice()))
-                .expect("parses")
+            CredentialPublicKey::from_cose_bytes(black_box(es.record.public_key())).expect("parses")
         })
     });
     g.bench_function("cose_key/rs256", |b| {
@@ -500,12 +531,15 @@ fn bench_overhead(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("overhead");
     let [es, _, _] = auth_cases();
-    let key = CredentialPublicKey::from_cose_bytes(es.record.public_key.as_slice()).expect("key");
+    let key = CredentialPublicKey::from_cose_bytes(es.record.public_key()).expect("key");
     let cd_hash = Sha256::digest(&es.client_data_json);
     let parts: [&[u8]; 2] = [&es.auth_data, cd_hash.as_slice()];
     g.bench_function("finish_authentication/es256", |b| {
         b.iter_custom(|iters| {
-            let mut states = vec![es.state.clone(); iters as usize].into_iter();
+            let mut states = (0..iters)
+                .map(|_| es.state())
+                .collect::<Vec<_>>()
+                .into_iter();
             interleaved(
                 iters,
                 &samples,
@@ -514,14 +548,19 @@ fn bench_overhead(c: &mut Criterion) {
                     let resp = AuthenticationResponse::from_json(black_box(&es.response_json))
                         .expect("JSON");
                     black_box(
-                        es.rp
-                            .finish_authentication_at(state, &resp, &es.record, NOW)
-                            .expect("verifies"),
+                        relypass::danger::finish_authentication_at(
+                            &es.rp, state, &resp, &es.record, NOW,
+                        )
+                        .expect("verifies"),
                     );
                 },
                 || {
-                    relypass::signature::verify(black_box(&key), black_box(&parts), &es.signature)
-                        .expect("verifies")
+                    relypass::internal::signature::verify(
+                        black_box(&key),
+                        black_box(&parts),
+                        &es.signature,
+                    )
+                    .expect("verifies")
                 },
             )
         })
@@ -541,7 +580,7 @@ fn bench_overhead(c: &mut Criterion) {
     };
     let att = b64("/response/attestationObject");
     let cdj = b64("/response/clientDataJSON");
-    let obj = relypass::attestation::AttestationObject::parse(&att).expect("parses");
+    let obj = relypass::internal::attestation::AttestationObject::parse(&att).expect("parses");
     let auth_data = AuthenticatorData::parse(obj.auth_data()).expect("authData");
     let acd = auth_data.attested_credential_data().expect("credential");
     let sig = obj
@@ -554,10 +593,13 @@ fn bench_overhead(c: &mut Criterion) {
         .expect("sig");
     let cdh = Sha256::digest(&cdj);
     let reg_parts: [&[u8]; 2] = [obj.auth_data(), cdh.as_slice()];
-    relypass::signature::verify(&acd.public_key, &reg_parts, &sig).expect("verifies");
+    relypass::internal::signature::verify(&acd.public_key, &reg_parts, &sig).expect("verifies");
     g.bench_function("finish_registration/packed-self", |b| {
         b.iter_custom(|iters| {
-            let mut states = vec![case.state.clone(); iters as usize].into_iter();
+            let mut states = (0..iters)
+                .map(|_| case.state())
+                .collect::<Vec<_>>()
+                .into_iter();
             interleaved(
                 iters,
                 &samples,
@@ -566,13 +608,12 @@ fn bench_overhead(c: &mut Criterion) {
                     let resp =
                         RegistrationResponse::from_json(black_box(&case.response)).expect("JSON");
                     black_box(
-                        case.rp
-                            .finish_registration_at(state, &resp, case.now)
+                        relypass::danger::finish_registration_at(&case.rp, state, &resp, case.now)
                             .expect("verifies"),
                     );
                 },
                 || {
-                    relypass::signature::verify(
+                    relypass::internal::signature::verify(
                         black_box(&acd.public_key),
                         black_box(&reg_parts),
                         &sig,
@@ -585,7 +626,11 @@ fn bench_overhead(c: &mut Criterion) {
     report_ratio("finish_registration/packed-self", &samples);
     g.bench_function("packed-self/signature_verify", |b| {
         b.iter(|| {
-            relypass::signature::verify(black_box(&acd.public_key), black_box(&reg_parts), &sig)
+            relypass::internal::signature::verify(
+                black_box(&acd.public_key),
+                black_box(&reg_parts),
+                &sig,
+            )
         })
     });
     g.finish();

@@ -12,7 +12,7 @@ use p256::ecdsa::{
     Signature, SigningKey,
     signature::hazmat::{PrehashSigner, PrehashVerifier},
 };
-use relypass::p256_vartime::{PreparedKey, verify_prehash};
+use relypass::internal::p256_vartime::{PreparedKey, verify_prehash};
 use sha2::{Digest, Sha256};
 use std::hint::black_box;
 use std::time::Instant;

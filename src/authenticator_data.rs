@@ -7,7 +7,9 @@
 //! trailing bytes lets two verifiers disagree about what was signed.
 
 use crate::cose::{CredentialPublicKey, read_cbor_value};
+use crate::crypto::ct::constant_time_eq;
 use crate::error::{Error, Field, Result};
+use crate::json::UserVerificationRequirement;
 use crate::limits;
 use ciborium::value::Value;
 
@@ -314,6 +316,52 @@ fn parse_attested<'a>(rest: &mut &'a [u8]) -> Result<AttestedCredentialData<'a>>
         public_key_bytes,
         public_key,
     })
+}
+
+/// Whether the UP flag must be set (§7.1 step 14 / §7.2 step 16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UserPresence {
+    /// Every authentication, and every registration not started with
+    /// conditional mediation.
+    Required,
+    /// A registration whose state says it was started with conditional
+    /// mediation (`RegistrationOptions::conditional_mediation`).
+    NotRequiredForConditionalCreate,
+}
+
+impl AuthenticatorData<'_> {
+    /// The authenticator-data steps both ceremonies share (§7.1 steps 13-16,
+    /// §7.2 steps 15-18): `rpIdHash` equals `expected_rp_id_hash`, UP as `up`
+    /// says, UV when `uv` requires it, and BS only with BE. What the RP makes of
+    /// BE/BS beyond that is its policy, applied by the ceremony.
+    pub(crate) fn verify(
+        &self,
+        expected_rp_id_hash: &[u8; 32],
+        uv: UserVerificationRequirement,
+        up: UserPresence,
+    ) -> Result<()> {
+        let a = self;
+        // §7.1 step 13 / §7.2 step 15: rpIdHash.
+        if !constant_time_eq(a.rp_id_hash(), expected_rp_id_hash) {
+            return Err(Error::RpIdHash);
+        }
+        let f = a.flags();
+        // §7.1 step 14: "If options.mediation is not set to conditional, verify that
+        // the UP bit of the flags in authData is set." §7.2 step 16: "Verify that the
+        // UP bit of the flags in authData is set.", with no exception.
+        if up == UserPresence::Required && !f.user_present() {
+            return Err(Error::UserNotPresent);
+        }
+        // §7.1 step 15 / §7.2 step 17: UV when required.
+        if uv == UserVerificationRequirement::Required && !f.user_verified() {
+            return Err(Error::UserNotVerified);
+        }
+        // §7.1 step 16 / §7.2 step 18 (§6.1.3): BS may only be set when BE is.
+        if f.backup_state() && !f.backup_eligible() {
+            return Err(Error::BackupStateWithoutEligibility);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,11 @@
 //! order and unknown members are all handled as a JSON parser would), and the
 //! hash that authenticators sign is always taken over the raw bytes.
 
+use crate::ceremony::challenge::Challenge;
+use crate::crypto::ct::b64url_eq;
 use crate::error::{CeremonyKind, Error, Field, Result};
 use crate::limits;
+use crate::origin::{AllowedOrigins, CrossOriginPolicy, OriginError};
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -88,6 +91,51 @@ impl<'a> CollectedClientData<'a> {
             cross_origin: raw.cross_origin,
             top_origin: raw.top_origin,
         })
+    }
+}
+
+impl CollectedClientData<'_> {
+    /// The client-data steps both ceremonies share (§7.1 steps 7-11, §7.2 steps
+    /// 11-14): `type`, `challenge` (compared as base64url text, so no lenient
+    /// decoding can make two encodings equal), `origin` against the RP's
+    /// `origins`, and `crossOrigin`/`topOrigin` against its iframe policy.
+    pub(crate) fn verify(
+        &self,
+        expected: ClientDataType,
+        challenge: &Challenge,
+        origins: &AllowedOrigins,
+        cross_origin: &CrossOriginPolicy,
+    ) -> Result<()> {
+        let c = self;
+        // §7.1 step 7 / §7.2 step 11: C.type.
+        if c.ty != Some(expected) {
+            return Err(Error::ClientDataType {
+                expected: expected.ceremony(),
+            });
+        }
+        // §7.1 step 8 / §7.2 step 12: C.challenge equals base64url(challenge). Compared
+        // as strings, so no lenient decoding can make two encodings equal.
+        if !b64url_eq(c.challenge.as_bytes(), challenge.as_bytes()) {
+            return Err(Error::Challenge);
+        }
+        // §7.1 step 9 / §7.2 step 13: C.origin is an expected origin.
+        if !origins.matches(&c.origin) {
+            return Err(Error::Origin {
+                origin: c.origin.to_string(),
+            });
+        }
+        // §7.1 steps 10-11 / §7.2 step 14: crossOrigin only where the RP expects
+        // iframes, and topOrigin, when present, must be an expected embedder.
+        match cross_origin.check(c.cross_origin, c.top_origin.as_deref()) {
+            Ok(()) => {}
+            Err(OriginError::CrossOriginNotAllowed) => return Err(Error::CrossOrigin),
+            Err(_) => {
+                return Err(Error::TopOrigin {
+                    top_origin: c.top_origin.as_deref().unwrap_or_default().to_owned(),
+                });
+            }
+        }
+        Ok(())
     }
 }
 

@@ -11,6 +11,9 @@ use crate::json::{
 use crate::limits;
 use serde::{Deserialize, Serialize};
 
+pub(crate) mod state;
+pub use state::CredentialState;
+
 /// A user handle (§5.4.3 `user.id`): opaque, 1 to 64 bytes, never personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "Base64Url", into = "Base64Url")]
@@ -65,100 +68,149 @@ pub struct User {
     pub display_name: String,
 }
 
-/// Lifecycle state of a credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum CredentialState {
-    /// Usable for sign-in.
-    #[default]
-    Active,
-    /// Temporarily blocked by the user or an admin; may be re-enabled.
-    Disabled,
-    /// Permanently withdrawn (lost or compromised authenticator).
-    Revoked,
-    /// Enrollment started but never finished.
-    Pending,
-}
-
-impl CredentialState {
-    /// Whether a credential in this state goes into `excludeCredentials`: active
-    /// and disabled ones do (the authenticator still holds a live credential for
-    /// this account); revoked and pending ones do not, so a revoked authenticator
-    /// can be enrolled again.
-    pub fn is_excluded_from_registration(self) -> bool {
-        matches!(self, CredentialState::Active | CredentialState::Disabled)
-    }
-
-    /// Whether a credential in this state may sign in.
-    pub fn can_authenticate(self) -> bool {
-        self == CredentialState::Active
-    }
-
-    /// Whether a management operation may move a credential from `self` to `to`.
-    ///
-    /// Active and disabled switch freely (disabling is a reversible block);
-    /// anything not yet revoked may be revoked; revocation is permanent, because
-    /// it is what a host does when an authenticator is lost or compromised, and a
-    /// stolen key must not be one click away from working again. A pending
-    /// credential becomes active only by finishing its registration. Staying in
-    /// the same state is always allowed (a no-op).
-    pub fn can_transition_to(self, to: CredentialState) -> bool {
-        use CredentialState::{Active, Disabled, Pending, Revoked};
-        self == to
-            || matches!(
-                (self, to),
-                (Active, Disabled) | (Disabled, Active) | (Active | Disabled | Pending, Revoked)
-            )
-    }
-}
-
-/// The longest credential name [`CredentialRecord::set_name`] accepts, in characters.
-pub const MAX_CREDENTIAL_NAME_CHARS: usize = 64;
+pub(crate) use crate::limits::MAX_CREDENTIAL_NAME_CHARS;
 
 /// What the RP stores per credential (§4 credential record, plus management data).
+///
+/// Only two things make one: a verified registration
+/// ([`VerifiedRegistration::record`](crate::VerifiedRegistration::record)), and
+/// deserializing one the host stored earlier (serde, e.g. from a JSON column).
+/// The fields registration binds (id, user, key, algorithm, AAGUID, backup
+/// eligibility, attestation) can only be read; the name and lifecycle state change
+/// through the validated setters below, and the counter, backup state and
+/// last use through a verified sign-in's [`CredentialUpdate`](crate::CredentialUpdate).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CredentialRecord {
     /// The credential id.
-    pub id: Base64Url,
+    pub(crate) id: Base64Url,
     /// The owning user's handle.
-    pub user_handle: UserHandle,
+    pub(crate) user_handle: UserHandle,
     /// The COSE_Key public key bytes exactly as registered.
-    pub public_key: Base64Url,
+    pub(crate) public_key: Base64Url,
     /// The key's algorithm.
-    pub algorithm: CoseAlgorithm,
+    pub(crate) algorithm: CoseAlgorithm,
     /// The last signature counter seen.
-    pub sign_count: u32,
+    pub(crate) sign_count: u32,
     /// BE at registration (never changes for a credential, §6.1.3).
-    pub backup_eligible: bool,
+    pub(crate) backup_eligible: bool,
     /// BS as last seen.
-    pub backup_state: bool,
+    pub(crate) backup_state: bool,
     /// Whether UV was performed at registration.
-    pub user_verified: bool,
+    pub(crate) user_verified: bool,
     /// Transports reported at registration.
-    pub transports: Vec<AuthenticatorTransport>,
+    pub(crate) transports: Vec<AuthenticatorTransport>,
     /// The authenticator's AAGUID.
-    pub aaguid: Aaguid,
+    pub(crate) aaguid: Aaguid,
     /// The attestation statement format.
-    pub attestation_format: String,
+    pub(crate) attestation_format: String,
     /// The attestation type established at registration.
-    pub attestation_type: AttestationType,
+    pub(crate) attestation_type: AttestationType,
     /// Whether the client reported a discoverable credential (credProps `rk`).
-    pub discoverable: Option<bool>,
+    pub(crate) discoverable: Option<bool>,
     /// Unix seconds of registration.
-    pub created_at: u64,
+    pub(crate) created_at: u64,
     /// Unix seconds of the last successful sign-in.
-    pub last_used_at: Option<u64>,
+    pub(crate) last_used_at: Option<u64>,
     /// A user-chosen name ("Work YubiKey").
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Lifecycle state.
-    pub state: CredentialState,
+    pub(crate) state: CredentialState,
     /// Unix seconds of the last state change.
-    pub state_changed_at: u64,
+    pub(crate) state_changed_at: u64,
     /// Set when a counter regression was accepted under the `Warn` policy.
-    pub possibly_cloned: bool,
+    pub(crate) possibly_cloned: bool,
 }
 
 impl CredentialRecord {
+    /// The owning user's handle.
+    pub fn user_handle(&self) -> &UserHandle {
+        &self.user_handle
+    }
+
+    /// The COSE_Key public key bytes exactly as registered.
+    pub fn public_key(&self) -> &[u8] {
+        self.public_key.as_slice()
+    }
+
+    /// The key's algorithm.
+    pub fn algorithm(&self) -> CoseAlgorithm {
+        self.algorithm
+    }
+
+    /// The last signature counter seen.
+    pub fn sign_count(&self) -> u32 {
+        self.sign_count
+    }
+
+    /// BE at registration (never changes for a credential, §6.1.3).
+    pub fn backup_eligible(&self) -> bool {
+        self.backup_eligible
+    }
+
+    /// BS as last seen.
+    pub fn backup_state(&self) -> bool {
+        self.backup_state
+    }
+
+    /// Whether UV was performed at registration.
+    pub fn user_verified(&self) -> bool {
+        self.user_verified
+    }
+
+    /// Transports reported at registration.
+    pub fn transports(&self) -> &[AuthenticatorTransport] {
+        &self.transports
+    }
+
+    /// The authenticator's AAGUID.
+    pub fn aaguid(&self) -> Aaguid {
+        self.aaguid
+    }
+
+    /// The attestation statement format.
+    pub fn attestation_format(&self) -> &str {
+        &self.attestation_format
+    }
+
+    /// The attestation type established at registration.
+    pub fn attestation_type(&self) -> AttestationType {
+        self.attestation_type
+    }
+
+    /// Whether the client reported a discoverable credential (credProps `rk`).
+    pub fn discoverable(&self) -> Option<bool> {
+        self.discoverable
+    }
+
+    /// Unix seconds of registration.
+    pub fn created_at(&self) -> u64 {
+        self.created_at
+    }
+
+    /// Unix seconds of the last successful sign-in.
+    pub fn last_used_at(&self) -> Option<u64> {
+        self.last_used_at
+    }
+
+    /// A user-chosen name ("Work YubiKey").
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Lifecycle state.
+    pub fn state(&self) -> CredentialState {
+        self.state
+    }
+
+    /// Unix seconds of the last state change.
+    pub fn state_changed_at(&self) -> u64 {
+        self.state_changed_at
+    }
+
+    /// Set when a counter regression was accepted under the `Warn` policy.
+    pub fn possibly_cloned(&self) -> bool {
+        self.possibly_cloned
+    }
     /// The credential id bytes.
     pub fn id(&self) -> &[u8] {
         self.id.as_slice()

@@ -5,8 +5,8 @@
 //! names and expected-vs-got only where both are public values (origins, RP IDs,
 //! flags, counters), never secrets or key material.
 
-use crate::cose::CoseAlgorithm;
-use crate::credential::CredentialState;
+use crate::cose::algorithm::CoseAlgorithm;
+use crate::credential::state::CredentialState;
 
 /// Which part of the input a [`Error::Malformed`] refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +65,7 @@ impl core::fmt::Display for Field {
 }
 
 /// The ceremony a client data `type` was expected to name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CeremonyKind {
     /// `webauthn.create`.
     Registration,
@@ -156,7 +156,7 @@ pub enum Error {
     },
 
     /// The credential's backup flags are refused by the RP's
-    /// [`BackupPolicy`](crate::config::BackupPolicy) (device-bound keys required).
+    /// [`BackupPolicy`](crate::BackupPolicy) (device-bound keys required).
     #[error(
         "backup policy refuses this credential (backup eligible: {backup_eligible}, backed up: {backup_state})"
     )]
@@ -200,7 +200,7 @@ pub enum Error {
     // ---- key policy and authenticator data quirks (security audit) -----------
     /// An RSA credential key's modulus is smaller than the RP accepts: 2048 bits
     /// by default, 1024 with
-    /// [`allow_legacy_rsa_1024`](crate::config::RelyingPartyBuilder::allow_legacy_rsa_1024).
+    /// [`allow_legacy_rsa_1024`](crate::RelyingPartyBuilder::allow_legacy_rsa_1024).
     /// Checked at registration and at every sign-in.
     #[error(
         "RSA credential key has a {bits}-bit modulus, this relying party requires at least {min}"
@@ -284,6 +284,17 @@ pub enum Error {
     /// The ceremony state was made by a different relying party configuration.
     #[error("ceremony state belongs to a different relying party")]
     StateMismatch,
+    /// The response's challenge is not the one of the ceremony the host's session
+    /// holds (or the handle is of the other ceremony kind): the response belongs
+    /// to another browser session, or another ceremony of this one. The session's
+    /// ceremony was taken from the store in the attempt; start a new one.
+    #[error("response does not belong to this session's ceremony")]
+    CeremonyMismatch,
+    /// A cached key handed to [`danger::verify_assertion`](crate::danger::verify_assertion)
+    /// was parsed from a different credential or different key bytes than the
+    /// record it was handed in with.
+    #[error("cached key does not belong to the credential record")]
+    CachedKeyMismatch,
 
     // ---- configuration and storage ------------------------------------------
     /// The relying-party configuration can never work.

@@ -24,8 +24,6 @@
 //! [`RegistrationOptions::extensions`]: crate::RegistrationOptions::extensions
 //! [`AuthenticationOptions::extensions`]: crate::AuthenticationOptions::extensions
 
-use crate::ceremony::authentication::VerifiedAuthentication;
-use crate::ceremony::registration::VerifiedRegistration;
 use crate::json::{ExtensionsJson, b64url, b64url_decode};
 use ciborium::value::Value as Cbor;
 use serde_json::{Value, json};
@@ -362,44 +360,6 @@ pub fn min_pin_length_output(authenticator_extensions: Option<&Cbor>) -> Option<
     match authenticator_output(authenticator_extensions, "minPinLength")? {
         Cbor::Integer(i) => u64::try_from(i128::from(*i)).ok(),
         _ => None,
-    }
-}
-
-impl VerifiedRegistration {
-    /// `credProps.rk` as the client reported it.
-    pub fn cred_props_rk(&self) -> Option<bool> {
-        cred_props_rk(self.client_extension_results())
-    }
-    /// The `credProtect` level the authenticator applied, if it said.
-    pub fn cred_protect(&self) -> Option<u8> {
-        cred_protect_output(self.authenticator_extensions())
-    }
-    /// The authenticator's minimum PIN length, if it reported one.
-    pub fn min_pin_length(&self) -> Option<u64> {
-        min_pin_length_output(self.authenticator_extensions())
-    }
-    /// PRF outputs (`enabled`, and results when evaluated at creation).
-    pub fn prf(&self) -> Option<PrfOutputs> {
-        PrfOutputs::from_client_outputs(self.client_extension_results())
-    }
-    /// largeBlob outputs (`supported`).
-    pub fn large_blob(&self) -> Option<LargeBlobOutputs> {
-        LargeBlobOutputs::from_client_outputs(self.client_extension_results())
-    }
-}
-
-impl VerifiedAuthentication {
-    /// PRF results: the per-credential secrets derived from the salts sent.
-    pub fn prf(&self) -> Option<PrfOutputs> {
-        PrfOutputs::from_client_outputs(self.client_extension_results())
-    }
-    /// largeBlob outputs (`blob` after a read, `written` after a write).
-    pub fn large_blob(&self) -> Option<LargeBlobOutputs> {
-        LargeBlobOutputs::from_client_outputs(self.client_extension_results())
-    }
-    /// Whether the client signed in with the FIDO AppID (§10.1.1).
-    pub fn appid_used(&self) -> bool {
-        appid_used(self.client_extension_results())
     }
 }
 

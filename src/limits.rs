@@ -53,3 +53,6 @@ pub const MAX_CERTIFICATES: usize = 8;
 pub const MAX_CERTIFICATE: usize = 8 * 1024;
 /// Maximum RSA modulus size accepted for credential keys (bytes; 4096 bits).
 pub const MAX_RSA_MODULUS_BYTES: usize = 512;
+/// The longest credential name [`CredentialRecord::set_name`](crate::CredentialRecord::set_name)
+/// accepts, in characters (names end up in management pages and logs).
+pub const MAX_CREDENTIAL_NAME_CHARS: usize = 64;

@@ -11,7 +11,8 @@
 //! independent users do not queue on one another.
 
 use crate::ceremony::authentication::CredentialUpdate;
-use crate::ceremony::unix_now;
+use crate::ceremony::challenge::unix_now;
+use crate::ceremony::registration::VerifiedRegistration;
 use crate::credential::{CredentialRecord, CredentialState, User, UserHandle};
 use crate::error::{Error, Result};
 use crate::profile::AccountPolicy;
@@ -152,9 +153,10 @@ impl CredentialStore for MemoryStore {
     }
     async fn insert_credential(
         &self,
-        record: &CredentialRecord,
+        registration: &VerifiedRegistration,
         conditions: &InsertConditions<'_>,
     ) -> Result<()> {
+        let record = registration.record();
         // One lock for the whole rule: the duplicate check, the limit count and
         // the insert cannot interleave with another registration.
         let mut g = self.accounts()?;
@@ -191,10 +193,7 @@ impl CredentialStore for MemoryStore {
         if c.sign_count != u.previous_sign_count {
             return Ok(false);
         }
-        c.sign_count = u.sign_count;
-        c.backup_state = u.backup_state;
-        c.last_used_at = Some(u.last_used_at);
-        c.possibly_cloned |= u.possibly_cloned;
+        u.apply_to(c);
         Ok(true)
     }
     async fn set_credential_name(&self, id: &[u8], name: Option<&str>) -> Result<bool> {

@@ -1,21 +1,20 @@
 //! Tests against the real attestation data in the shared conformance vectors.
 
-#[path = "attestation_blocks/mod.rs"]
-mod common;
+use relypass_testkit::fixtures as common;
 
 use common::*;
-use relypass::attestation::android_key_description::{
+use relypass::internal::attestation::android_key_description::{
     KM_ORIGIN_GENERATED, KM_PURPOSE_SIGN, key_description_from_certificate,
 };
-use relypass::attestation::cert_path::{
-    CertPathError, EcdsaSignatureFormat, HashAlg, PathOptions, SignatureAlgorithm, TrustAnchor,
-    verify_chain_signatures_only, verify_path, verify_with_algorithm,
-};
-use relypass::attestation::jws::{
+use relypass::internal::attestation::jws::{
     SAFETYNET_MAX_JWS_LEN, leaf_hostname_matches, verify_compact_jws,
 };
-use relypass::attestation::tpm_structures::{
+use relypass::internal::attestation::tpm_structures::{
     TpmsAttest, TpmtPublic, check_aik_certificate, tpm_hash_alg,
+};
+use relypass::internal::cert_path::{
+    CertPathError, EcdsaSignatureFormat, HashAlg, PathOptions, SignatureAlgorithm, TrustAnchor,
+    verify_chain_signatures_only, verify_path, verify_with_algorithm,
 };
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -301,7 +300,7 @@ fn tpm_structures_parse_and_names_match() {
         );
         // sig over certInfo verifies with the AIK certificate key.
         let x5c = case.x5c();
-        let spki = relypass::attestation::cert_path::certificate_spki(&x5c[0]).unwrap();
+        let spki = relypass::internal::cert_path::certificate_spki(&x5c[0]).unwrap();
         verify_with_algorithm(
             spki,
             alg,
@@ -381,7 +380,7 @@ fn aik_checker_rejects_non_aik_certificates() {
     let x5c = case.x5c();
     assert_eq!(
         check_aik_certificate(&x5c[1]).unwrap_err(),
-        relypass::attestation::tpm_structures::TpmError::AikSubjectNotEmpty
+        relypass::internal::attestation::tpm_structures::TpmError::AikSubjectNotEmpty
     );
     // A packed attestation certificate.
     let case = Case::load("packed/w3c-packed-es256.json");
@@ -420,7 +419,7 @@ fn android_key_descriptions_parse() {
         // The statement signature (authData || clientDataHash) verifies with x5c[0].
         let mut signed = case.auth_data();
         signed.extend_from_slice(&sha256(&case.client_data_json()));
-        let spki = relypass::attestation::cert_path::certificate_spki(&x5c[0]).unwrap();
+        let spki = relypass::internal::cert_path::certificate_spki(&x5c[0]).unwrap();
         verify_with_algorithm(
             spki,
             cose_alg(case.stmt_alg().unwrap()),
@@ -462,7 +461,7 @@ fn packed_statement_signatures_verify() {
         let mut signed = case.auth_data();
         signed.extend_from_slice(&sha256(&case.client_data_json()));
         let x5c = case.x5c();
-        let spki = relypass::attestation::cert_path::certificate_spki(&x5c[0]).unwrap();
+        let spki = relypass::internal::cert_path::certificate_spki(&x5c[0]).unwrap();
         let r = verify_with_algorithm(
             spki,
             cose_alg(alg),
@@ -518,13 +517,13 @@ fn safetynet_jws_verifies() {
         let tampered = parts.join(".");
         assert!(matches!(
             verify_compact_jws(&tampered, SAFETYNET_MAX_JWS_LEN),
-            Err(relypass::attestation::jws::JwsError::Signature(_)
-                | relypass::attestation::jws::JwsError::Base64 { .. })
+            Err(relypass::internal::attestation::jws::JwsError::Signature(_)
+                | relypass::internal::attestation::jws::JwsError::Base64 { .. })
         ));
         // The size bound applies.
         assert!(matches!(
             verify_compact_jws(&jws, 1024),
-            Err(relypass::attestation::jws::JwsError::TooLarge { .. })
+            Err(relypass::internal::attestation::jws::JwsError::TooLarge { .. })
         ));
     }
 }
@@ -609,14 +608,14 @@ fn run_yubico_u2f(
     ]);
     let mut bytes = Vec::new();
     ciborium::into_writer(&obj, &mut bytes).unwrap();
-    let obj = relypass::attestation::AttestationObject::parse(&bytes)?;
-    let ad = relypass::authenticator_data::AuthenticatorData::parse(obj.auth_data())?;
-    let input = relypass::attestation::VerificationInput {
+    let obj = relypass::internal::attestation::AttestationObject::parse(&bytes)?;
+    let ad = relypass::internal::authenticator_data::AuthenticatorData::parse(obj.auth_data())?;
+    let input = relypass::internal::attestation::VerificationInput {
         auth_data: &ad,
         client_data_hash: &u.client_data_hash,
         now: DEFAULT_NOW as u64,
     };
-    relypass::attestation::verify(&obj, &input, policy)
+    relypass::internal::attestation::verify(&obj, &input, policy)
 }
 
 fn yubico_root() -> relypass::attestation::TrustAnchor {

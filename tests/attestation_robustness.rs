@@ -2,18 +2,19 @@
 //! byte overwrites, truncations, insertions) with a fixed-seed PRNG and feed
 //! them to every entry point.
 
-#[path = "attestation_blocks/mod.rs"]
-mod common;
+use relypass_testkit::fixtures as common;
 
 use common::*;
-use relypass::attestation::android_key_description::{
+use relypass::internal::attestation::android_key_description::{
     key_description_from_certificate, parse_key_description,
 };
-use relypass::attestation::cert_path::{
+use relypass::internal::attestation::jws::{leaf_hostname_matches, verify_compact_jws};
+use relypass::internal::attestation::tpm_structures::{
+    TpmsAttest, TpmtPublic, check_aik_certificate,
+};
+use relypass::internal::cert_path::{
     PathOptions, TrustAnchor, fido_aaguid_extension, verify_chain_signatures_only, verify_path,
 };
-use relypass::attestation::jws::{leaf_hostname_matches, verify_compact_jws};
-use relypass::attestation::tpm_structures::{TpmsAttest, TpmtPublic, check_aik_certificate};
 
 struct Rng(u64);
 

@@ -1,14 +1,13 @@
 //! Path-validation, algorithm and JWS tests on the synthetic fixtures made
 //! by test-vectors/pki/gen_fixtures.py (one fixture per check).
 
-#[path = "attestation_blocks/mod.rs"]
-mod common;
+use relypass_testkit::fixtures as common;
 
 use common::fixture;
-use relypass::attestation::cert_path::*;
-use relypass::attestation::jws::{
+use relypass::internal::attestation::jws::{
     JwsAlgorithm, JwsError, leaf_hostname_matches, verify_compact_jws,
 };
+use relypass::internal::cert_path::*;
 
 /// 2027-01-15: inside every long-lived fixture's validity.
 const T: i64 = 1_800_000_000;

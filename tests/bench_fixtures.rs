@@ -9,13 +9,14 @@
 //! is identical and verifies. `UPDATE_BENCH_FIXTURES=1 cargo test --test
 //! bench_fixtures` rewrites them.
 
-mod common;
+use relypass_testkit::soft_authenticator as common;
 
 use common::{Alg, SoftAuthenticator, Tamper};
+use relypass::danger::Challenge;
 use relypass::json::b64url;
 use relypass::{
-    AuthenticationOptions, AuthenticationResponse, Challenge, RegistrationOptions,
-    RegistrationResponse, RelyingParty, User, UserHandle,
+    AuthenticationOptions, AuthenticationResponse, RegistrationOptions, RegistrationResponse,
+    RelyingParty, User, UserHandle,
 };
 use serde_json::json;
 
@@ -34,35 +35,33 @@ fn fixture(alg: Alg, name: &str) -> String {
         display_name: "Alice".into(),
     };
     let mut a = SoftAuthenticator::new(alg, ORIGIN, 5);
-    let (opts, state) = rp
-        .start_registration_with(
-            &user,
-            &[],
-            &RegistrationOptions::default(),
-            Challenge::from_bytes(vec![1; 32]),
-            NOW,
-        )
-        .unwrap();
+    let (opts, state) = relypass::danger::start_registration_with(
+        &rp,
+        &user,
+        &[],
+        &RegistrationOptions::default(),
+        Challenge::from_bytes(vec![1; 32]),
+        NOW,
+    )
+    .unwrap();
     let reg = RegistrationResponse::from_json(&a.register(&opts, &Tamper::default())).unwrap();
-    let record = rp
-        .finish_registration_at(state, &reg, NOW)
+    let record = relypass::danger::finish_registration_at(&rp, state, &reg, NOW)
         .unwrap()
         .into_record();
     let challenge = vec![2; 32];
     let creds = [record.clone()];
-    let (opts, state) = rp
-        .start_authentication_with(
-            Some((&record.user_handle, &creds[..])),
-            &AuthenticationOptions::default(),
-            Challenge::from_bytes(challenge.clone()),
-            NOW,
-        )
-        .unwrap();
+    let (opts, state) = relypass::danger::start_authentication_with(
+        &rp,
+        Some((record.user_handle(), &creds[..])),
+        &AuthenticationOptions::default(),
+        Challenge::from_bytes(challenge.clone()),
+        NOW,
+    )
+    .unwrap();
     let response = a.authenticate(&opts, &Tamper::default());
     // It verifies with relypass before it is written anywhere.
     let resp = AuthenticationResponse::from_json(&response).unwrap();
-    rp.finish_authentication_at(state, &resp, &record, NOW)
-        .unwrap();
+    relypass::danger::finish_authentication_at(&rp, state, &resp, &record, NOW).unwrap();
     let case = json!({
         "schema": "relypass-conformance/1",
         "name": format!("bench/authentication-{name}"),
@@ -76,10 +75,10 @@ fn fixture(alg: Alg, name: &str) -> String {
         "response": serde_json::from_str::<serde_json::Value>(&response).unwrap(),
         "credential": {
             "id": b64url(record.id()),
-            "public_key": b64url(record.public_key.as_slice()),
-            "sign_count": record.sign_count,
-            "user_handle": b64url(record.user_handle.as_bytes()),
-            "backup_eligible": record.backup_eligible,
+            "public_key": b64url(record.public_key()),
+            "sign_count": record.sign_count(),
+            "user_handle": b64url(record.user_handle().as_bytes()),
+            "backup_eligible": record.backup_eligible(),
         },
     });
     let mut s = serde_json::to_string_pretty(&case).unwrap();

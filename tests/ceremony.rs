@@ -1,12 +1,13 @@
 //! Both ceremonies through the public API: round trips for ES256, Ed25519 and
 //! RS256, and one negative test per §7.1 / §7.2 verification step.
 
-mod common;
+use relypass_testkit::soft_authenticator as common;
 
 use common::{AT, Alg, BE, BS, SoftAuthenticator, Tamper, UP, UV};
+use relypass::danger::Challenge;
 use relypass::json::UserVerificationRequirement;
 use relypass::{
-    AuthenticationOptions, AuthenticationResponse, Challenge, CounterPolicy, CredentialRecord,
+    AuthenticationOptions, AuthenticationResponse, CounterPolicy, CredentialRecord,
     CredentialState, Error, RegistrationOptions, RegistrationResponse, RelyingParty, User,
     UserHandle,
 };
@@ -40,13 +41,18 @@ fn register_with(
     opts: &RegistrationOptions,
     t: &Tamper,
 ) -> Result<CredentialRecord, Error> {
-    let (options, state) = rp
-        .start_registration_with(&user(), &[], opts, Challenge::from_bytes(vec![1; 32]), NOW)
-        .unwrap();
+    let (options, state) = relypass::danger::start_registration_with(
+        rp,
+        &user(),
+        &[],
+        opts,
+        Challenge::from_bytes(vec![1; 32]),
+        NOW,
+    )
+    .unwrap();
     let json = auth.register(&options, t);
     let resp = RegistrationResponse::from_json(&json)?;
-    rp.finish_registration_at(state, &resp, NOW + 1)
-        .map(|v| v.into_record())
+    relypass::danger::finish_registration_at(rp, state, &resp, NOW + 1).map(|v| v.into_record())
 }
 
 fn register(
@@ -69,14 +75,19 @@ fn authenticate_with(
     let user = if discoverable {
         None
     } else {
-        Some((&record.user_handle, &creds[..]))
+        Some((record.user_handle(), &creds[..]))
     };
-    let (options, state) = rp
-        .start_authentication_with(user, opts, Challenge::from_bytes(vec![2; 32]), NOW)
-        .unwrap();
+    let (options, state) = relypass::danger::start_authentication_with(
+        rp,
+        user,
+        opts,
+        Challenge::from_bytes(vec![2; 32]),
+        NOW,
+    )
+    .unwrap();
     let json = auth.authenticate(&options, t);
     let resp = AuthenticationResponse::from_json(&json)?;
-    rp.finish_authentication_at(state, &resp, record, NOW + 1)
+    relypass::danger::finish_authentication_at(rp, state, &resp, record, NOW + 1)
 }
 
 fn authenticate(
@@ -108,19 +119,19 @@ fn registered(alg: Alg) -> (RelyingParty, SoftAuthenticator, CredentialRecord) {
 fn round_trip_all_algorithms() {
     for alg in [Alg::Es256, Alg::Ed25519, Alg::Rs256] {
         let (rp, mut a, mut rec) = registered(alg);
-        assert_eq!(rec.algorithm.to_i64(), a.key.cose_alg(), "{alg:?}");
-        assert_eq!(rec.state, CredentialState::Active);
-        assert!(rec.user_verified);
-        assert_eq!(rec.discoverable, Some(true));
-        assert_eq!(rec.transports.len(), 2);
+        assert_eq!(rec.algorithm().to_i64(), a.key.cose_alg(), "{alg:?}");
+        assert_eq!(rec.state(), CredentialState::Active);
+        assert!(rec.user_verified());
+        assert_eq!(rec.discoverable(), Some(true));
+        assert_eq!(rec.transports().len(), 2);
         for round in 1..=3u32 {
             let v = authenticate(&rp, &mut a, &rec, &Tamper::default()).unwrap();
             assert_eq!(v.sign_count(), round);
-            assert_eq!(v.user_handle(), &rec.user_handle);
+            assert_eq!(v.user_handle(), rec.user_handle());
             assert!(v.user_verified());
             v.apply_to(&mut rec);
-            assert_eq!(rec.sign_count, round);
-            assert_eq!(rec.last_used_at, Some(NOW + 1));
+            assert_eq!(rec.sign_count(), round);
+            assert_eq!(rec.last_used_at(), Some(NOW + 1));
         }
         // Discoverable sign-in: no allow list, the user handle identifies the user.
         let v = authenticate_with(
@@ -141,13 +152,33 @@ fn options_json_has_spec_field_names() {
     let rp = rp();
     let existing = {
         let (_, _, mut r) = registered(Alg::Es256);
-        r.state = CredentialState::Disabled;
+        r = relypass_testkit::records::with(
+            &r,
+            "state",
+            serde_json::json!(CredentialState::Disabled),
+        );
         let mut revoked = r.clone();
-        revoked.id = vec![9u8; 16].into();
-        revoked.state = CredentialState::Revoked;
+        revoked = relypass_testkit::records::with(
+            &revoked,
+            "id",
+            serde_json::json!(relypass::json::Base64Url::from(vec![9u8; 16])),
+        );
+        revoked = relypass_testkit::records::with(
+            &revoked,
+            "state",
+            serde_json::json!(CredentialState::Revoked),
+        );
         let mut pending = r.clone();
-        pending.id = vec![8u8; 16].into();
-        pending.state = CredentialState::Pending;
+        pending = relypass_testkit::records::with(
+            &pending,
+            "id",
+            serde_json::json!(relypass::json::Base64Url::from(vec![8u8; 16])),
+        );
+        pending = relypass_testkit::records::with(
+            &pending,
+            "state",
+            serde_json::json!(CredentialState::Pending),
+        );
         vec![r, revoked, pending]
     };
     let (opts, _) = rp
@@ -193,19 +224,19 @@ fn challenges_are_random() {
 fn state_round_trips_through_serde() {
     let rp = rp();
     let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 5);
-    let (options, state) = rp
-        .start_registration_with(
-            &user(),
-            &[],
-            &Default::default(),
-            Challenge::from_bytes(vec![1; 32]),
-            NOW,
-        )
-        .unwrap();
-    let stored = serde_json::to_string(&state).unwrap();
-    let state: relypass::RegistrationState = serde_json::from_str(&stored).unwrap();
+    let (options, state) = relypass::danger::start_registration_with(
+        &rp,
+        &user(),
+        &[],
+        &Default::default(),
+        Challenge::from_bytes(vec![1; 32]),
+        NOW,
+    )
+    .unwrap();
+    let stored = String::from_utf8(state.into_bytes()).unwrap();
+    let state = relypass::danger::RegistrationState::from_bytes(stored.as_bytes()).unwrap();
     let resp = RegistrationResponse::from_json(&a.register(&options, &Tamper::default())).unwrap();
-    rp.finish_registration_at(state, &resp, NOW).unwrap();
+    relypass::danger::finish_registration_at(&rp, state, &resp, NOW).unwrap();
 }
 
 // ---- §7.1 registration: one failing test per step ------------------------------
@@ -369,7 +400,7 @@ fn reg_missing_attested_credential_data() {
 
 #[test]
 fn reg_algorithm_not_offered() {
-    let rp = rp_with(|b| b.algorithms([relypass::cose::CoseAlgorithm::ES256]));
+    let rp = rp_with(|b| b.algorithms([relypass::CoseAlgorithm::ES256]));
     let mut a = SoftAuthenticator::new(Alg::Ed25519, ORIGIN, 4);
     assert!(matches!(
         register(&rp, &mut a, &Tamper::default()),
@@ -415,18 +446,18 @@ fn reg_unsupported_format_when_statements_are_checked() {
 fn reg_expired_state() {
     let rp = rp();
     let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 4);
-    let (options, state) = rp
-        .start_registration_with(
-            &user(),
-            &[],
-            &Default::default(),
-            Challenge::from_bytes(vec![1; 32]),
-            NOW,
-        )
-        .unwrap();
+    let (options, state) = relypass::danger::start_registration_with(
+        &rp,
+        &user(),
+        &[],
+        &Default::default(),
+        Challenge::from_bytes(vec![1; 32]),
+        NOW,
+    )
+    .unwrap();
     let resp = RegistrationResponse::from_json(&a.register(&options, &Tamper::default())).unwrap();
     assert!(matches!(
-        rp.finish_registration_at(state, &resp, NOW + 301),
+        relypass::danger::finish_registration_at(&rp, state, &resp, NOW + 301),
         Err(Error::StateExpired)
     ));
 }
@@ -439,18 +470,18 @@ fn reg_state_from_another_rp() {
         .unwrap();
     let rp = rp();
     let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 4);
-    let (options, state) = other
-        .start_registration_with(
-            &user(),
-            &[],
-            &Default::default(),
-            Challenge::from_bytes(vec![1; 32]),
-            NOW,
-        )
-        .unwrap();
+    let (options, state) = relypass::danger::start_registration_with(
+        &other,
+        &user(),
+        &[],
+        &Default::default(),
+        Challenge::from_bytes(vec![1; 32]),
+        NOW,
+    )
+    .unwrap();
     let resp = RegistrationResponse::from_json(&a.register(&options, &Tamper::default())).unwrap();
     assert!(matches!(
-        rp.finish_registration_at(state, &resp, NOW),
+        relypass::danger::finish_registration_at(&rp, state, &resp, NOW),
         Err(Error::StateMismatch)
     ));
 }
@@ -641,7 +672,7 @@ fn auth_bad_signature_every_algorithm() {
 #[test]
 fn auth_counter_regression_strict_and_warn() {
     let (rp, mut a, mut rec) = registered(Alg::Es256);
-    rec.sign_count = 10;
+    rec = relypass_testkit::records::with(&rec, "sign_count", serde_json::json!(10));
     let t = Tamper {
         sign_count: Some(10),
         ..Default::default()
@@ -690,20 +721,24 @@ fn auth_zero_counters_are_fine() {
 fn auth_credential_not_in_allow_list() {
     let (rp, mut a, rec) = registered(Alg::Es256);
     let mut other = rec.clone();
-    other.id = vec![0xee; 16].into();
+    other = relypass_testkit::records::with(
+        &other,
+        "id",
+        serde_json::json!(relypass::json::Base64Url::from(vec![0xee; 16])),
+    );
     let creds = [other];
-    let (options, state) = rp
-        .start_authentication_with(
-            Some((&rec.user_handle, &creds[..])),
-            &Default::default(),
-            Challenge::from_bytes(vec![2; 32]),
-            NOW,
-        )
-        .unwrap();
+    let (options, state) = relypass::danger::start_authentication_with(
+        &rp,
+        Some((rec.user_handle(), &creds[..])),
+        &Default::default(),
+        Challenge::from_bytes(vec![2; 32]),
+        NOW,
+    )
+    .unwrap();
     let resp =
         AuthenticationResponse::from_json(&a.authenticate(&options, &Tamper::default())).unwrap();
     assert!(matches!(
-        rp.finish_authentication_at(state, &resp, &rec, NOW),
+        relypass::danger::finish_authentication_at(&rp, state, &resp, &rec, NOW),
         Err(Error::UnknownCredential)
     ));
 }
@@ -712,19 +747,23 @@ fn auth_credential_not_in_allow_list() {
 fn auth_record_for_another_credential() {
     let (rp, mut a, rec) = registered(Alg::Es256);
     let mut wrong = rec.clone();
-    wrong.id = vec![0xee; 16].into();
-    let (options, state) = rp
-        .start_authentication_with(
-            None,
-            &Default::default(),
-            Challenge::from_bytes(vec![2; 32]),
-            NOW,
-        )
-        .unwrap();
+    wrong = relypass_testkit::records::with(
+        &wrong,
+        "id",
+        serde_json::json!(relypass::json::Base64Url::from(vec![0xee; 16])),
+    );
+    let (options, state) = relypass::danger::start_authentication_with(
+        &rp,
+        None,
+        &Default::default(),
+        Challenge::from_bytes(vec![2; 32]),
+        NOW,
+    )
+    .unwrap();
     let resp =
         AuthenticationResponse::from_json(&a.authenticate(&options, &Tamper::default())).unwrap();
     assert!(matches!(
-        rp.finish_authentication_at(state, &resp, &wrong, NOW),
+        relypass::danger::finish_authentication_at(&rp, state, &resp, &wrong, NOW),
         Err(Error::UnknownCredential)
     ));
 }
@@ -769,7 +808,7 @@ fn auth_inactive_credentials_refused() {
         CredentialState::Revoked,
         CredentialState::Pending,
     ] {
-        rec.state = s;
+        rec = relypass_testkit::records::with(&rec, "state", serde_json::json!(s));
         assert!(matches!(
             authenticate_with(
                 &rp,
@@ -787,20 +826,20 @@ fn auth_inactive_credentials_refused() {
 #[test]
 fn auth_id_and_raw_id_must_agree() {
     let (rp, mut a, rec) = registered(Alg::Es256);
-    let (options, state) = rp
-        .start_authentication_with(
-            None,
-            &Default::default(),
-            Challenge::from_bytes(vec![2; 32]),
-            NOW,
-        )
-        .unwrap();
+    let (options, state) = relypass::danger::start_authentication_with(
+        &rp,
+        None,
+        &Default::default(),
+        Challenge::from_bytes(vec![2; 32]),
+        NOW,
+    )
+    .unwrap();
     let mut v: serde_json::Value =
         serde_json::from_str(&a.authenticate(&options, &Tamper::default())).unwrap();
     v["id"] = "AAAA".into();
     let resp = AuthenticationResponse::from_json(&v.to_string()).unwrap();
     assert!(matches!(
-        rp.finish_authentication_at(state, &resp, &rec, NOW),
+        relypass::danger::finish_authentication_at(&rp, state, &resp, &rec, NOW),
         Err(Error::CredentialIdMismatch)
     ));
 }
@@ -808,18 +847,18 @@ fn auth_id_and_raw_id_must_agree() {
 #[test]
 fn auth_expired_state() {
     let (rp, mut a, rec) = registered(Alg::Es256);
-    let (options, state) = rp
-        .start_authentication_with(
-            None,
-            &Default::default(),
-            Challenge::from_bytes(vec![2; 32]),
-            NOW,
-        )
-        .unwrap();
+    let (options, state) = relypass::danger::start_authentication_with(
+        &rp,
+        None,
+        &Default::default(),
+        Challenge::from_bytes(vec![2; 32]),
+        NOW,
+    )
+    .unwrap();
     let resp =
         AuthenticationResponse::from_json(&a.authenticate(&options, &Tamper::default())).unwrap();
     assert!(matches!(
-        rp.finish_authentication_at(state, &resp, &rec, NOW + 10_000),
+        relypass::danger::finish_authentication_at(&rp, state, &resp, &rec, NOW + 10_000),
         Err(Error::StateExpired)
     ));
 }
@@ -831,49 +870,49 @@ async fn passkeys_service_end_to_end_and_single_use_states() {
     use relypass::{MemoryStore, Passkeys};
     let pk = Passkeys::new(rp(), MemoryStore::new());
     let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 9);
-    let options = pk
+    let (options, ceremony) = pk
         .start_registration(&user(), &Default::default())
         .await
         .unwrap();
     let json = a.register(&options, &Tamper::default());
-    let rec = pk.finish_registration(&json).await.unwrap();
+    let rec = pk.finish_registration(&ceremony, &json).await.unwrap();
     // The same response again: the state was taken once.
     assert!(matches!(
-        pk.finish_registration(&json).await,
+        pk.finish_registration(&ceremony, &json).await,
         Err(Error::StateUsed)
     ));
     // A new ceremony with the same authenticator: the server refuses the duplicate id.
-    let options = pk
+    let (options, ceremony) = pk
         .start_registration(&user(), &Default::default())
         .await
         .unwrap();
     assert_eq!(options.exclude_credentials.len(), 1);
     let json = a.register(&options, &Tamper::default());
     assert!(matches!(
-        pk.finish_registration(&json).await,
+        pk.finish_registration(&ceremony, &json).await,
         Err(Error::CredentialAlreadyRegistered)
     ));
 
-    let req = pk
-        .start_authentication(Some(&rec.user_handle), &Default::default())
+    let (req, ceremony) = pk
+        .start_authentication(Some(rec.user_handle()), &Default::default())
         .await
         .unwrap();
     let json = a.authenticate(&req, &Tamper::default());
-    let v = pk.finish_authentication(&json).await.unwrap();
+    let v = pk.finish_authentication(&ceremony, &json).await.unwrap();
     assert_eq!(v.sign_count(), 1);
     // Replaying the same assertion fails: the challenge was consumed.
     assert!(matches!(
-        pk.finish_authentication(&json).await,
+        pk.finish_authentication(&ceremony, &json).await,
         Err(Error::StateUsed)
     ));
     use relypass::CredentialStore;
     let stored = pk
         .store()
-        .credentials_for_user(&rec.user_handle)
+        .credentials_for_user(rec.user_handle())
         .await
         .unwrap();
-    assert_eq!(stored[0].sign_count, 1);
-    assert!(stored[0].last_used_at.is_some());
+    assert_eq!(stored[0].sign_count(), 1);
+    assert!(stored[0].last_used_at().is_some());
 }
 
 // ---- audit: crypto and flags defects ------------------------------------------
@@ -934,7 +973,15 @@ fn small_order_ed25519_stored_key_cannot_sign_in() {
     // signature R = basepoint, S = 1 that satisfies [S]B = R + [k]A for any message
     // when A is the identity. `ring` (cofactorless, no small-order check) accepted it.
     let (rp, mut a, mut rec) = registered(Alg::Ed25519);
-    rec.public_key = okp_key(-8, 6, &hex(ED25519_IDENTITY)).into();
+    rec = relypass_testkit::records::with(
+        &rec,
+        "public_key",
+        serde_json::json!(relypass::json::Base64Url::from(okp_key(
+            -8,
+            6,
+            &hex(ED25519_IDENTITY)
+        ))),
+    );
     let mut sig = hex("5866666666666666666666666666666666666666666666666666666666666666");
     let mut s = [0u8; 32];
     s[0] = 1;
@@ -962,10 +1009,7 @@ fn ed448_key_not_admitted_by_eddsa_default() {
     // EdDSA (-8) is in the default list; Ed448 is not. An OKP crv 7 key labelled
     // -8 is an Ed448 key and must not slip in under EdDSA.
     let rp = rp();
-    assert!(
-        rp.algorithms()
-            .contains(&relypass::cose::CoseAlgorithm::EdDSA)
-    );
+    assert!(rp.algorithms().contains(&relypass::CoseAlgorithm::EdDSA));
     let mut a = SoftAuthenticator::new(Alg::Ed25519, ORIGIN, 3);
     let err = register(
         &rp,
@@ -983,7 +1027,7 @@ fn ed448_key_not_admitted_by_eddsa_default() {
 #[cfg(feature = "ed448")]
 #[test]
 fn ed448_key_admitted_when_listed() {
-    use relypass::cose::CoseAlgorithm;
+    use relypass::CoseAlgorithm;
     let rp = rp_with(|b| b.algorithms([CoseAlgorithm::EdDSA, CoseAlgorithm::Ed448]));
     let mut a = SoftAuthenticator::new(Alg::Ed25519, ORIGIN, 3);
     register(
@@ -1090,7 +1134,7 @@ fn rsa_exponent_one_refused() {
 fn rsa_1024_key_accepted_with_legacy_knob() {
     let rp = rp_with(|b| b.allow_legacy_rsa_1024(true));
     let rec = register_rsa_key(&rp, rsa_key(1024, &[1, 0, 1])).unwrap();
-    assert_eq!(rec.algorithm, relypass::cose::CoseAlgorithm::RS256);
+    assert_eq!(rec.algorithm(), relypass::CoseAlgorithm::RS256);
     // The knob stops at 1024 bits.
     let err = register_rsa_key(&rp, rsa_key(1023, &[1, 0, 1]))
         .map(|_| ())
@@ -1236,8 +1280,15 @@ fn up_relaxation_is_fixed_in_the_registration_state() {
         ..Default::default()
     };
     let start = |opts: &RegistrationOptions| {
-        rp.start_registration_with(&user(), &[], opts, Challenge::from_bytes(vec![1; 32]), NOW)
-            .unwrap()
+        relypass::danger::start_registration_with(
+            &rp,
+            &user(),
+            &[],
+            opts,
+            Challenge::from_bytes(vec![1; 32]),
+            NOW,
+        )
+        .unwrap()
     };
     let conditional = RegistrationOptions {
         conditional_mediation: true,
@@ -1246,22 +1297,22 @@ fn up_relaxation_is_fixed_in_the_registration_state() {
     // The flag survives a round trip through a serialized state.
     let (options, state) = start(&conditional);
     assert!(state.conditional_mediation());
-    let stored = serde_json::to_string(&state).unwrap();
-    let state: relypass::RegistrationState = serde_json::from_str(&stored).unwrap();
+    let stored = String::from_utf8(state.into_bytes()).unwrap();
+    let state = relypass::danger::RegistrationState::from_bytes(stored.as_bytes()).unwrap();
     let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 3);
     let resp = RegistrationResponse::from_json(&a.register(&options, &no_up)).unwrap();
-    rp.finish_registration_at(state, &resp, NOW).unwrap();
+    relypass::danger::finish_registration_at(&rp, state, &resp, NOW).unwrap();
     // A modal registration requires UP, and its serialized state has no flag to
     // flip (a state from before the field existed deserializes the same way).
     let (options, state) = start(&RegistrationOptions::default());
     assert!(!state.conditional_mediation());
-    let stored = serde_json::to_string(&state).unwrap();
+    let stored = String::from_utf8(state.into_bytes()).unwrap();
     assert!(!stored.contains("conditional"), "{stored}");
-    let state: relypass::RegistrationState = serde_json::from_str(&stored).unwrap();
+    let state = relypass::danger::RegistrationState::from_bytes(stored.as_bytes()).unwrap();
     let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 4);
     let resp = RegistrationResponse::from_json(&a.register(&options, &no_up)).unwrap();
     assert!(matches!(
-        rp.finish_registration_at(state, &resp, NOW),
+        relypass::danger::finish_registration_at(&rp, state, &resp, NOW),
         Err(Error::UserNotPresent)
     ));
 }

@@ -234,7 +234,7 @@ fn format_seeds_reach_the_checks() {
             .as_str()
             .and_then(relypass::json::b64url_decode)
             .and_then(|a| {
-                relypass::attestation::AttestationObject::parse(&a)
+                relypass::internal::attestation::AttestationObject::parse(&a)
                     .ok()
                     .map(|o| o.fmt().to_owned())
             })

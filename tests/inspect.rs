@@ -3,11 +3,9 @@
 #[path = "../examples/inspect/report.rs"]
 mod report;
 
-#[path = "attestation_blocks/mod.rs"]
-mod blocks;
+use relypass_testkit::fixtures as blocks;
 
-#[path = "support/conformance_case.rs"]
-mod conformance_case;
+use relypass_testkit::conformance_case;
 
 use blocks::conformance_dir;
 

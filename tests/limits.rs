@@ -5,19 +5,20 @@
 //! This test binary installs a tracking global allocator (the only `unsafe` here:
 //! `GlobalAlloc` is an unsafe trait; the library itself forbids unsafe code).
 
-mod common;
+use relypass_testkit::soft_authenticator as common;
 
 use common::{Alg, SoftAuthenticator, Tamper};
-use relypass::attestation::AttestationObject;
-use relypass::authenticator_data::AuthenticatorData;
-use relypass::client_data::CollectedClientData;
-use relypass::cose::CredentialPublicKey;
-use relypass::error::Field;
+use relypass::Field;
+use relypass::danger::Challenge;
+use relypass::internal::attestation::AttestationObject;
+use relypass::internal::authenticator_data::AuthenticatorData;
+use relypass::internal::client_data::CollectedClientData;
+use relypass::internal::cose::CredentialPublicKey;
 use relypass::json::b64url;
 use relypass::limits::*;
 use relypass::{
-    AuthenticationOptions, AuthenticationResponse, Challenge, CredentialRecord, Error,
-    RegistrationOptions, RegistrationResponse, RelyingParty, User, UserHandle,
+    AuthenticationOptions, AuthenticationResponse, CredentialRecord, Error, RegistrationOptions,
+    RegistrationResponse, RelyingParty, User, UserHandle,
 };
 use serde_json::Value as Json;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -112,18 +113,17 @@ struct AuthFixture {
 fn auth_fixture() -> AuthFixture {
     let rp = rp();
     let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 3);
-    let (opts, state) = rp
-        .start_registration_with(
-            &user(),
-            &[],
-            &RegistrationOptions::default(),
-            Challenge::from_bytes(vec![1; 32]),
-            NOW,
-        )
-        .unwrap();
+    let (opts, state) = relypass::danger::start_registration_with(
+        &rp,
+        &user(),
+        &[],
+        &RegistrationOptions::default(),
+        Challenge::from_bytes(vec![1; 32]),
+        NOW,
+    )
+    .unwrap();
     let reg = RegistrationResponse::from_json(&a.register(&opts, &Tamper::default())).unwrap();
-    let record = rp
-        .finish_registration_at(state, &reg, NOW)
+    let record = relypass::danger::finish_registration_at(&rp, state, &reg, NOW)
         .unwrap()
         .into_record();
     let (opts, _) = auth_start(&rp, &record);
@@ -136,11 +136,12 @@ fn auth_start(
     record: &CredentialRecord,
 ) -> (
     relypass::json::RequestOptionsJson,
-    relypass::AuthenticationState,
+    relypass::danger::AuthenticationState,
 ) {
     let creds = [record.clone()];
-    rp.start_authentication_with(
-        Some((&record.user_handle, &creds[..])),
+    relypass::danger::start_authentication_with(
+        rp,
+        Some((record.user_handle(), &creds[..])),
         &AuthenticationOptions::default(),
         Challenge::from_bytes(vec![2; 32]),
         NOW,
@@ -152,8 +153,7 @@ impl AuthFixture {
     fn finish(&self, json: &Json) -> Result<relypass::VerifiedAuthentication, Error> {
         let (_, state) = auth_start(&self.rp, &self.record);
         let resp = AuthenticationResponse::from_json(&json.to_string())?;
-        self.rp
-            .finish_authentication_at(state, &resp, &self.record, NOW)
+        relypass::danger::finish_authentication_at(&self.rp, state, &resp, &self.record, NOW)
     }
 }
 
@@ -174,9 +174,10 @@ fn reg_start(
     rp: &RelyingParty,
 ) -> (
     relypass::json::CreationOptionsJson,
-    relypass::RegistrationState,
+    relypass::danger::RegistrationState,
 ) {
-    rp.start_registration_with(
+    relypass::danger::start_registration_with(
+        rp,
         &user(),
         &[],
         &RegistrationOptions::default(),
@@ -190,7 +191,7 @@ impl RegFixture {
     fn finish(&self, json: &Json) -> Result<relypass::VerifiedRegistration, Error> {
         let (_, state) = reg_start(&self.rp);
         let resp = RegistrationResponse::from_json(&json.to_string())?;
-        self.rp.finish_registration_at(state, &resp, NOW)
+        relypass::danger::finish_registration_at(&self.rp, state, &resp, NOW)
     }
 }
 

@@ -2,18 +2,16 @@
 //! made by test-vectors/mds/gen_mds.py, lookups, and the trust policy hook
 //! applied to real conformance vectors whose AAGUIDs the BLOB lists.
 
-#[path = "attestation_blocks/mod.rs"]
-mod blocks;
-#[path = "attestation_blocks/registration.rs"]
-mod registration;
+use relypass_testkit::attestation as registration;
+use relypass_testkit::fixtures as blocks;
 
 use blocks::{DEFAULT_NOW, b64_decode, fixture, read_anchor_pem};
 use registration::*;
-use relypass::attestation::cert_path::{self, CertPathError};
-use relypass::attestation::jws::JwsError;
+use relypass::Aaguid;
 use relypass::attestation::mds::{AuthenticatorStatus, MdsError, MetadataBlob, key_identifier};
 use relypass::attestation::{AnchorScope, AttestationType, TrustAnchor, TrustMode, TrustPolicy};
-use relypass::authenticator_data::Aaguid;
+use relypass::internal::attestation::jws::JwsError;
+use relypass::internal::cert_path::CertPathError;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -28,8 +26,8 @@ fn jwt(name: &str) -> String {
     String::from_utf8(mds_file(name)).unwrap()
 }
 
-fn root() -> Vec<cert_path::TrustAnchor> {
-    vec![cert_path::TrustAnchor::from_der(&mds_file("root.der")).unwrap()]
+fn root() -> Vec<TrustAnchor> {
+    vec![TrustAnchor::from_der(&mds_file("root.der")).unwrap()]
 }
 
 /// Inside the signer's validity (2024-01-01 .. 2030-01-01) and before nextUpdate.
@@ -84,10 +82,7 @@ fn valid_blob_parses() {
     ))
     .unwrap()
     .remove(0);
-    assert_eq!(
-        st.attestation_root_certificates,
-        vec![w3c.anchor.der().to_vec()]
-    );
+    assert_eq!(st.attestation_root_certificates, vec![w3c.der().to_vec()]);
     assert_eq!(e.status_reports.len(), 1);
     assert_eq!(
         e.status_reports[0].status,
@@ -161,13 +156,13 @@ fn bad_signature_is_refused() {
 #[test]
 fn wrong_root_is_refused() {
     // Same name as the real root, another key.
-    let other = vec![cert_path::TrustAnchor::from_der(&mds_file("other_root.der")).unwrap()];
+    let other = vec![TrustAnchor::from_der(&mds_file("other_root.der")).unwrap()];
     assert!(matches!(
         MetadataBlob::verify(&jwt("blob.jwt"), &other, NOW),
         Err(MdsError::Chain(CertPathError::BadSignature { .. }))
     ));
     // An unrelated root.
-    let unrelated = vec![cert_path::TrustAnchor::from_der(&fixture("ec_root.der")).unwrap()];
+    let unrelated = vec![TrustAnchor::from_der(&fixture("ec_root.der")).unwrap()];
     assert_eq!(
         MetadataBlob::verify(&jwt("blob.jwt"), &unrelated, NOW).unwrap_err(),
         MdsError::Chain(CertPathError::UntrustedRoot)
@@ -292,8 +287,8 @@ fn trust_anchors_are_scoped_to_aaguids() {
     // One anchor (the W3C CA) for the three entries not compromised at NOW;
     // the U2F entry has no AAGUID and is left out.
     assert_eq!(anchors.len(), 1, "{anchors:?}");
-    let AnchorScope::Aaguids(list) = &anchors[0].scope else {
-        panic!("{:?}", anchors[0].scope);
+    let AnchorScope::Aaguids(list) = anchors[0].scope() else {
+        panic!("{:?}", anchors[0].scope());
     };
     assert_eq!(
         list,
@@ -304,7 +299,8 @@ fn trust_anchors_are_scoped_to_aaguids() {
         ]
     );
     // In 2100 the apple entry's revocation is in effect.
-    let AnchorScope::Aaguids(list) = &b.trust_anchors(Y2100)[0].scope else {
+    let anchors = b.trust_anchors(Y2100);
+    let AnchorScope::Aaguids(list) = anchors[0].scope() else {
         panic!();
     };
     assert!(!list.contains(&aaguid(APPLE_LATER_REVOKED)));
@@ -443,7 +439,7 @@ fn metadata_anchors_in_a_trusted_policy() {
     .remove(0);
     assert_eq!(
         v.attestation().trust_path.last().unwrap(),
-        &w3c.anchor.der().to_vec()
+        &w3c.der().to_vec()
     );
     // The same root does not vouch for a W3C AAGUID the BLOB does not list.
     let r = Reg::vector("packed/w3c-packed-es512.json");

@@ -8,7 +8,7 @@ use p256::ecdsa::{
     signature::hazmat::{PrehashSigner, PrehashVerifier},
 };
 use p256::elliptic_curve::ops::Neg;
-use relypass::p256_vartime::{PreparedKey, verify_prehash};
+use relypass::internal::p256_vartime::{PreparedKey, verify_prehash};
 use sha2::{Digest, Sha256};
 
 /// Deterministic pseudo-random bytes (SHA-256 in counter mode), so failures

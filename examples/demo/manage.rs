@@ -29,7 +29,7 @@ pub fn check_removal(
     passkey_only: bool,
 ) -> Result<(), Refusal> {
     let rest: Vec<&CredentialRecord> = credentials.iter().filter(|c| c.id() != id).collect();
-    if !has_password && !rest.iter().any(|c| c.state.can_authenticate()) {
+    if !has_password && !rest.iter().any(|c| c.state().can_authenticate()) {
         return Err(Refusal::LastSignInMethod);
     }
     if passkey_only && !may_drop_password(rest) {
@@ -88,7 +88,11 @@ mod tests {
         assert_eq!(check_removal(&both, b"b", false, true), Ok(()));
         // A disabled passkey is no way in.
         let mut disabled = uv.clone();
-        disabled.state = CredentialState::Disabled;
+        disabled = relypass_testkit::records::with(
+            &disabled,
+            "state",
+            serde_json::json!(CredentialState::Disabled),
+        );
         assert_eq!(
             check_removal(&[disabled, no_uv], b"b", false, false),
             Err(Refusal::LastSignInMethod)

@@ -34,9 +34,9 @@ mod server;
 #[cfg(test)]
 mod tests;
 
+use relypass::CoseAlgorithm;
 use relypass::RelyingParty;
 use relypass::attestation::{TrustMode, TrustPolicy};
-use relypass::cose::CoseAlgorithm;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -172,7 +172,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let setup = trust_policy(&config, relypass::ceremony::unix_now())
+    let setup = trust_policy(&config, relypass::danger::unix_now())
         .and_then(|(trust, summary)| relying_party(&config, trust).map(|rp| (rp, summary)));
     let (rp, summary) = match setup {
         Ok(x) => x,

@@ -3,9 +3,9 @@
 //! against `--mds-root`), turned into the library's attestation trust policy.
 
 use base64::Engine;
+use relypass::Aaguid;
 use relypass::attestation::mds::MetadataBlob;
-use relypass::attestation::{AnchorScope, TrustAnchor, TrustMode, TrustPolicy, cert_path};
-use relypass::authenticator_data::Aaguid;
+use relypass::attestation::{AnchorScope, TrustAnchor, TrustMode, TrustPolicy};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
@@ -127,14 +127,14 @@ fn u2f_anchors(blob: &MetadataBlob, now: u64) -> Vec<TrustAnchor> {
 }
 
 /// The BLOB root: a PEM bundle or one DER certificate.
-fn read_roots(path: &Path) -> Result<Vec<cert_path::TrustAnchor>, String> {
+fn read_roots(path: &Path) -> Result<Vec<TrustAnchor>, String> {
     let name = path.display();
     let bytes = std::fs::read(path).map_err(|e| format!("--mds-root {name}: {e}"))?;
     let parsed = match std::str::from_utf8(&bytes) {
         Ok(pem) if pem.contains("-----BEGIN") => {
-            cert_path::TrustAnchor::from_pem_bundle(pem).map_err(|e| e.to_string())
+            TrustAnchor::from_pem(pem).map_err(|e| e.to_string())
         }
-        _ => cert_path::TrustAnchor::from_der(&bytes)
+        _ => TrustAnchor::from_der(&bytes)
             .map(|a| vec![a])
             .map_err(|e| e.to_string()),
     };

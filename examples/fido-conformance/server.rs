@@ -14,12 +14,13 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use relypass::danger::{AuthenticationState, Challenge, RegistrationState};
 use relypass::json::b64url;
-use relypass::store::{CredentialStore, InsertConditions};
 use relypass::{
-    AuthenticationResponse, AuthenticationState, Challenge, Error, MemoryStore,
-    RegistrationResponse, RegistrationState, RelyingParty, User, UserHandle,
+    AuthenticationResponse, Error, MemoryStore, RegistrationResponse, RelyingParty, User,
+    UserHandle,
 };
+use relypass::{CredentialStore, InsertConditions};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -95,7 +96,7 @@ impl App {
     }
 
     fn now(&self) -> u64 {
-        self.fixed_now.unwrap_or_else(relypass::ceremony::unix_now)
+        self.fixed_now.unwrap_or_else(relypass::danger::unix_now)
     }
 
     fn challenge(&self) -> Result<Challenge, Failure> {
@@ -191,7 +192,8 @@ impl App {
             }
         };
         let existing = self.store.credentials_for_user(&user.handle).await?;
-        let (opts, state) = self.rp.start_registration_with(
+        let (opts, state) = relypass::danger::start_registration_with(
+            &self.rp,
             &user,
             &existing,
             &options,
@@ -217,11 +219,10 @@ impl App {
         {
             return Err(Error::CredentialAlreadyRegistered.into());
         }
-        let verified = self
-            .rp
-            .finish_registration_at(state, &response, self.now())?;
+        let verified =
+            relypass::danger::finish_registration_at(&self.rp, state, &response, self.now())?;
         self.store
-            .insert_credential(verified.record(), &InsertConditions::new())
+            .insert_credential(&verified, &InsertConditions::new())
             .await?;
         Ok(json!({}))
     }
@@ -240,10 +241,11 @@ impl App {
             .await?
             .ok_or_else(|| bad("username is not registered"))?;
         let creds = self.store.credentials_for_user(&user.handle).await?;
-        if !creds.iter().any(|c| c.state.can_authenticate()) {
+        if !creds.iter().any(|c| c.state().can_authenticate()) {
             return Err(bad("user has no active credentials"));
         }
-        let (opts, state) = self.rp.start_authentication_with(
+        let (opts, state) = relypass::danger::start_authentication_with(
+            &self.rp,
             Some((&user.handle, &creds)),
             &options,
             self.challenge()?,
@@ -264,16 +266,20 @@ impl App {
             .credential_by_id(response.credential_id())
             .await?
             .ok_or(Error::UnknownCredential)?;
-        let verified = self
-            .rp
-            .finish_authentication_at(state, &response, &record, self.now())?;
+        let verified = relypass::danger::finish_authentication_at(
+            &self.rp,
+            state,
+            &response,
+            &record,
+            self.now(),
+        )?;
         if !self
             .store
             .update_after_authentication(verified.update())
             .await?
         {
             return Err(Error::Counter {
-                stored: record.sign_count,
+                stored: record.sign_count(),
                 received: verified.sign_count(),
             }
             .into());

@@ -4,12 +4,12 @@
 //! client and authenticator sent, decoded with relypass's own parsers.
 
 use ciborium::value::Value as Cbor;
-use relypass::attestation::AttestationObject;
-use relypass::attestation::android_key_description::key_description_from_certificate;
-use relypass::attestation::tpm_structures::{TpmsAttest, TpmtPublic};
-use relypass::authenticator_data::AuthenticatorData;
-use relypass::client_data::CollectedClientData;
-use relypass::cose::{CoseAlgorithm, CredentialPublicKey};
+use relypass::internal::attestation::AttestationObject;
+use relypass::internal::attestation::android_key_description::key_description_from_certificate;
+use relypass::internal::attestation::tpm_structures::{TpmsAttest, TpmtPublic};
+use relypass::internal::authenticator_data::AuthenticatorData;
+use relypass::internal::client_data::CollectedClientData;
+use relypass::internal::cose::{CoseAlgorithm, CredentialPublicKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
@@ -369,7 +369,7 @@ fn certificate(r: &mut Report, indent: usize, i: usize, der: &[u8]) {
             ("1.3.6.1.4.1.45724.1.1.4", _) => match ext.value {
                 [0x04, 0x10, rest @ ..] if rest.len() == 16 => {
                     let a: [u8; 16] = rest.try_into().unwrap_or_default();
-                    relypass::authenticator_data::Aaguid(a).to_string()
+                    relypass::Aaguid(a).to_string()
                 }
                 v => bytes_summary(v),
             },

@@ -8,29 +8,29 @@
 //! (the `assert!`s state properties of what the library returned: a failing one
 //! is a finding too).
 
-use relypass::attestation::android_key::AndroidKeyEnforcement;
-use relypass::attestation::cert_path::{self, PathOptions};
-use relypass::attestation::tpm_structures::{self, TpmsAttest, TpmtPublic};
-use relypass::attestation::{
-    self, AttestationObject, TrustMode, TrustPolicy, VerificationInput, android_key,
-    android_key_description, android_safetynet, apple, compound, fido_u2f, jws, none, packed, tpm,
+use relypass::attestation::{TrustMode, TrustPolicy};
+use relypass::danger::Challenge;
+use relypass::internal::attestation::android_key::AndroidKeyEnforcement;
+use relypass::internal::attestation::tpm_structures::{self, TpmsAttest, TpmtPublic};
+use relypass::internal::attestation::{
+    self, AttestationObject, VerificationInput, android_key, android_key_description,
+    android_safetynet, apple, compound, fido_u2f, jws, none, packed, tpm,
 };
-use relypass::authenticator_data::AuthenticatorData;
-use relypass::client_data::CollectedClientData;
-use relypass::cose::CredentialPublicKey;
+use relypass::internal::authenticator_data::AuthenticatorData;
+use relypass::internal::cert_path::{self, PathOptions};
+use relypass::internal::client_data::CollectedClientData;
+use relypass::internal::cose::CredentialPublicKey;
 use relypass::json::Base64Url;
 use relypass::{
-    AuthenticationOptions, AuthenticationResponse, Challenge, RegistrationResponse, RelyingParty,
-    User, UserHandle,
+    AuthenticationOptions, AuthenticationResponse, RegistrationResponse, RelyingParty, User,
+    UserHandle,
 };
 use serde_json::Value;
 use std::sync::OnceLock;
 
-// Reading a conformance case into a relying party: one file shared with the
-// conformance runner and the attestation tests (the path is relative to this
-// file, so it resolves the same when `tests/fuzz_regressions.rs` includes it).
-#[path = "../../tests/support/conformance_case.rs"]
-pub mod conformance_case;
+// Reading a conformance case into a relying party: the test kit's reader, shared
+// with the conformance runner and the attestation tests.
+pub use relypass_testkit::conformance_case;
 
 /// Verification time when a case gives none (fixed, so runs are reproducible).
 pub use conformance_case::DEFAULT_NOW;
@@ -142,7 +142,7 @@ pub fn cose_key(data: &[u8]) -> bool {
         &[0x00; 512],
     ] {
         assert!(
-            relypass::signature::verify(&key, &parts, sig).is_err(),
+            relypass::internal::signature::verify(&key, &parts, sig).is_err(),
             "a made-up signature verified"
         );
     }
@@ -281,7 +281,7 @@ const ANCHOR_DERS: &[&[u8]] = &[
 /// [`ANCHOR_PEMS`] and [`ANCHOR_DERS`], parsed once: as attestation anchors
 /// (for trust policies) and as bare path anchors (for `cert_path`).
 struct Anchors {
-    attestation: Vec<attestation::TrustAnchor>,
+    attestation: Vec<relypass::attestation::TrustAnchor>,
     path: Vec<cert_path::TrustAnchor>,
 }
 
@@ -290,12 +290,17 @@ fn anchors() -> &'static Anchors {
     ANCHORS.get_or_init(|| {
         let mut attestation = Vec::new();
         for pem in ANCHOR_PEMS {
-            attestation.extend(attestation::TrustAnchor::from_pem(pem).expect("anchor PEM"));
+            attestation
+                .extend(relypass::attestation::TrustAnchor::from_pem(pem).expect("anchor PEM"));
         }
         for der in ANCHOR_DERS {
-            attestation.push(attestation::TrustAnchor::from_der(der).expect("anchor DER"));
+            attestation
+                .push(relypass::attestation::TrustAnchor::from_der(der).expect("anchor DER"));
         }
-        let path = attestation.iter().map(|a| a.anchor.clone()).collect();
+        let path = attestation
+            .iter()
+            .map(|a| cert_path::TrustAnchor::from_der(a.der()).expect("anchor DER"))
+            .collect();
         Anchors { attestation, path }
     })
 }
@@ -633,7 +638,9 @@ pub fn attestation_statement(data: &[u8]) -> bool {
     let format = STATEMENT_FORMATS[usize::from(selector & 7)];
     let result = match (format, &stmt) {
         ("none", stmt) => none::verify_value(stmt).map(|()| None),
-        ("compound", stmt) => compound::verify(stmt, &input, policy).map(Some),
+        ("compound", stmt) => {
+            compound::verify(stmt, &input, policy, attestation::verify_statement).map(Some)
+        }
         (_, ciborium::Value::Map(m)) => match format {
             "packed" => packed::verify(m, &input, policy),
             "fido-u2f" => fido_u2f::verify(m, &input, policy),
@@ -653,7 +660,7 @@ pub fn attestation_statement(data: &[u8]) -> bool {
                     // A trusted path ends in one of the anchors.
                     let last = o.trust_path.last().map(Vec::as_slice);
                     assert!(
-                        policy.anchors.iter().any(|a| Some(a.anchor.der()) == last),
+                        policy.anchors.iter().any(|a| Some(a.der()) == last),
                         "a trusted path that does not end in an anchor"
                     );
                 }
@@ -707,7 +714,8 @@ pub fn finish_registration_case(case: &Value) -> Outcome {
         name: "fuzz".into(),
         display_name: "Fuzz".into(),
     };
-    let Ok((_, state)) = rp.start_registration_with(
+    let Ok((_, state)) = relypass::danger::start_registration_with(
+        &rp,
         &user,
         &[],
         &conformance_case::registration_options(case),
@@ -723,12 +731,12 @@ pub fn finish_registration_case(case: &Value) -> Outcome {
         Ok(r) => r,
         Err(e) => return Outcome::Rejected(e),
     };
-    match rp.finish_registration_at(state, &resp, now) {
+    match relypass::danger::finish_registration_at(&rp, state, &resp, now) {
         Ok(v) => {
             // A verified registration's stored key must parse on its own.
             let rec = v.record();
             assert!(
-                CredentialPublicKey::from_cose_bytes(rec.public_key.as_slice()).is_ok(),
+                CredentialPublicKey::from_cose_bytes(rec.public_key()).is_ok(),
                 "a verified registration stored a key that does not parse"
             );
             let _ = format!("{v:?}");
@@ -768,9 +776,10 @@ pub fn finish_authentication_case(case: &Value) -> Outcome {
         Ok(r) => r,
         Err(e) => return Outcome::NotACase(e),
     };
-    let handle = record.user_handle.clone();
+    let handle = record.user_handle().clone();
     let creds = [record];
-    let Ok((_, state)) = rp.start_authentication_with(
+    let Ok((_, state)) = relypass::danger::start_authentication_with(
+        &rp,
         Some((&handle, &creds)),
         &AuthenticationOptions::default(),
         Challenge::from_bytes(challenge),
@@ -778,7 +787,7 @@ pub fn finish_authentication_case(case: &Value) -> Outcome {
     ) else {
         return Outcome::NotACase("start_authentication failed".into());
     };
-    match rp.finish_authentication_at(state, &resp, &creds[0], now) {
+    match relypass::danger::finish_authentication_at(&rp, state, &resp, &creds[0], now) {
         Ok(v) => {
             let _ = format!("{v:?}");
             Outcome::Verified

@@ -8,9 +8,9 @@
 
 use super::{DEFAULT_NOW, SELECT_TRUSTED, STATEMENT_FORMATS};
 use ciborium::Value as Cbor;
-use relypass::attestation::AttestationObject;
-use relypass::attestation::cert_path::OID_ANDROID_KEY_ATTESTATION;
-use relypass::authenticator_data::AuthenticatorData;
+use relypass::internal::attestation::AttestationObject;
+use relypass::internal::authenticator_data::AuthenticatorData;
+use relypass::internal::cert_path::OID_ANDROID_KEY_ATTESTATION;
 use relypass::json::b64url_decode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};

@@ -29,8 +29,8 @@
 //! field of an AuthorizationList is skipped (after checking it is a
 //! well-formed TLV), so new Android versions' fields do not break parsing.
 
-use crate::attestation::cert_path::OID_ANDROID_KEY_ATTESTATION;
-use crate::attestation::der::{
+use crate::x509::cert_path::OID_ANDROID_KEY_ATTESTATION;
+use crate::x509::der::{
     CLASS_CONTEXT, CLASS_UNIVERSAL, DerError, DerReader, TAG_ENUMERATED, TAG_INTEGER, TAG_NULL,
     TAG_SEQUENCE, TAG_SET,
 };
@@ -215,7 +215,7 @@ fn enumerated(r: &mut DerReader<'_>, name: &'static str) -> Result<i64, AndroidK
     let v = r
         .read_expected(CLASS_UNIVERSAL, false, TAG_ENUMERATED)
         .map_err(field(name))?;
-    crate::attestation::der::integer_i64(v).map_err(field(name))
+    crate::x509::der::integer_i64(v).map_err(field(name))
 }
 
 /// Parses the DER `KeyDescription` (the extnValue contents of the
@@ -231,7 +231,7 @@ pub fn parse_key_description(der: &[u8]) -> Result<KeyDescription, AndroidKeyErr
         let v = r
             .read_expected(CLASS_UNIVERSAL, false, TAG_INTEGER)
             .map_err(field("attestationVersion"))?;
-        crate::attestation::der::integer_i64(v).map_err(field("attestationVersion"))?
+        crate::x509::der::integer_i64(v).map_err(field("attestationVersion"))?
     };
     let attestation_security_level = enumerated(&mut r, "attestationSecurityLevel")?.into();
     let keymaster_version = r.integer().map_err(field("keymasterVersion"))?;

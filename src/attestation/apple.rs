@@ -69,7 +69,7 @@ pub fn verify(
 
 /// `SEQUENCE { [1] EXPLICIT OCTET STRING (32 bytes) }`.
 fn parse_nonce_extension(v: &[u8]) -> Option<[u8; 32]> {
-    use super::der::{CLASS_CONTEXT, DerReader};
+    use crate::x509::der::{CLASS_CONTEXT, DerReader};
     let mut outer = DerReader::new(v);
     let seq = outer.sequence().ok()?;
     outer.finish().ok()?;

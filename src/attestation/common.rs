@@ -3,14 +3,14 @@
 //! certificate's key with the credential key, and applying the trust policy to a
 //! chain (§7.1 steps 22-24).
 
-use super::cert_path::{
-    self, CertPathError, EcdsaSignatureFormat, HashAlg, PathOptions, SignatureAlgorithm,
-};
 use super::{AnchorScope, AttestationType, TrustMode, TrustPolicy};
 use crate::authenticator_data::Aaguid;
 use crate::cose::{CoseAlgorithm, CredentialPublicKey, PublicKey};
 use crate::error::{Error, Result};
 use crate::limits;
+use crate::x509::cert_path::{
+    self, CertPathError, EcdsaSignatureFormat, HashAlg, PathOptions, SignatureAlgorithm,
+};
 use ciborium::value::Value;
 
 /// A failed attestation check, naming the format and the check.
@@ -216,19 +216,7 @@ pub(crate) fn ec_point(k: &PublicKey) -> Option<Vec<u8>> {
     })
 }
 
-/// RSA modulus and exponent, big-endian without leading zeros.
-pub(crate) fn rsa_parts(k: &rsa::PublicKey) -> (Vec<u8>, Vec<u8>) {
-    use rsa::traits::PublicKeyParts;
-    (
-        strip(&k.n().to_be_bytes()).to_vec(),
-        strip(&k.e().to_be_bytes()).to_vec(),
-    )
-}
-
-pub(crate) fn strip(b: &[u8]) -> &[u8] {
-    let i = b.iter().position(|&x| x != 0).unwrap_or(b.len());
-    b.get(i..).unwrap_or(&[])
-}
+pub(crate) use crate::crypto::rsa_key::{rsa_parts, strip};
 
 /// Applies the trust policy to a statement's certificate chain (§7.1 steps 23-24)
 /// and returns the trust path to report. `aaguid` is authData's; anchors

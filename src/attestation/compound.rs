@@ -10,12 +10,20 @@ const F: &str = "compound";
 /// At most this many nested statements (each may carry a chain).
 const MAX_STATEMENTS: usize = 4;
 
+/// Verifies one non-compound statement (`fmt`, `attStmt`); see [`verify`].
+pub type InnerVerifier =
+    fn(&str, &[(Value, Value)], &VerificationInput<'_>, &TrustPolicy) -> Result<AttestationOutcome>;
+
 /// §8.9: attStmt is an array of `{fmt, attStmt}` maps, at least two; each is
 /// verified by its own format (compound may not nest), all must pass.
+///
+/// `verify_one` verifies one inner statement; the dispatcher passes itself in,
+/// so the recursion does not make this file and the dispatcher import each other.
 pub fn verify(
     stmt: &Value,
     input: &VerificationInput<'_>,
     policy: &TrustPolicy,
+    verify_one: InnerVerifier,
 ) -> Result<AttestationOutcome> {
     let Value::Array(items) = stmt else {
         return Err(fail(F, "attStmt is not an array"));
@@ -56,7 +64,7 @@ pub fn verify(
         if fmt == F {
             return Err(fail(F, "compound statements may not nest"));
         }
-        outcomes.push(super::verify_statement(fmt, att, input, policy)?);
+        outcomes.push(verify_one(fmt, att, input, policy)?);
     }
     // Report the strongest type: a certificate-backed one if any statement has it.
     let primary = outcomes

@@ -25,7 +25,7 @@ pub fn verify(
     // Early Yubico U2F attestation certificates declare unused bits in their
     // signature BIT STRING; they are read with that count set to 0, which
     // changes no signed byte (see `normalize_signature_unused_bits`).
-    let cert_bytes = super::cert_path::normalize_signature_unused_bits(sent);
+    let cert_bytes = crate::x509::cert_path::normalize_signature_unused_bits(sent);
     let cert: &[u8] = &cert_bytes;
     if !cert_is_p256(cert) {
         return Err(fail(F, "attestation certificate key is not P-256"));

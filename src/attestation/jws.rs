@@ -5,11 +5,11 @@
 //! BASE64URL(signature)`. The signature is verified with the key of the
 //! first `x5c` certificate over the ASCII bytes `header "." payload`
 //! (RFC 7515 §5.2). Validating the `x5c` chain itself is left to
-//! [`crate::attestation::cert_path::verify_path`], and hostname checks to
+//! [`crate::x509::cert_path::verify_path`], and hostname checks to
 //! [`leaf_hostname_matches`].
 
-use crate::attestation::b64::{self, Alphabet};
-use crate::attestation::cert_path::{
+use crate::x509::b64::{self, Alphabet};
+use crate::x509::cert_path::{
     self, CertPathError, EcdsaSignatureFormat, HashAlg, SignatureAlgorithm,
 };
 use serde_json::Value;

@@ -32,12 +32,12 @@
 //! U2F key is always found by key identifier, and the AAGUID-scoped anchors of
 //! [`MetadataBlob::trust_anchors`] never vouch for it.
 
-use super::b64::{self, Alphabet};
-use super::cert_path::{self, CertPathError, PathOptions};
 use super::jws::{JwsError, MDS_MAX_JWS_LEN, verify_compact_jws};
 use super::{AnchorScope, TrustAnchor};
 use crate::authenticator_data::Aaguid;
 use crate::error::{Error, Result};
+use crate::x509::b64::{self, Alphabet};
+use crate::x509::cert_path::{self, CertPathError, PathOptions};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use thiserror::Error as ThisError;
@@ -301,16 +301,18 @@ impl MetadataBlob {
     /// The BLOB is bounded by [`MDS_MAX_JWS_LEN`].
     pub fn verify(
         jwt: &str,
-        roots: &[cert_path::TrustAnchor],
+        roots: &[TrustAnchor],
         now: u64,
     ) -> core::result::Result<Self, MdsError> {
         if roots.is_empty() {
             return Err(MdsError::NoRoots);
         }
+        // The BLOB signer chains to a root whatever the roots' attestation scope.
+        let roots: Vec<cert_path::TrustAnchor> = roots.iter().map(|r| r.anchor.clone()).collect();
         let jws = verify_compact_jws(jwt.trim_ascii(), MDS_MAX_JWS_LEN).map_err(MdsError::Jws)?;
         let chain: Vec<&[u8]> = jws.x5c.iter().map(Vec::as_slice).collect();
         let opts = PathOptions::new(i64::try_from(now).unwrap_or(i64::MAX));
-        cert_path::verify_path(&chain, roots, &opts).map_err(MdsError::Chain)?;
+        cert_path::verify_path(&chain, &roots, &opts).map_err(MdsError::Chain)?;
         Self::from_payload(jws.payload)
     }
 

@@ -57,7 +57,7 @@ pub fn verify(
                 ));
             }
             // ...and sig verifies with the credential public key.
-            crate::signature::verify(
+            crate::crypto::signature::verify(
                 &acd.public_key,
                 &[input.auth_data.raw(), input.client_data_hash],
                 sig,
@@ -119,7 +119,7 @@ fn check_certificate_requirements(leaf: &[u8], input: &VerificationInput<'_>) ->
         }
     }
     // id-fido-gen-ce-aaguid, if present, MUST equal the AAGUID and MUST NOT be critical.
-    let ext = super::cert_path::fido_aaguid_extension(leaf)
+    let ext = crate::x509::cert_path::fido_aaguid_extension(leaf)
         .map_err(|e| fail(F, format!("AAGUID extension: {e}")))?;
     if let Some(ext) = ext {
         if ext.critical {

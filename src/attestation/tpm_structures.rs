@@ -8,7 +8,7 @@
 //! bytes actually remaining, nothing is allocated from a claimed length, and
 //! trailing bytes after the structure are rejected.
 
-use crate::attestation::cert_path::{self, HashAlg};
+use crate::x509::cert_path::{self, HashAlg};
 use thiserror::Error;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::{GeneralName, ParsedExtension};

@@ -19,8 +19,26 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The server side of an authentication between `start` and `finish`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug)]
 pub struct AuthenticationState {
+    challenge: Challenge,
+    rp_id: String,
+    /// The user named before the ceremony; `None` for discoverable sign-in.
+    user: Option<UserHandle>,
+    /// allowCredentials ids; empty for discoverable sign-in.
+    allow: Vec<Base64Url>,
+    user_verification: UserVerificationRequirement,
+    expires_at: u64,
+    /// The FIDO AppID the RP offered (`appid` extension input), kept here so the
+    /// client cannot pick the AppID whose hash `finish` accepts. Defaulted so
+    /// states serialized by an older version still deserialize.
+    appid: Option<String>,
+}
+
+/// The serialized form of [AuthenticationState] (private: serializing a state is
+/// explicit, through `into_bytes`/`from_bytes`).
+#[derive(Serialize, Deserialize)]
+struct AuthenticationStateWire {
     challenge: Challenge,
     rp_id: String,
     /// The user named before the ceremony; `None` for discoverable sign-in.
@@ -34,6 +52,57 @@ pub struct AuthenticationState {
     /// states serialized by an older version still deserialize.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     appid: Option<String>,
+}
+
+impl AuthenticationState {
+    /// Serializes the state (JSON bytes) for storage between `start` and
+    /// `finish`, consuming it. Whoever stores the bytes must hand them back at
+    /// most once (take-once), or the ceremony could be finished twice.
+    pub fn into_bytes(self) -> Vec<u8> {
+        let AuthenticationState {
+            challenge,
+            rp_id,
+            user,
+            allow,
+            user_verification,
+            expires_at,
+            appid,
+        } = self;
+        let wire = AuthenticationStateWire {
+            challenge,
+            rp_id,
+            user,
+            allow,
+            user_verification,
+            expires_at,
+            appid,
+        };
+        // Serializing plain data into a Vec cannot fail.
+        serde_json::to_vec(&wire).unwrap_or_default()
+    }
+
+    /// Restores a state from [`into_bytes`](Self::into_bytes) output.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let AuthenticationStateWire {
+            challenge,
+            rp_id,
+            user,
+            allow,
+            user_verification,
+            expires_at,
+            appid,
+        } = serde_json::from_slice(bytes)
+            .map_err(|_| Error::malformed(Field::CeremonyState, "deserialize"))?;
+        Ok(AuthenticationState {
+            challenge,
+            rp_id,
+            user,
+            allow,
+            user_verification,
+            expires_at,
+            appid,
+        })
+    }
 }
 
 impl AuthenticationState {
@@ -131,20 +200,95 @@ pub(crate) fn challenge_of(client_data_json: &[u8]) -> Option<Vec<u8>> {
 
 /// The changes a successful sign-in makes to the stored record, applied by the
 /// store with compare-and-set on the counter.
+///
+/// Only a verified sign-in builds one (its fields are private), so
+/// [`CredentialStore::update_after_authentication`](crate::CredentialStore::update_after_authentication)
+/// can only ever apply what an assertion proved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialUpdate {
     /// The credential.
-    pub credential_id: Vec<u8>,
+    pub(crate) credential_id: Vec<u8>,
     /// The counter the verification was made against (the compare-and-set guard).
-    pub previous_sign_count: u32,
+    pub(crate) previous_sign_count: u32,
     /// The new counter.
-    pub sign_count: u32,
+    pub(crate) sign_count: u32,
     /// The new backup state.
-    pub backup_state: bool,
+    pub(crate) backup_state: bool,
     /// The sign-in time.
-    pub last_used_at: u64,
+    pub(crate) last_used_at: u64,
     /// Set when a non-advancing counter was accepted under the `Warn` policy.
-    pub possibly_cloned: bool,
+    pub(crate) possibly_cloned: bool,
+}
+
+impl CredentialUpdate {
+    /// The credential.
+    pub fn credential_id(&self) -> &[u8] {
+        &self.credential_id
+    }
+    /// The counter the verification was made against (the compare-and-set guard).
+    pub fn previous_sign_count(&self) -> u32 {
+        self.previous_sign_count
+    }
+    /// The new counter.
+    pub fn sign_count(&self) -> u32 {
+        self.sign_count
+    }
+    /// The new backup state.
+    pub fn backup_state(&self) -> bool {
+        self.backup_state
+    }
+    /// The sign-in time.
+    pub fn last_used_at(&self) -> u64 {
+        self.last_used_at
+    }
+    /// Set when a non-advancing counter was accepted under the `Warn` policy.
+    pub fn possibly_cloned(&self) -> bool {
+        self.possibly_cloned
+    }
+    /// Applies the update to a record the caller holds (for stores that keep
+    /// whole records; the compare-and-set on the counter is the store's job).
+    pub fn apply_to(&self, record: &mut CredentialRecord) {
+        record.sign_count = self.sign_count;
+        record.backup_state = self.backup_state;
+        record.last_used_at = Some(self.last_used_at);
+        record.possibly_cloned |= self.possibly_cloned;
+    }
+}
+
+/// A credential public key parsed once, for hosts that cache parsed keys (see
+/// [`danger::verify_assertion`](crate::danger::verify_assertion)). It remembers the
+/// credential id and the exact key bytes it was parsed from, and is refused with
+/// any other record.
+#[derive(Debug, Clone)]
+pub struct CachedKey {
+    credential_id: Vec<u8>,
+    cose_key: Vec<u8>,
+    key: CredentialPublicKey,
+}
+
+impl CachedKey {
+    /// Parses `record`'s stored public key.
+    pub fn for_record(record: &CredentialRecord) -> Result<Self> {
+        Ok(CachedKey {
+            credential_id: record.id().to_vec(),
+            cose_key: record.public_key().to_vec(),
+            key: CredentialPublicKey::from_cose_bytes(record.public_key())?,
+        })
+    }
+
+    /// The credential id the key was parsed for.
+    pub fn credential_id(&self) -> &[u8] {
+        &self.credential_id
+    }
+
+    /// The key's algorithm.
+    pub fn algorithm(&self) -> crate::cose::CoseAlgorithm {
+        self.key.algorithm()
+    }
+
+    fn belongs_to(&self, record: &CredentialRecord) -> bool {
+        constant_time_eq(&self.credential_id, record.id()) && self.cose_key == record.public_key()
+    }
 }
 
 /// An assertion that passed every §7.2 step; only `finish_authentication` builds one.
@@ -196,10 +340,7 @@ impl VerifiedAuthentication {
     }
     /// Applies the update to a record (for hosts without compare-and-set storage).
     pub fn apply_to(&self, record: &mut CredentialRecord) {
-        record.sign_count = self.update.sign_count;
-        record.backup_state = self.update.backup_state;
-        record.last_used_at = Some(self.update.last_used_at);
-        record.possibly_cloned |= self.update.possibly_cloned;
+        self.update.apply_to(record);
     }
 }
 
@@ -211,11 +352,16 @@ impl RelyingParty {
         user: Option<(&UserHandle, &[CredentialRecord])>,
         options: &AuthenticationOptions,
     ) -> Result<(RequestOptionsJson, AuthenticationState)> {
-        self.start_authentication_with(user, options, Challenge::random()?, super::unix_now())
+        self.start_authentication_with(
+            user,
+            options,
+            Challenge::random()?,
+            crate::ceremony::challenge::unix_now(),
+        )
     }
 
     /// [`start_authentication`](Self::start_authentication) with challenge and time supplied.
-    pub fn start_authentication_with(
+    pub(crate) fn start_authentication_with(
         &self,
         user: Option<(&UserHandle, &[CredentialRecord])>,
         options: &AuthenticationOptions,
@@ -261,11 +407,16 @@ impl RelyingParty {
         response: &AuthenticationResponse,
         credential: &CredentialRecord,
     ) -> Result<VerifiedAuthentication> {
-        self.finish_authentication_at(state, response, credential, super::unix_now())
+        self.finish_authentication_at(
+            state,
+            response,
+            credential,
+            crate::ceremony::challenge::unix_now(),
+        )
     }
 
     /// [`finish_authentication`](Self::finish_authentication) at time `now`.
-    pub fn finish_authentication_at(
+    pub(crate) fn finish_authentication_at(
         &self,
         state: AuthenticationState,
         response: &AuthenticationResponse,
@@ -273,11 +424,28 @@ impl RelyingParty {
         now: u64,
     ) -> Result<VerifiedAuthentication> {
         let key = CredentialPublicKey::from_cose_bytes(credential.public_key.as_slice())?;
-        self.verify_assertion(state, response, credential, &key, now)
+        self.verify_with_key(state, response, credential, &key, now)
     }
 
-    /// The §7.2 steps with an already parsed public key (hosts may cache keys).
-    pub fn verify_assertion(
+    /// The §7.2 steps with a key the host parsed once and cached, after checking
+    /// the cache entry was made from this very record (id and key bytes): a key
+    /// cached under the wrong id must not verify another credential's sign-in.
+    pub(crate) fn verify_assertion(
+        &self,
+        state: AuthenticationState,
+        response: &AuthenticationResponse,
+        credential: &CredentialRecord,
+        key: &CachedKey,
+        now: u64,
+    ) -> Result<VerifiedAuthentication> {
+        if !key.belongs_to(credential) {
+            return Err(Error::CachedKeyMismatch);
+        }
+        self.verify_with_key(state, response, credential, &key.key, now)
+    }
+
+    /// The §7.2 steps with an already parsed public key.
+    fn verify_with_key(
         &self,
         state: AuthenticationState,
         response: &AuthenticationResponse,
@@ -385,7 +553,7 @@ impl RelyingParty {
         }
         // §7.2 steps 20-21: signature over authData ‖ SHA-256(clientDataJSON).
         let hash = Sha256::digest(cdj);
-        crate::signature::verify(key, &[ad_bytes, hash.as_slice()], sig)?;
+        crate::crypto::signature::verify(key, &[ad_bytes, hash.as_slice()], sig)?;
 
         // §7.2 step 22: signature counter.
         let received = auth_data.sign_count();
@@ -415,5 +583,21 @@ impl RelyingParty {
             client_extension_results: r.client_extension_results.clone(),
             authenticator_extensions: auth_data.extensions().cloned(),
         })
+    }
+}
+
+// Extension outputs, read through the parsers in `crate::extensions`.
+impl VerifiedAuthentication {
+    /// PRF results: the per-credential secrets derived from the salts sent.
+    pub fn prf(&self) -> Option<crate::extensions::PrfOutputs> {
+        crate::extensions::PrfOutputs::from_client_outputs(self.client_extension_results())
+    }
+    /// largeBlob outputs (`blob` after a read, `written` after a write).
+    pub fn large_blob(&self) -> Option<crate::extensions::LargeBlobOutputs> {
+        crate::extensions::LargeBlobOutputs::from_client_outputs(self.client_extension_results())
+    }
+    /// Whether the client signed in with the FIDO AppID (§10.1.1).
+    pub fn appid_used(&self) -> bool {
+        crate::extensions::appid_used(self.client_extension_results())
     }
 }

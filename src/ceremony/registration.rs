@@ -25,8 +25,28 @@ use sha2::{Digest, Sha256};
 ///
 /// Serializable so a host can keep it in a session or a shared store; it carries
 /// its own expiry and is consumed by [`RelyingParty::finish_registration`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug)]
 pub struct RegistrationState {
+    challenge: Challenge,
+    rp_id: String,
+    user: User,
+    user_verification: UserVerificationRequirement,
+    algorithms: Vec<CoseAlgorithm>,
+    expires_at: u64,
+    /// The credProtect level `finish` requires, when the options asked for it to
+    /// be enforced (see [`crate::extensions`]). Defaulted so states serialized by
+    /// an older version still deserialize.
+    cred_protect_required: Option<u8>,
+    /// Started with conditional mediation, so `finish` lets UP be clear (§7.1
+    /// step 14). Fixed at `start`: nothing after it can relax UP. A state
+    /// serialized without it (or by an older version) requires UP.
+    conditional_mediation: bool,
+}
+
+/// The serialized form of [RegistrationState] (private: serializing a state is
+/// explicit, through `into_bytes`/`from_bytes`).
+#[derive(Serialize, Deserialize)]
+struct RegistrationStateWire {
     challenge: Challenge,
     rp_id: String,
     user: User,
@@ -43,6 +63,61 @@ pub struct RegistrationState {
     /// serialized without it (or by an older version) requires UP.
     #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     conditional_mediation: bool,
+}
+
+impl RegistrationState {
+    /// Serializes the state (JSON bytes) for storage between `start` and
+    /// `finish`, consuming it. Whoever stores the bytes must hand them back at
+    /// most once (take-once), or the ceremony could be finished twice.
+    pub fn into_bytes(self) -> Vec<u8> {
+        let RegistrationState {
+            challenge,
+            rp_id,
+            user,
+            user_verification,
+            algorithms,
+            expires_at,
+            cred_protect_required,
+            conditional_mediation,
+        } = self;
+        let wire = RegistrationStateWire {
+            challenge,
+            rp_id,
+            user,
+            user_verification,
+            algorithms,
+            expires_at,
+            cred_protect_required,
+            conditional_mediation,
+        };
+        // Serializing plain data into a Vec cannot fail.
+        serde_json::to_vec(&wire).unwrap_or_default()
+    }
+
+    /// Restores a state from [`into_bytes`](Self::into_bytes) output.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let RegistrationStateWire {
+            challenge,
+            rp_id,
+            user,
+            user_verification,
+            algorithms,
+            expires_at,
+            cred_protect_required,
+            conditional_mediation,
+        } = serde_json::from_slice(bytes)
+            .map_err(|_| Error::malformed(Field::CeremonyState, "deserialize"))?;
+        Ok(RegistrationState {
+            challenge,
+            rp_id,
+            user,
+            user_verification,
+            algorithms,
+            expires_at,
+            cred_protect_required,
+            conditional_mediation,
+        })
+    }
 }
 
 impl RegistrationState {
@@ -149,6 +224,22 @@ pub struct VerifiedRegistration {
 }
 
 impl VerifiedRegistration {
+    /// For `internal::store_testing` only: a result no verification produced.
+    pub(crate) fn unverified_for_store_tests(record: CredentialRecord) -> Self {
+        VerifiedRegistration {
+            flags: crate::authenticator_data::Flags::default(),
+            attestation: AttestationOutcome {
+                fmt: record.attestation_format.clone(),
+                attestation_type: record.attestation_type,
+                attested_aaguid: None,
+                trust_path: Vec::new(),
+            },
+            record,
+            client_extension_results: ExtensionsJson::default(),
+            authenticator_extensions: None,
+        }
+    }
+
     /// The credential record to store (state `Active`).
     pub fn record(&self) -> &CredentialRecord {
         &self.record
@@ -185,7 +276,7 @@ impl VerifiedRegistration {
 
 impl RelyingParty {
     /// Starts a registration for `user`, excluding `existing` credentials (active
-    /// and disabled ones; see [`exclude_list`]). Uses the OS clock and RNG.
+    /// and disabled ones; see [`CredentialState::is_excluded_from_registration`](crate::CredentialState::is_excluded_from_registration)). Uses the OS clock and RNG.
     pub fn start_registration(
         &self,
         user: &User,
@@ -197,12 +288,12 @@ impl RelyingParty {
             existing,
             options,
             Challenge::random()?,
-            super::unix_now(),
+            crate::ceremony::challenge::unix_now(),
         )
     }
 
     /// [`start_registration`](Self::start_registration) with the challenge and time supplied.
-    pub fn start_registration_with(
+    pub(crate) fn start_registration_with(
         &self,
         user: &User,
         existing: &[CredentialRecord],
@@ -266,12 +357,12 @@ impl RelyingParty {
         state: RegistrationState,
         response: &RegistrationResponse,
     ) -> Result<VerifiedRegistration> {
-        self.finish_registration_at(state, response, super::unix_now())
+        self.finish_registration_at(state, response, crate::ceremony::challenge::unix_now())
     }
 
     /// [`finish_registration`](Self::finish_registration) at time `now` (Unix
     /// seconds), which is also the time certificates must be valid at.
-    pub fn finish_registration_at(
+    pub(crate) fn finish_registration_at(
         &self,
         state: RegistrationState,
         response: &RegistrationResponse,
@@ -414,5 +505,30 @@ impl AttestationOutcome {
     /// Whether this outcome carries a certificate trust path.
     pub fn has_trust_path(&self) -> bool {
         !self.trust_path.is_empty() && self.attestation_type != AttestationType::None
+    }
+}
+
+// Extension outputs, read through the parsers in `crate::extensions` (which
+// knows nothing about ceremonies, so the dependency points one way).
+impl VerifiedRegistration {
+    /// `credProps.rk` as the client reported it.
+    pub fn cred_props_rk(&self) -> Option<bool> {
+        crate::extensions::cred_props_rk(self.client_extension_results())
+    }
+    /// The `credProtect` level the authenticator applied, if it said.
+    pub fn cred_protect(&self) -> Option<u8> {
+        crate::extensions::cred_protect_output(self.authenticator_extensions())
+    }
+    /// The authenticator's minimum PIN length, if it reported one.
+    pub fn min_pin_length(&self) -> Option<u64> {
+        crate::extensions::min_pin_length_output(self.authenticator_extensions())
+    }
+    /// PRF outputs (`enabled`, and results when evaluated at creation).
+    pub fn prf(&self) -> Option<crate::extensions::PrfOutputs> {
+        crate::extensions::PrfOutputs::from_client_outputs(self.client_extension_results())
+    }
+    /// largeBlob outputs (`supported`).
+    pub fn large_blob(&self) -> Option<crate::extensions::LargeBlobOutputs> {
+        crate::extensions::LargeBlobOutputs::from_client_outputs(self.client_extension_results())
     }
 }

@@ -46,23 +46,32 @@ export async function runFlow({ name, sites, browser, outDir, virtualName }) {
     await expectVisible(page, '#signed-out');
   };
   // Gets an assertion in the page without finishing it: for the take-once checks.
-  const assertion = (username) => A.touch(() => page.evaluate(async (username) => {
-    const res = await fetch('/api/signin/start', {
+  // A sign-in ceremony started from Node, so the test holds the ceremony
+  // cookie (HttpOnly: page scripts cannot read it) and can replay the
+  // browser's response at either server with that cookie.
+  const assertion = async (base, username) => {
+    const res = await fetch(`${base}/api/signin/start`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username }),
     });
+    check(res.status === 200, `sign-in start: ${res.status}`);
+    const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('relypass_demo_signin='));
+    check(setCookie, 'sign-in start sets the ceremony cookie');
     const options = await res.json();
-    const cred = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
-    return cred.toJSON();
-  }, username));
+    const credential = await A.touch(() => page.evaluate(async (options) => {
+      const cred = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
+      return cred.toJSON();
+    }, options));
+    return { credential, cookie: setCookie.split(';')[0] };
+  };
   const startAt = async (base, username) => {
     const res = await fetch(`${base}/api/signin/start`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username }),
     });
     return { status: res.status, body: await res.json() };
   };
-  const finishAt = async (base, credential) => {
+  const finishAt = async (base, { credential, cookie }) => {
     const res = await fetch(`${base}/api/signin/finish`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ credential }),
+      method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: JSON.stringify({ credential }),
     });
     return { status: res.status, body: await res.json() };
   };
@@ -95,13 +104,13 @@ export async function runFlow({ name, sites, browser, outDir, virtualName }) {
   });
 
   await steps.step('a challenge can be finished once, and only once, through either server', async () => {
-    const cred = await assertion('alice');
+    const cred = await assertion(site(1).url, 'alice');
     const first = await finishAt(site(0).url, cred);
     check(first.status === 200, `first finish: ${JSON.stringify(first)}`);
     const again = await finishAt(site(1).url, cred);
     check(again.status === 400 && /already used/.test(again.body.error), `second finish: ${JSON.stringify(again)}`);
     // Two finishes of one fresh challenge racing on both servers: exactly one wins.
-    const cred2 = await assertion('alice');
+    const cred2 = await assertion(site(1).url, 'alice');
     const raced = await Promise.all([finishAt(site(0).url, cred2), finishAt(site(1).url, cred2)]);
     const wins = raced.filter((r) => r.status === 200).length;
     check(wins === 1, `racing finishes: ${JSON.stringify(raced)}`);

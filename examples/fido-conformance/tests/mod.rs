@@ -1,11 +1,10 @@
 //! Drives the conformance server the way the FIDO conformance tools do: HTTP
 //! requests with the API's JSON shapes and a cookie jar, against the axum
 //! `Router` in-process. The software authenticator is the test suite's own
-//! (`tests/common/mod.rs`); formats it cannot sign (certificate chains) are
+//! (`relypass_testkit::soft_authenticator`); formats it cannot sign (certificate chains) are
 //! replayed from the fixtures in `test-vectors/`.
 
-#[path = "../../../tests/common/mod.rs"]
-mod soft;
+use relypass_testkit::soft_authenticator as soft;
 
 mod common_cases;
 mod negative;
@@ -266,8 +265,7 @@ fn metadata_directory_with_a_blob_and_statements() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[path = "../../../tests/support/conformance_case.rs"]
-mod case;
+use relypass_testkit::conformance_case as case;
 
 use ciborium::value::Value as Cbor;
 use relypass::json::{b64url, b64url_decode};

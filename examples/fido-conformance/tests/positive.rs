@@ -134,7 +134,7 @@ pub async fn fixture(rel: &str, metadata: Metadata) -> (axum::http::StatusCode, 
                 statement["attestationCertificateKeyIdentifiers"] = json!([hex]);
             } else {
                 let ad = auth_data(&cred);
-                let aaguid = relypass::authenticator_data::Aaguid(ad[37..53].try_into().unwrap());
+                let aaguid = relypass::Aaguid(ad[37..53].try_into().unwrap());
                 statement["aaguid"] = aaguid.to_string().into();
             }
             std::fs::write(dir.join("statement.json"), statement.to_string()).unwrap();

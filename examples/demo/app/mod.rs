@@ -1,0 +1,263 @@
+//! The HTTP API behind the page: sign-up, sign-in, second factor, passkey
+//! management, passkey-only accounts and the admin switch.
+//!
+//! Every handler returns `Result<_, ApiError>`: a failure a user can cause is a
+//! short sentence with a status, never a panic or an internal detail.
+
+use crate::errors::ApiError;
+use crate::store_sql::{AppUser, Session, SqlStore, Stage};
+use crate::{manage, password};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, body::Bytes};
+use relypass::extensions::RegistrationExtensions;
+use relypass::json::{UserVerificationRequirement, b64url_decode};
+use relypass::{
+    AuthenticationOptions, CeremonyId, CredentialStore, Error, Passkeys, RegistrationOptions, User,
+    UserHandle,
+};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Name of the session cookie.
+pub const COOKIE_NAME: &str = "relypass_demo_session";
+/// The settings key of the admin switch.
+pub const PASSKEY_SIGN_IN: &str = "passkey_sign_in";
+
+/// Everything a handler needs.
+pub struct App {
+    pub passkeys: Passkeys<SqlStore>,
+    /// Users allowed to flip the admin switch; empty = every signed-in user.
+    pub admins: Vec<String>,
+    pub secure_cookies: bool,
+    /// Shown in the page footer, so two instances can be told apart.
+    pub instance: String,
+}
+
+pub type Shared = Arc<App>;
+type ApiResult = Result<Response, ApiError>;
+
+impl App {
+    fn store(&self) -> &SqlStore {
+        self.passkeys.store()
+    }
+
+    async fn passkey_sign_in(&self) -> Result<bool, ApiError> {
+        Ok(self.store().setting(PASSKEY_SIGN_IN).await?)
+    }
+
+    async fn require_passkey_sign_in(&self) -> Result<(), ApiError> {
+        if self.passkey_sign_in().await? {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "Passkey sign-in is turned off on this site.",
+            ))
+        }
+    }
+
+    fn is_admin(&self, user: &User) -> bool {
+        self.admins.is_empty() || self.admins.contains(&user.name)
+    }
+
+    fn session_cookie(&self, token: &str) -> HeaderValue {
+        let secure = if self.secure_cookies { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!(
+            "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200{secure}"
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+
+    fn clear_cookie(&self) -> HeaderValue {
+        HeaderValue::from_static(
+            "relypass_demo_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+        )
+    }
+
+    /// The session named by the request's cookie: token and row.
+    async fn session(&self, headers: &HeaderMap) -> Result<Option<(String, Session)>, ApiError> {
+        let Some(token) = cookie(headers, COOKIE_NAME) else {
+            return Ok(None);
+        };
+        Ok(self
+            .store()
+            .session(&token)
+            .await?
+            .map(|session| (token, session)))
+    }
+
+    /// The signed-in user (past any second factor), or 401.
+    async fn signed_in(&self, headers: &HeaderMap) -> Result<AppUser, ApiError> {
+        match self.session(headers).await? {
+            Some((_, s)) if s.stage == Stage::SignedIn => self
+                .store()
+                .app_user(&s.user_handle)
+                .await?
+                .ok_or_else(ApiError::not_signed_in),
+            _ => Err(ApiError::not_signed_in()),
+        }
+    }
+
+    /// Replaces any current session with a new one (a new token at every
+    /// privilege change) and returns the response carrying its cookie.
+    async fn start_session(
+        &self,
+        headers: &HeaderMap,
+        user: &UserHandle,
+        stage: Stage,
+        body: Value,
+    ) -> ApiResult {
+        if let Some(old) = cookie(headers, COOKIE_NAME) {
+            self.store().delete_session(&old).await?;
+        }
+        let token = self.store().create_session(user, stage).await?;
+        let mut res = Json(body).into_response();
+        res.headers_mut()
+            .insert(SET_COOKIE, self.session_cookie(&token));
+        Ok(res)
+    }
+}
+
+/// A JSON request body. Requiring `Content-Type: application/json` makes every
+/// cross-site POST a CORS preflight that this server never approves, which
+/// (with `SameSite=Lax` cookies) is the demo's CSRF protection.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Requests must be sent as JSON.",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.")
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|_| ApiError::bad_request("The request could not be read."))
+    }
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn ok(body: Value) -> ApiResult {
+    Ok(Json(body).into_response())
+}
+
+/// A user name: trimmed, 1 to 64 characters, no control characters.
+fn clean_username(raw: &str) -> Result<String, ApiError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(ApiError::bad_request("Please enter a username."));
+    }
+    if s.chars().count() > 64 || s.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "Usernames are 1 to 64 characters, without control characters.",
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// A display name: trimmed, without control characters, at most 64
+/// characters; the username when nothing is left.
+fn display_name(raw: Option<&str>, username: &str) -> String {
+    let cleaned: String = raw
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
+    match cleaned.trim() {
+        "" => username.to_owned(),
+        s => s.to_owned(),
+    }
+}
+
+fn registration_options(passkey_only: bool) -> RegistrationOptions {
+    RegistrationOptions {
+        // A passkey-only account only takes passkeys that verify the user.
+        user_verification: passkey_only.then_some(UserVerificationRequirement::Required),
+        // credProps tells whether the new credential is discoverable (a passkey).
+        extensions: Some(RegistrationExtensions::new().cred_props().build()),
+        ..Default::default()
+    }
+}
+
+/// The cookie carrying the handle of this browser's ceremony in flight, one per
+/// kind. relypass's `finish_*` takes the handle and refuses a response made for
+/// any other ceremony, so a response cannot be replayed into another browser.
+fn ceremony_cookie_name(id: &CeremonyId) -> &'static str {
+    match id.kind() {
+        relypass::CeremonyKind::Registration => "relypass_demo_registration",
+        relypass::CeremonyKind::Authentication => "relypass_demo_signin",
+    }
+}
+
+/// The options for the browser, with the ceremony handle set as a cookie.
+fn ceremony_started(app: &App, options: &impl serde::Serialize, id: &CeremonyId) -> ApiResult {
+    let mut res = serialize(options)?;
+    let secure = if app.secure_cookies { "; Secure" } else { "" };
+    let cookie = format!(
+        "{}={id}; Path=/api; HttpOnly; SameSite=Strict; Max-Age=600{secure}",
+        ceremony_cookie_name(id)
+    );
+    res.headers_mut().append(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|_| ApiError::internal())?,
+    );
+    Ok(res)
+}
+
+/// This browser's ceremony of `kind`, from its cookie.
+fn ceremony_of(headers: &HeaderMap, kind: relypass::CeremonyKind) -> Result<CeremonyId, ApiError> {
+    let name = match kind {
+        relypass::CeremonyKind::Registration => "relypass_demo_registration",
+        relypass::CeremonyKind::Authentication => "relypass_demo_signin",
+    };
+    cookie(headers, name)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| ApiError::bad_request("This request expired. Please start again."))
+}
+
+fn serialize(v: &impl serde::Serialize) -> ApiResult {
+    serde_json::to_value(v)
+        .map(|v| Json(v).into_response())
+        .map_err(|_| ApiError::internal())
+}
+
+mod management;
+mod page_state;
+mod passwords;
+mod registration;
+mod signin;
+#[cfg(test)]
+mod tests;
+
+pub use management::*;
+pub use page_state::*;
+pub use passwords::*;
+pub use registration::*;
+pub use signin::*;

@@ -1,0 +1,115 @@
+//! Hooks for this repository's fuzzers, tests, benchmarks and inspection tool:
+//! the parsers and verifiers below the ceremony layer, reachable without a
+//! ceremony around them. **Not part of the public API and not covered by
+//! semver**; hosts use the crate root, the public namespaces and, for sans-IO
+//! use, [`crate::danger`].
+
+/// §6.1 authenticator data.
+pub mod authenticator_data {
+    pub use crate::authenticator_data::*;
+}
+/// §5.8.1 client data.
+pub mod client_data {
+    pub use crate::client_data::*;
+}
+/// COSE_Key parsing.
+pub mod cose {
+    pub use crate::cose::*;
+}
+/// Signature dispatch by COSE algorithm.
+pub mod signature {
+    pub use crate::crypto::signature::*;
+}
+/// The variable-time P-256 verifier.
+pub mod p256_vartime {
+    pub use crate::crypto::p256_vartime::*;
+}
+/// X.509 path validation.
+pub mod cert_path {
+    pub use crate::x509::cert_path::*;
+}
+/// Attestation internals: the object, statement verification, per-format pieces.
+pub mod attestation {
+    pub use crate::attestation::input::*;
+    pub use crate::attestation::object::*;
+    pub use crate::attestation::verify::*;
+    /// Android key attestation.
+    pub mod android_key {
+        pub use crate::attestation::android_key::*;
+    }
+    /// The Android KeyDescription extension.
+    pub mod android_key_description {
+        pub use crate::attestation::android_key_description::*;
+    }
+    /// SafetyNet attestation.
+    pub mod android_safetynet {
+        pub use crate::attestation::android_safetynet::*;
+    }
+    /// Apple anonymous attestation.
+    pub mod apple {
+        pub use crate::attestation::apple::*;
+    }
+    /// Compound attestation.
+    pub mod compound {
+        pub use crate::attestation::compound::*;
+    }
+    /// FIDO U2F attestation.
+    pub mod fido_u2f {
+        pub use crate::attestation::fido_u2f::*;
+    }
+    /// `none` attestation.
+    pub mod none {
+        pub use crate::attestation::none::*;
+    }
+    /// Packed attestation.
+    pub mod packed {
+        pub use crate::attestation::packed::*;
+    }
+    /// TPM attestation.
+    pub mod tpm {
+        pub use crate::attestation::tpm::*;
+    }
+    /// Compact JWS (SafetyNet, MDS).
+    pub mod jws {
+        pub use crate::attestation::jws::*;
+    }
+    /// TPM 2.0 structures.
+    pub mod tpm_structures {
+        pub use crate::attestation::tpm_structures::*;
+    }
+}
+
+/// Hooks for testing [`CredentialStore`](crate::CredentialStore)
+/// implementations in isolation (the demo's SQL store, the race tests): a store's
+/// own tests need to insert and update records without running ceremonies.
+/// Anything built here skipped verification, which is exactly why it lives in
+/// this hidden, unstable module and nowhere in the public API.
+pub mod store_testing {
+    use crate::ceremony::authentication::CredentialUpdate;
+    use crate::ceremony::registration::VerifiedRegistration;
+    use crate::credential::CredentialRecord;
+
+    /// Wraps `record` as if a registration had verified it.
+    pub fn registration(record: CredentialRecord) -> VerifiedRegistration {
+        VerifiedRegistration::unverified_for_store_tests(record)
+    }
+
+    /// A sign-in update as if an assertion had verified it.
+    pub fn update(
+        credential_id: &[u8],
+        previous_sign_count: u32,
+        sign_count: u32,
+        backup_state: bool,
+        last_used_at: u64,
+        possibly_cloned: bool,
+    ) -> CredentialUpdate {
+        CredentialUpdate {
+            credential_id: credential_id.to_vec(),
+            previous_sign_count,
+            sign_count,
+            backup_state,
+            last_used_at,
+            possibly_cloned,
+        }
+    }
+}
