@@ -241,6 +241,17 @@ pub enum Error {
     /// The credential id of a new registration is already stored (§7.1 step 26).
     #[error("credential already registered")]
     CredentialAlreadyRegistered,
+    /// The account name (or user handle) of a new account is already taken.
+    /// Decided atomically with storing the account's first credential, so two
+    /// sign-ups racing for one name get one account and one `UsernameTaken`.
+    #[error("user name is already taken")]
+    UsernameTaken,
+    /// The change would leave a passkey-only account without an active,
+    /// user-verifying credential: its last way to sign in. Decided by the store
+    /// in the same atomic step as the removal, so two removals racing cannot
+    /// both pass.
+    #[error("refused: this is the account's last way to sign in")]
+    LastWayIn,
     /// The user has reached the host's registration limit.
     #[error("registration limit of {limit} credentials reached")]
     RegistrationLimit {
@@ -296,6 +307,15 @@ pub enum Error {
     #[error("cached key does not belong to the credential record")]
     CachedKeyMismatch,
 
+    /// The store holds as many unfinished ceremonies as it is configured to
+    /// (a flood of starts that are never finished): new starts are refused until
+    /// some finish or expire, instead of letting the store grow without bound.
+    #[error("too many unfinished ceremonies (the limit is {limit}); try again later")]
+    TooManyCeremonies {
+        /// The configured limit.
+        limit: usize,
+    },
+
     // ---- configuration and storage ------------------------------------------
     /// The relying-party configuration can never work.
     #[error("invalid configuration: {0}")]
@@ -303,12 +323,122 @@ pub enum Error {
     /// The host's store failed.
     #[error("storage error: {0}")]
     Storage(String),
+    /// The host's store cannot be reached right now (database down, pool
+    /// exhausted, timed out): a temporary condition, worth retrying.
+    #[error("storage unavailable: {0}")]
+    StoreUnavailable(String),
     /// The OS random source failed.
     #[error("random source failed")]
     Random,
 }
 
+/// What kind of failure an [`Error`] is, for hosts that map errors to HTTP
+/// statuses and user-facing messages: every variant belongs to exactly one
+/// kind (see [`Error::kind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request is malformed or too large: the client sent something no
+    /// honest browser sends. HTTP 400.
+    BadRequest,
+    /// The response did not verify (signature, challenge, origin, flags,
+    /// unknown or foreign credential, counter): the sign-in or registration
+    /// fails. HTTP 401. Deliberately one kind, so a host does not reveal to the
+    /// client which check failed (or whether a credential exists).
+    VerificationFailed,
+    /// The request conflicts with stored data: a name or credential that is
+    /// already taken, a lifecycle change that is not allowed. HTTP 409.
+    Conflict,
+    /// The ceremony expired, was already used, or belongs to another session:
+    /// start again. HTTP 410.
+    Expired,
+    /// The relying party's policy refuses it (algorithm, attestation trust,
+    /// backup policy, registration limit, the last way in). HTTP 403.
+    Forbidden,
+    /// A temporary condition on the server side (store unreachable, too many
+    /// unfinished ceremonies): retry later. HTTP 503 with `Retry-After`.
+    Unavailable,
+    /// A server-side fault (configuration, corrupted stored data, random
+    /// source, store failure). HTTP 500.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The HTTP status code hosts conventionally answer with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorKind::BadRequest => 400,
+            ErrorKind::VerificationFailed => 401,
+            ErrorKind::Forbidden => 403,
+            ErrorKind::Conflict => 409,
+            ErrorKind::Expired => 410,
+            ErrorKind::Internal => 500,
+            ErrorKind::Unavailable => 503,
+        }
+    }
+}
+
 impl Error {
+    /// The error's kind: which HTTP status a host answers with and which
+    /// message it may show. The variant itself (and its `Display`) is for logs.
+    pub fn kind(&self) -> ErrorKind {
+        use ErrorKind as K;
+        match self {
+            // Data the server itself wrote and reads back is not the client's fault.
+            Error::Malformed {
+                field: Field::CeremonyState | Field::StoredCredential,
+                ..
+            }
+            | Error::TooLarge {
+                field: Field::CeremonyState | Field::StoredCredential,
+                ..
+            } => K::Internal,
+            Error::Malformed { .. }
+            | Error::TooLarge { .. }
+            | Error::CredentialType
+            | Error::CredentialIdMismatch
+            | Error::MissingUserHandle
+            | Error::CredentialIdTooLong { .. }
+            | Error::MissingAttestedCredentialData
+            | Error::CleartextExtensionsWithoutEdFlag { .. } => K::BadRequest,
+            Error::ClientDataType { .. }
+            | Error::Challenge
+            | Error::Origin { .. }
+            | Error::CrossOrigin
+            | Error::TopOrigin { .. }
+            | Error::RpIdHash
+            | Error::UserNotPresent
+            | Error::UserNotVerified
+            | Error::BackupStateWithoutEligibility
+            | Error::BackupEligibilityChanged
+            | Error::InvalidPublicKey(_)
+            | Error::Signature
+            | Error::Counter { .. }
+            | Error::UnknownCredential
+            | Error::CredentialNotActive
+            | Error::CredentialNotOwned
+            | Error::Attestation { .. } => K::VerificationFailed,
+            Error::CredentialAlreadyRegistered
+            | Error::UsernameTaken
+            | Error::InvalidStateTransition { .. } => K::Conflict,
+            Error::StateExpired | Error::StateUsed | Error::CeremonyMismatch => K::Expired,
+            Error::BackupNotAllowed { .. }
+            | Error::CredProtect { .. }
+            | Error::UnsupportedAlgorithm(_)
+            | Error::RsaKeyTooSmall { .. }
+            | Error::UnsupportedAttestationFormat(_)
+            | Error::AttestationNotTrusted(_)
+            | Error::RegistrationLimit { .. }
+            | Error::LastWayIn => K::Forbidden,
+            Error::TooManyCeremonies { .. } | Error::StoreUnavailable(_) => K::Unavailable,
+            Error::StateMismatch
+            | Error::CachedKeyMismatch
+            | Error::Config(_)
+            | Error::Storage(_)
+            | Error::Random => K::Internal,
+        }
+    }
+
     pub(crate) fn malformed(field: Field, reason: &'static str) -> Self {
         Error::Malformed { field, reason }
     }
@@ -316,3 +446,39 @@ impl Error {
 
 /// Shorthand for results in this crate.
 pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_written_data_that_fails_to_parse_is_internal_not_bad_request() {
+        let state = Error::malformed(Field::CeremonyState, "x");
+        let record = Error::malformed(Field::StoredCredential, "x");
+        let client = Error::malformed(Field::ClientDataJson, "x");
+        assert_eq!(state.kind(), ErrorKind::Internal);
+        assert_eq!(record.kind(), ErrorKind::Internal);
+        assert_eq!(client.kind(), ErrorKind::BadRequest);
+    }
+
+    #[test]
+    fn kinds_map_to_the_conventional_statuses() {
+        let cases = [
+            (Error::Signature, 401),
+            (Error::UnknownCredential, 401),
+            (Error::UsernameTaken, 409),
+            (Error::CredentialAlreadyRegistered, 409),
+            (Error::StateUsed, 410),
+            (Error::CeremonyMismatch, 410),
+            (Error::LastWayIn, 403),
+            (Error::RegistrationLimit { limit: 1 }, 403),
+            (Error::TooManyCeremonies { limit: 1 }, 503),
+            (Error::StoreUnavailable("down".into()), 503),
+            (Error::Storage("x".into()), 500),
+            (Error::CredentialType, 400),
+        ];
+        for (error, status) in cases {
+            assert_eq!(error.kind().http_status(), status, "{error:?}");
+        }
+    }
+}

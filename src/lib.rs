@@ -68,4 +68,4 @@ pub use cose::CoseAlgorithm;
 pub use credential::{CredentialRecord, CredentialState, User, UserHandle};
 
 // Errors.
-pub use error::{CeremonyKind, Error, Field, Result};
+pub use error::{CeremonyKind, Error, ErrorKind, Field, Result};
