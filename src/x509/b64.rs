@@ -1,64 +1,60 @@
-//! Strict base64 decoders (RFC 4648) for PEM, JWS and `x5c` values.
+//! Strict base64 (RFC 4648) for PEM, JWS and `x5c` values: the `base64`
+//! crate's engines, configured once here.
 //!
-//! Kept local so the building blocks depend on no particular base64 crate.
 //! Decoding is strict: characters outside the alphabet, misplaced padding and
 //! non-zero leftover bits are rejected, so every accepted input has exactly
-//! one decoding.
+//! one decoding. (This replaced a hand-written decoder; the crate is already
+//! a dependency and its strict modes are exactly these rules.)
+
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 /// Which alphabet and padding rules to apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Alphabet {
-    /// RFC 4648 §4 standard alphabet; padding optional but, if present, correct.
+    /// RFC 4648 §4 standard alphabet; padding optional but, if present, correct
+    /// (certificates in PEM and `x5c` arrive both ways).
     Standard,
     /// RFC 4648 §5 URL-safe alphabet without padding (RFC 7515 §2 "Base64url").
     UrlNoPad,
 }
 
-fn value(alpha: Alphabet, c: u8) -> Option<u8> {
-    match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' if alpha == Alphabet::Standard => Some(62),
-        b'/' if alpha == Alphabet::Standard => Some(63),
-        b'-' if alpha == Alphabet::UrlNoPad => Some(62),
-        b'_' if alpha == Alphabet::UrlNoPad => Some(63),
-        _ => None,
-    }
-}
+/// Standard alphabet with canonical padding, zero leftover bits.
+const STANDARD_PADDED: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireCanonical)
+        .with_decode_allow_trailing_bits(false),
+);
+
+/// Standard alphabet without padding, zero leftover bits.
+const STANDARD_NO_PAD: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(false),
+);
+
+/// URL-safe alphabet, padding refused, zero leftover bits.
+const URL_NO_PAD: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(false),
+);
 
 /// Decodes `input`; `None` when it is not valid for the alphabet.
 pub(crate) fn decode(alpha: Alphabet, input: &[u8]) -> Option<Vec<u8>> {
-    let mut data = input;
-    if alpha == Alphabet::Standard && input.len().is_multiple_of(4) {
-        // Strip at most two '=' (RFC 4648 §3.2), only at the very end.
-        if let Some(stripped) = data.strip_suffix(b"==") {
-            data = stripped;
-        } else if let Some(stripped) = data.strip_suffix(b"=") {
-            data = stripped;
-        }
-    }
-    if data.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(data.len() / 4 * 3 + 2);
-    let mut acc: u32 = 0;
-    let mut bits: u32 = 0;
-    for &c in data {
-        let v = value(alpha, c)?;
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((acc >> bits) & 0xff) as u8);
-        }
-        acc &= (1 << bits) - 1;
-    }
-    // RFC 4648 §3.5: leftover pad bits must be zero for a canonical encoding.
-    if acc != 0 {
-        return None;
-    }
-    Some(out)
+    let engine = match alpha {
+        // Padding is optional, but when present it must be exactly the
+        // canonical padding (the crate's `Indifferent` mode would also take a
+        // partial one, giving one value two encodings).
+        Alphabet::Standard if input.contains(&b'=') => &STANDARD_PADDED,
+        Alphabet::Standard => &STANDARD_NO_PAD,
+        Alphabet::UrlNoPad => &URL_NO_PAD,
+    };
+    engine.decode(input).ok()
 }
 
 #[cfg(test)]
@@ -84,5 +80,8 @@ mod tests {
         assert!(decode(Alphabet::Standard, b"Z").is_none());
         assert!(decode(Alphabet::Standard, b"Zm=v").is_none());
         assert!(decode(Alphabet::Standard, b"Zm9v YmFy").is_none());
+        assert!(decode(Alphabet::Standard, b"Zm9vYg=").is_none()); // short padding
+        assert!(decode(Alphabet::Standard, b"Zm9vYmFy====").is_none());
+        assert!(decode(Alphabet::UrlNoPad, b"Zm9vYh").is_none()); // leftover bits
     }
 }
