@@ -111,8 +111,11 @@ impl RelyingParty {
             ],
             registration_timeout: Duration::from_secs(300),
             authentication_timeout: Duration::from_secs(300),
-            user_verification: UserVerificationRequirement::Preferred,
-            resident_key: ResidentKeyRequirement::Preferred,
+            // Safe by default: a passkey is usually the only factor, and without
+            // UV it is possession alone. Hosts using a security key as a second
+            // factor after a password opt into `preferred` (see `Profile`).
+            user_verification: UserVerificationRequirement::Required,
+            resident_key: ResidentKeyRequirement::Required,
             attestation: AttestationConveyancePreference::None,
             trust: TrustPolicy::default(),
             counter_policy: CounterPolicy::Strict,
@@ -264,12 +267,16 @@ impl RelyingPartyBuilder {
         self.authentication_timeout = t;
         self
     }
-    /// The default user-verification requirement (default `preferred`).
+    /// The default user-verification requirement, at registration and sign-in
+    /// (default `required`: a passkey that is the only factor must verify the
+    /// user, or possession alone signs in; use `preferred` only where a password
+    /// was checked first, as [`Profile::SecurityKeySecondFactor`](crate::Profile::SecurityKeySecondFactor) does).
     pub fn user_verification(mut self, uv: UserVerificationRequirement) -> Self {
         self.user_verification = uv;
         self
     }
-    /// The resident-key requirement for registration (default `preferred`).
+    /// The resident-key requirement for registration (default `required`:
+    /// passkeys, usable for sign-in without a user name).
     pub fn resident_key(mut self, rk: ResidentKeyRequirement) -> Self {
         self.resident_key = rk;
         self

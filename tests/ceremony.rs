@@ -209,7 +209,8 @@ fn options_json_has_spec_field_names() {
     let v = serde_json::to_value(&req).unwrap();
     assert_eq!(v["rpId"], "example.com");
     assert_eq!(v["allowCredentials"], serde_json::json!([]));
-    assert_eq!(v["userVerification"], "preferred");
+    // Safe default: UV required unless the host relaxes it.
+    assert_eq!(v["userVerification"], "required");
 }
 
 #[test]
@@ -373,7 +374,11 @@ fn reg_user_not_verified_when_required() {
         Err(Error::UserNotVerified)
     ));
     // Preferred does not enforce it.
-    register(&rp, &mut a, &t).unwrap();
+    let preferred = RegistrationOptions {
+        user_verification: Some(UserVerificationRequirement::Preferred),
+        ..Default::default()
+    };
+    register_with(&rp, &mut a, &preferred, &t).unwrap();
 }
 
 #[test]
@@ -628,7 +633,7 @@ fn auth_backup_state_without_eligibility() {
         auth_err(
             Alg::Es256,
             Tamper {
-                flags: Some(UP | BS),
+                flags: Some(UP | UV | BS),
                 ..Default::default()
             }
         ),
@@ -642,7 +647,7 @@ fn auth_backup_eligibility_changed() {
         auth_err(
             Alg::Es256,
             Tamper {
-                flags: Some(UP | BE),
+                flags: Some(UP | UV | BE),
                 ..Default::default()
             }
         ),

@@ -68,6 +68,11 @@ fn main() -> ExitCode {
 async fn serve(config: Config) -> Result<(), (u8, String)> {
     let rp = RelyingParty::builder_with_rule(config.rp_id_rule.clone(), config.rp_name.clone())
         .origins(config.origins.iter().cloned())
+        // The demo also offers password accounts with a security key as second
+        // factor, so UV is `preferred` RP-wide and forced to `required` per
+        // passkey-only account (the library's default is `required`).
+        .user_verification(relypass::json::UserVerificationRequirement::Preferred)
+        .resident_key(relypass::json::ResidentKeyRequirement::Preferred)
         .build()
         .map_err(|e| (2, format!("configuration refused: {e}")))?;
     let mut names = AuthenticatorNames::builtin();

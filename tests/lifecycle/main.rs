@@ -25,8 +25,13 @@ use std::sync::Arc;
 
 const ORIGIN: &str = "https://example.com";
 
+/// UV `preferred` (not the `required` default): the lifecycle tests include
+/// UV-less security keys as second factors and passkey-only accounts that must
+/// force UV over a laxer RP default.
 fn builder() -> RelyingPartyBuilder {
-    RelyingParty::builder("example.com", "Example").origin(ORIGIN)
+    RelyingParty::builder("example.com", "Example")
+        .origin(ORIGIN)
+        .user_verification(relypass::json::UserVerificationRequirement::Preferred)
 }
 
 fn passkeys() -> Passkeys<MemoryStore> {

@@ -218,6 +218,8 @@ async fn sessions_settings_and_passkey_only() {
 fn rp() -> relypass::RelyingParty {
     relypass::RelyingParty::builder("localhost", "test")
         .origins(["http://localhost:8080"])
+        // As the demo: passwords with security keys, UV forced per account.
+        .user_verification(relypass::json::UserVerificationRequirement::Preferred)
         .build()
         .unwrap()
 }
