@@ -1,8 +1,7 @@
-//! # relypass
-//!
-//! An embeddable, pure-Rust WebAuthn (passkey) relying party: registration and
-//! authentication ceremonies verified step by step against W3C WebAuthn Level 3.
-#![doc = include_str!("../README.md")]
+// The crate docs are written for docs.rs (absolute links, no repository-only
+// commands); the README's example is compiled too, below.
+#![doc = include_str!("lib.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 // Every byte from the browser is hostile: no panicking shortcuts outside tests.
@@ -69,3 +68,8 @@ pub use credential::{CredentialRecord, CredentialState, User, UserHandle};
 
 // Errors.
 pub use error::{CeremonyKind, Error, ErrorKind, Field, Result};
+
+// The README's code is compiled and run as doc tests, like the crate docs.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
