@@ -286,7 +286,7 @@ impl CachedKey {
         self.key.algorithm()
     }
 
-    fn belongs_to(&self, record: &CredentialRecord) -> bool {
+    pub(crate) fn belongs_to(&self, record: &CredentialRecord) -> bool {
         constant_time_eq(&self.credential_id, record.id()) && self.cose_key == record.public_key()
     }
 }

@@ -279,8 +279,12 @@ impl<S: CredentialStore> Passkeys<S> {
         user: &UserHandle,
         id: &[u8],
     ) -> Result<CredentialRecord> {
-        self.move_credential_to(user, id, CredentialState::Revoked)
-            .await
+        let record = self
+            .move_credential_to(user, id, CredentialState::Revoked)
+            .await?;
+        // A revoked key never verifies again: free its cache entry.
+        self.keys.forget(record.id());
+        Ok(record)
     }
 
     /// Deletes a credential record. Prefer [`revoke_credential`](Self::revoke_credential)
@@ -290,6 +294,7 @@ impl<S: CredentialStore> Passkeys<S> {
     pub async fn delete_credential(&self, user: &UserHandle, id: &[u8]) -> Result<()> {
         let record = self.owned_credential(user, id).await?;
         if self.store().delete_credential(record.id()).await? {
+            self.keys.forget(record.id());
             Ok(())
         } else {
             Err(Error::UnknownCredential)

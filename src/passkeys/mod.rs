@@ -6,12 +6,14 @@
 
 pub(crate) mod ceremony_id;
 pub(crate) mod enumeration;
+pub(crate) mod key_cache;
 pub(crate) mod manage;
 pub(crate) mod signal;
 
 use crate::ceremony::authentication::{
     AuthenticationOptions, AuthenticationResponse, AuthenticationState, VerifiedAuthentication,
 };
+use crate::ceremony::challenge::unix_now;
 use crate::ceremony::registration::{
     RegistrationOptions, RegistrationResponse, RegistrationState, VerifiedRegistration,
 };
@@ -22,6 +24,7 @@ use crate::error::CeremonyKind;
 use crate::error::{Error, Result};
 use crate::json::{CreationOptionsJson, RequestOptionsJson};
 use crate::passkeys::enumeration::EnumerationDefence;
+use crate::passkeys::key_cache::KeyCache;
 use crate::passkeys::manage::AuthenticatorNames;
 use crate::profile::passkey_only_authentication;
 use crate::store::{CredentialStore, InsertConditions};
@@ -46,6 +49,7 @@ pub struct Passkeys<S> {
     registration_limit: Option<usize>,
     pub(crate) enumeration: EnumerationDefence,
     pub(crate) authenticator_names: AuthenticatorNames,
+    pub(crate) keys: KeyCache,
 }
 
 impl<S: CredentialStore> Passkeys<S> {
@@ -59,7 +63,20 @@ impl<S: CredentialStore> Passkeys<S> {
             registration_limit: None,
             enumeration: EnumerationDefence::random(),
             authenticator_names: AuthenticatorNames::builtin(),
+            keys: KeyCache::new(key_cache::DEFAULT_CAPACITY),
         }
+    }
+
+    /// Keeps at most `capacity` parsed credential keys in memory (default
+    /// 4096; `0` turns the cache off). A sign-in with a cached key skips
+    /// parsing the stored key (for RS256 the `rsa` crate's precomputation, for
+    /// Ed25519 the point decompression). An entry is used only for a record
+    /// with exactly the id and key bytes it was parsed from, so a replaced key
+    /// is never verified with its predecessor.
+    #[must_use]
+    pub fn with_key_cache(mut self, capacity: usize) -> Self {
+        self.keys = KeyCache::new(capacity);
+        self
     }
 
     /// Caps how many credentials one user may hold. Active and disabled
@@ -270,9 +287,11 @@ impl<S: CredentialStore> Passkeys<S> {
             .credential_by_id(response.credential_id())
             .await?
             .ok_or(Error::UnknownCredential)?;
+        // The stored key, parsed once per credential and kept (see key_cache).
+        let key = self.keys.key_for(&record)?;
         let verified = self
             .rp
-            .finish_authentication(state, &response, &record)
+            .verify_assertion(state, &response, &record, &key, unix_now())
             .map_err(not_this_ceremony)?;
         // A passkey-only account has no other factor: refuse a UV-less assertion
         // even when the ceremony's own requirement was weaker (a discoverable

@@ -57,6 +57,7 @@ mod counters;
 mod enumeration;
 mod exclude_and_duplicates;
 mod extensions;
+mod key_cache;
 mod management;
 mod passkey_only;
 mod profiles;
