@@ -246,6 +246,15 @@ pub enum Error {
     /// sign-ups racing for one name get one account and one `UsernameTaken`.
     #[error("user name is already taken")]
     UsernameTaken,
+    /// An account name or display name breaks the naming rules (controls,
+    /// invisible or direction-changing characters, spaces in a name, not in
+    /// normalized form, empty or too long); see
+    /// [`normalize_user_name`](crate::normalize_user_name).
+    #[error("invalid user name: {reason}")]
+    InvalidUserName {
+        /// Which rule (for logs and for the user: it names no secret).
+        reason: &'static str,
+    },
     /// The change would leave a passkey-only account without an active,
     /// user-verifying credential: its last way to sign in. Decided by the store
     /// in the same atomic step as the removal, so two removals racing cannot
@@ -400,6 +409,7 @@ impl Error {
             | Error::MissingUserHandle
             | Error::CredentialIdTooLong { .. }
             | Error::MissingAttestedCredentialData
+            | Error::InvalidUserName { .. }
             | Error::CleartextExtensionsWithoutEdFlag { .. } => K::BadRequest,
             Error::ClientDataType { .. }
             | Error::Challenge

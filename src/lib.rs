@@ -37,6 +37,7 @@ mod passkeys;
 mod profile;
 pub mod rp_id;
 mod store;
+mod user_name;
 mod x509;
 
 pub mod danger;
@@ -65,6 +66,7 @@ pub use ceremony::authentication::{
 pub use ceremony::registration::{RegistrationOptions, RegistrationResponse, VerifiedRegistration};
 pub use cose::CoseAlgorithm;
 pub use credential::{CredentialRecord, CredentialState, User, UserHandle};
+pub use user_name::{normalize_display_name, normalize_user_name};
 
 // Errors.
 pub use error::{CeremonyKind, Error, ErrorKind, Field, Result};

@@ -56,3 +56,9 @@ pub const MAX_RSA_MODULUS_BYTES: usize = 512;
 /// The longest credential name [`CredentialRecord::set_name`](crate::CredentialRecord::set_name)
 /// accepts, in characters (names end up in management pages and logs).
 pub const MAX_CREDENTIAL_NAME_CHARS: usize = 64;
+/// The longest account name (`user.name`), in UTF-8 bytes after
+/// normalization; an e-mail address fits. (Authenticators store at least 64
+/// bytes and may truncate beyond, §5.4.3.)
+pub const MAX_USER_NAME_BYTES: usize = 128;
+/// The longest display name (`user.displayName`), in UTF-8 bytes.
+pub const MAX_DISPLAY_NAME_BYTES: usize = 128;

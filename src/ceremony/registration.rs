@@ -283,6 +283,11 @@ impl RelyingParty {
         existing: &[CredentialRecord],
         options: &RegistrationOptions,
     ) -> Result<(CreationOptionsJson, RegistrationState)> {
+        // The names go to the user's passkey provider, which lists them in its
+        // account picker: none may spoof another (see `user_name`). Checked here,
+        // in the service's path; the sans-IO `danger` path leaves it to the caller.
+        crate::user_name::check_user_name(&user.name)?;
+        crate::user_name::normalize_display_name(&user.display_name)?;
         self.start_registration_with(
             user,
             existing,
