@@ -25,7 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let app = Router::new()
         .route("/", get(|| async { Html(include_str!("minimal.html")) }))
-        .route("/minimal.js", get(|| async move { js }))
+        .route("/minimal.js", get(move || async move { js }))
         .route(
             "/hello",
             get(|u: SignedIn| async move { format!("Hi {}", u.user) }),
