@@ -4,7 +4,8 @@
 # WebDriver + its WebAuthn extension): builds `cargo build --example demo`,
 # then runs in each browser
 #   1. the SQLite flow (one server), and
-#   2. the PostgreSQL flow (a temporary cluster, two servers sharing it).
+#   2. the PostgreSQL flow (a temporary cluster, two servers sharing it),
+# and then the relypass-axum minimal example's flow in Chromium.
 # Run .ci/install-browser-deps.sh first. Extra arguments go to the driver
 # (e.g. `--flow sqlite`, `--browser firefox`). It prints
 # "browser chromium: N passed, M failed, K skipped", the same for firefox, and
@@ -24,4 +25,8 @@ echo "demo build: $((t1 - t0))s"
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
-exec node tests/browser/run.mjs --bin "$CARGO_TARGET_DIR/debug/examples/demo" "$@"
+node tests/browser/run.mjs --bin "$CARGO_TARGET_DIR/debug/examples/demo" "$@"
+
+# The relypass-axum minimal example: sign up, sign out, sign in (Chromium).
+cargo build -p relypass-axum --example minimal
+exec node tests/browser/run.mjs --flow minimal --minimal-bin "$CARGO_TARGET_DIR/debug/examples/minimal"

@@ -44,6 +44,35 @@ impl UserHandle {
     }
 }
 
+/// The base64url form (unpadded URL-safe alphabet), the same text as its serde
+/// form and the browser's `userHandle`: what a host puts in a session cookie or
+/// a URL.
+impl std::fmt::Display for UserHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::json::b64url(&self.0))
+    }
+}
+
+/// Parses the [`Display`](std::fmt::Display) form: unpadded base64url of 1 to
+/// 64 bytes; anything else is [`Error::Malformed`].
+impl std::str::FromStr for UserHandle {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        // Bounded before decoding: 64 bytes are 86 base64url characters.
+        if s.len() > 86 {
+            return Err(Error::malformed(
+                crate::error::Field::UserHandle,
+                "user handle must be 1 to 64 bytes",
+            ));
+        }
+        let bytes = crate::json::b64url_decode(s).ok_or(Error::malformed(
+            crate::error::Field::UserHandle,
+            "user handle is not unpadded base64url",
+        ))?;
+        UserHandle::new(bytes)
+    }
+}
+
 impl TryFrom<Base64Url> for UserHandle {
     type Error = Error;
     fn try_from(v: Base64Url) -> Result<Self> {
@@ -279,4 +308,31 @@ pub fn exclude_list<'a, I: IntoIterator<Item = &'a CredentialRecord>>(
         .filter(|c| c.state.is_excluded_from_registration())
         .map(CredentialRecord::descriptor)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_handle_string_form_is_base64url_and_round_trips() {
+        let h = UserHandle::new(vec![0xfb, 0xff, 0x01]).unwrap();
+        assert_eq!(h.to_string(), "-_8B");
+        assert_eq!("-_8B".parse::<UserHandle>().unwrap(), h);
+        // The same text as the serde form.
+        assert_eq!(serde_json::to_string(&h).unwrap(), "\"-_8B\"");
+        let long = UserHandle::new(vec![7; 64]).unwrap();
+        assert_eq!(long.to_string().parse::<UserHandle>().unwrap(), long);
+        let too_long = crate::json::b64url(&[7; 65]);
+        for bad in [
+            "",
+            "+/8B",
+            "-_8B=",
+            "AQ==",
+            "not base64!",
+            too_long.as_str(),
+        ] {
+            assert!(bad.parse::<UserHandle>().is_err(), "{bad:?}");
+        }
+    }
 }

@@ -48,6 +48,7 @@ pub mod internal;
 pub use memory_store::MemoryStore;
 pub use passkeys::enumeration::FakeCredentialShape;
 pub use passkeys::manage::{AuthenticatorNames, CredentialSummary};
+pub use passkeys::response_input::{AuthenticationResponseInput, RegistrationResponseInput};
 pub use passkeys::signal::{
     AllAcceptedCredentialsOptions, CurrentUserDetailsOptions, UnknownCredentialOptions,
 };
@@ -67,6 +68,10 @@ pub use ceremony::registration::{RegistrationOptions, RegistrationResponse, Veri
 pub use cose::CoseAlgorithm;
 pub use credential::{CredentialRecord, CredentialState, User, UserHandle};
 pub use user_name::{normalize_display_name, normalize_user_name};
+// The two option types every host sends to the browser, also at the root (their
+// home is `json`, with the rest of the wire types): a host naming the return
+// types of `start_*` need not know the namespace.
+pub use json::{CreationOptionsJson, RequestOptionsJson};
 
 // Errors.
 pub use error::{CeremonyKind, Error, ErrorKind, Field, Result};

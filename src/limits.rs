@@ -9,7 +9,7 @@
 //!
 //! | bound | checked in | error |
 //! | --- | --- | --- |
-//! | [`MAX_RESPONSE_JSON`] | `RegistrationResponse::from_json`, `AuthenticationResponse::from_json`, before parsing | `TooLarge` |
+//! | [`MAX_RESPONSE_JSON`] | `RegistrationResponse::from_json`, `AuthenticationResponse::from_json`, before parsing; for a typed response handed to `Passkeys::finish_*`, its serialized size, before verification | `TooLarge` |
 //! | [`MAX_CLIENT_DATA_JSON`] | both `finish` calls and `CollectedClientData::parse` | `TooLarge` |
 //! | [`MAX_AUTHENTICATOR_DATA`] | `finish_authentication` and `AuthenticatorData::parse` | `TooLarge` |
 //! | [`MAX_ATTESTATION_OBJECT`] | `finish_registration` and `AttestationObject::parse` | `TooLarge` |

@@ -920,6 +920,42 @@ async fn passkeys_service_end_to_end_and_single_use_states() {
     assert!(stored[0].last_used_at().is_some());
 }
 
+/// `finish_*` take the deserialized wire types (what a web framework's JSON
+/// extractor produces) as well as text, by value or by reference, and the
+/// service is shared as `Arc<Passkeys<S>>` across tasks.
+#[tokio::test]
+async fn passkeys_service_takes_typed_responses() {
+    use relypass::json::{AuthenticationResponseJson, RegistrationResponseJson};
+    use relypass::{MemoryStore, Passkeys};
+    use std::sync::Arc;
+    let pk = Arc::new(Passkeys::new(rp(), MemoryStore::new()));
+    let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 11);
+    let (options, ceremony): (relypass::CreationOptionsJson, _) = pk
+        .start_registration(&user(), &Default::default())
+        .await
+        .unwrap();
+    let typed: RegistrationResponseJson =
+        serde_json::from_str(&a.register(&options, &Tamper::default())).unwrap();
+    let rec = pk.finish_registration(&ceremony, &typed).await.unwrap();
+    assert_eq!(rec.user_handle(), &user().handle);
+
+    let pk2 = Arc::clone(&pk);
+    let handle = rec.user_handle().clone();
+    let verified = tokio::spawn(async move {
+        let (req, ceremony): (relypass::RequestOptionsJson, _) = pk2
+            .start_authentication(Some(&handle), &Default::default())
+            .await
+            .unwrap();
+        let typed: AuthenticationResponseJson =
+            serde_json::from_str(&a.authenticate(&req, &Tamper::default())).unwrap();
+        pk2.finish_authentication(&ceremony, typed).await
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(verified.sign_count(), 1);
+}
+
 // ---- audit: crypto and flags defects ------------------------------------------
 
 /// A COSE OKP key `{1: 1, 3: alg, -1: crv, -2: x}`.

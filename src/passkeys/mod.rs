@@ -8,6 +8,7 @@ pub(crate) mod ceremony_id;
 pub(crate) mod enumeration;
 pub(crate) mod key_cache;
 pub(crate) mod manage;
+pub(crate) mod response_input;
 pub(crate) mod signal;
 
 use crate::ceremony::authentication::{
@@ -26,6 +27,7 @@ use crate::json::{CreationOptionsJson, RequestOptionsJson};
 use crate::passkeys::enumeration::EnumerationDefence;
 use crate::passkeys::key_cache::KeyCache;
 use crate::passkeys::manage::AuthenticatorNames;
+use crate::passkeys::response_input::{AuthenticationResponseInput, RegistrationResponseInput};
 use crate::profile::passkey_only_authentication;
 use crate::store::{CredentialStore, InsertConditions};
 pub use ceremony_id::CeremonyId;
@@ -43,6 +45,12 @@ pub use ceremony_id::CeremonyId;
 /// AAGUID-to-name table for management pages
 /// ([`with_authenticator_names`](Self::with_authenticator_names)). Per-account
 /// policy (passkey-only) comes from [`CredentialStore::account_policy`].
+///
+/// Sharing: every method takes `&self` and `Passkeys<S>` is `Send + Sync` when
+/// the store is, so a server builds one and shares it as `Arc<Passkeys<S>>`
+/// (cloning the `Arc` is the cheap clone a web framework's state wants). It is
+/// deliberately not `Clone` itself: a clone would copy the whole configuration
+/// (trust anchors, metadata, name tables), not share it.
 pub struct Passkeys<S> {
     rp: RelyingParty,
     store: S,
@@ -131,7 +139,11 @@ impl<S: CredentialStore> Passkeys<S> {
         Ok((opts, id))
     }
 
-    /// Finishes a registration from the browser's response JSON and stores the credential.
+    /// Finishes a registration from the browser's response and stores the credential.
+    ///
+    /// `response` is the browser's `credential.toJSON()` output, as JSON text or
+    /// already deserialized (see [`RegistrationResponseInput`]); the size bounds
+    /// of [`crate::limits`] apply to both.
     ///
     /// §7.1 step 26: a credential id that is already stored is refused with
     /// [`Error::CredentialAlreadyRegistered`] (excludeCredentials is the client-side
@@ -149,10 +161,10 @@ impl<S: CredentialStore> Passkeys<S> {
     pub async fn finish_registration(
         &self,
         ceremony: &CeremonyId,
-        response_json: &str,
+        response: impl RegistrationResponseInput,
     ) -> Result<CredentialRecord> {
         Ok(self
-            .finish_registration_verified(ceremony, response_json)
+            .finish_registration_verified(ceremony, response)
             .await?
             .into_record())
     }
@@ -164,10 +176,10 @@ impl<S: CredentialStore> Passkeys<S> {
     pub async fn finish_registration_verified(
         &self,
         ceremony: &CeremonyId,
-        response_json: &str,
+        response: impl RegistrationResponseInput,
     ) -> Result<VerifiedRegistration> {
         ceremony.require_kind(CeremonyKind::Registration)?;
-        let response = RegistrationResponse::from_json(response_json)?;
+        let response: RegistrationResponse = response.registration()?;
         let state = RegistrationState::from_bytes(&self.take_state(ceremony).await?)?;
         let user = state.user().handle.clone();
         // §7.1 step 26, before the more expensive checks: only a dead record of
@@ -271,16 +283,20 @@ impl<S: CredentialStore> Passkeys<S> {
     /// Finishes a sign-in and records it (counter, backup state, last used) with
     /// compare-and-set, so two concurrent sign-ins with one counter cannot both pass.
     ///
+    /// `response` is the browser's `credential.toJSON()` output, as JSON text or
+    /// already deserialized (see [`AuthenticationResponseInput`]); the size
+    /// bounds of [`crate::limits`] apply to both.
+    ///
     /// `ceremony` is the handle [`start_authentication`](Self::start_authentication)
     /// returned, from the browser's session: a response made for any other
     /// ceremony is refused with [`Error::CeremonyMismatch`].
     pub async fn finish_authentication(
         &self,
         ceremony: &CeremonyId,
-        response_json: &str,
+        response: impl AuthenticationResponseInput,
     ) -> Result<VerifiedAuthentication> {
         ceremony.require_kind(CeremonyKind::Authentication)?;
-        let response = AuthenticationResponse::from_json(response_json)?;
+        let response: AuthenticationResponse = response.authentication()?;
         let state = AuthenticationState::from_bytes(&self.take_state(ceremony).await?)?;
         let record = self
             .store

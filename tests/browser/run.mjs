@@ -1,12 +1,15 @@
 // End-to-end browser tests of the relypass demo.
 //
-//   node tests/browser/run.mjs [--browser chromium|firefox|all] [--flow sqlite|postgres|all]
-//                              [--bin PATH] [--out DIR]
+//   node tests/browser/run.mjs [--browser chromium|firefox|all] [--flow sqlite|postgres|all|minimal]
+//                              [--bin PATH] [--minimal-bin PATH] [--out DIR]
 //
 // Each flow runs in each browser: Chromium through playwright-core and CDP
 // virtual authenticators, Firefox (ESR) through geckodriver, W3C WebDriver and
 // the WebDriver WebAuthn extension (webdriver.mjs).
 //
+// minimal:  not the demo: the relypass-axum example (`cargo build -p
+//           relypass-axum --example minimal`, --minimal-bin) signs up, out and in
+//           (minimal.mjs); Chromium only. Not part of `all`.
 // sqlite:   one demo server on a fresh SQLite file.
 // postgres: a temporary PostgreSQL cluster and two demo servers on different
 //           ports sharing it (same RP ID `localhost`, both origins listed);
@@ -27,6 +30,7 @@ import { freePort, launchBrowser, startDemo, tail } from './harness.mjs';
 import { launchFirefox } from './webdriver.mjs';
 import { runFlow } from './flow.mjs';
 import { startPostgres } from './postgres.mjs';
+import { runMinimalFlow, startMinimal } from './minimal.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -37,6 +41,8 @@ function parseArgs(argv) {
     browser: 'all',
     bin: process.env.DEMO_BIN
       || path.join(process.env.CARGO_TARGET_DIR || path.join(repo, 'target'), 'debug', 'examples', 'demo'),
+    minimalBin: process.env.MINIMAL_BIN
+      || path.join(process.env.CARGO_TARGET_DIR || path.join(repo, 'target'), 'debug', 'examples', 'minimal'),
     out: path.join(repo, 'test-output', 'browser'),
   };
   for (let i = 0; i < argv.length; i += 1) {
@@ -44,10 +50,11 @@ function parseArgs(argv) {
     if (a === '--flow') opts.flow = argv[++i];
     else if (a === '--browser') opts.browser = argv[++i];
     else if (a === '--bin') opts.bin = argv[++i];
+    else if (a === '--minimal-bin') opts.minimalBin = argv[++i];
     else if (a === '--out') opts.out = argv[++i];
     else throw new Error(`unknown argument ${a}`);
   }
-  if (!['sqlite', 'postgres', 'all'].includes(opts.flow)) throw new Error(`--flow ${opts.flow}?`);
+  if (!['sqlite', 'postgres', 'all', 'minimal'].includes(opts.flow)) throw new Error(`--flow ${opts.flow}?`);
   if (!['chromium', 'firefox', 'all'].includes(opts.browser)) throw new Error(`--browser ${opts.browser}?`);
   return opts;
 }
@@ -132,8 +139,40 @@ async function postgresFlow(opts, which) {
   }
 }
 
+async function minimalFlow(opts) {
+  if (!fs.existsSync(opts.minimalBin)) {
+    throw new Error(`${opts.minimalBin} not found: run \`cargo build -p relypass-axum --example minimal\` first`);
+  }
+  const site = await startMinimal({ bin: opts.minimalBin, logDir: opts.out });
+  let browser;
+  try {
+    browser = await launchBrowser();
+    console.log(`  (${browser.version})`);
+    return await runMinimalFlow({ site, browser });
+  } finally {
+    if (browser) await browser.close();
+    await site.stop();
+  }
+}
+
+// `--flow minimal`: the relypass-axum example alone, in Chromium.
+async function mainMinimal(opts) {
+  fs.mkdirSync(opts.out, { recursive: true });
+  console.log('== chromium minimal flow');
+  let steps;
+  try {
+    steps = await minimalFlow(opts);
+  } catch (err) {
+    console.log(`  FAIL chromium minimal flow setup: ${err && err.stack ? err.stack : err}`);
+    steps = { passed: 0, failed: 1, skipped: 0 };
+  }
+  console.log(`browser minimal: ${steps.passed} passed, ${steps.failed} failed, ${steps.skipped} skipped`);
+  process.exitCode = steps.failed ? 1 : 0;
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.flow === 'minimal') return mainMinimal(opts);
   if (!fs.existsSync(opts.bin)) {
     throw new Error(`demo binary ${opts.bin} not found: run \`cargo build --example demo\` first`);
   }

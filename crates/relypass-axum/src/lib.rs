@@ -1,0 +1,52 @@
+//! # relypass-axum
+//!
+//! [axum](https://docs.rs/axum) endpoints for [relypass](https://docs.rs/relypass):
+//! passkey sign-up and sign-in, credential management for the signed-in user,
+//! ceremonies bound to the browser that started them, a signed session
+//! cookie (or the host's own sessions), and relypass errors as HTTP answers
+//! that never say which check failed.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use relypass::{MemoryStore, Passkeys, RelyingParty};
+//! use relypass_axum::{CookieSessions, PasskeyRoutes, SessionSecret, SignedIn};
+//! use axum::{Extension, Router, routing::get};
+//!
+//! # fn app() -> Result<Router, Box<dyn std::error::Error>> {
+//! let rp = RelyingParty::builder("example.com", "Example")
+//!     .origin("https://example.com")
+//!     .build()?;
+//! let passkeys = Arc::new(Passkeys::new(rp, MemoryStore::new()));
+//! // Servers sharing this secret (and the store) accept each other's sessions.
+//! let sessions = CookieSessions::new(SessionSecret::new(&[7; 32])?);
+//! let app = Router::new()
+//!     .route("/me", get(|user: SignedIn| async move { user.user.to_string() }))
+//!     .merge(PasskeyRoutes::new(passkeys, sessions.clone()).router())
+//!     .layer(Extension(sessions));
+//! # Ok(app) }
+//! ```
+//!
+//! See [`PasskeyRoutes`] for the endpoints, [`Sessions`] to plug in the host's
+//! own session system, and [`Error`] for what clients are told.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+// Requests are hostile: no panicking shortcuts outside tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod error;
+mod hygiene;
+mod routes;
+mod session;
+
+pub use error::{Error, kind_message};
+pub use hygiene::StrictJson;
+pub use routes::PasskeyRoutes;
+pub use session::{CookieSessions, SessionSecret, Sessions, SignedIn};
