@@ -23,8 +23,6 @@ use std::sync::Arc;
 /// The ceremony cookies' lifetime. The ceremony state expires on its own
 /// schedule in the store (the RP's timeouts); the cookie only has to outlive it.
 const CEREMONY_COOKIE_SECONDS: u64 = 15 * 60;
-/// Longest user name and display name accepted at sign-up, in characters.
-const MAX_NAME_CHARS: usize = 64;
 
 /// The passkey endpoints as an axum [`Router`], for any
 /// [`CredentialStore`] `S` and [`Sessions`] backend `B`.
@@ -225,13 +223,6 @@ struct RegisterStart {
     display_name: Option<String>,
 }
 
-/// A name as typed: trimmed, 1 to 64 characters, no control characters.
-fn clean_name(raw: &str) -> Option<String> {
-    let s = raw.trim();
-    let n = s.chars().count();
-    (n > 0 && n <= MAX_NAME_CHARS && !s.chars().any(char::is_control)).then(|| s.to_owned())
-}
-
 async fn register_start<S: CredentialStore + 'static, B: Sessions>(
     State(app): State<Shared<S, B>>,
     parts: Parts,
@@ -246,23 +237,19 @@ async fn register_start<S: CredentialStore + 'static, B: Sessions>(
             .await?
             .ok_or(Error::NotSignedIn)?,
         None => {
-            let name = req
-                .username
-                .as_deref()
-                .and_then(clean_name)
-                .ok_or(Error::BadRequest(
-                    "username missing or not 1 to 64 characters",
-                ))?;
+            // One stored spelling per name, and no name that can pass for
+            // another (relypass refuses controls, zero-width and bidi
+            // characters; maps width and case; NFC).
+            let name = relypass::normalize_user_name(req.username.as_deref().unwrap_or_default())?;
             // Sign-up necessarily tells whether a name is free; the store
             // decides again atomically when the account is created.
             if store.user_by_name(&name).await?.is_some() {
                 return Err(relypass::Error::UsernameTaken.into());
             }
-            let display_name = req
-                .display_name
-                .as_deref()
-                .and_then(clean_name)
-                .unwrap_or_else(|| name.clone());
+            let display_name = match req.display_name.as_deref().map(str::trim) {
+                Some(d) if !d.is_empty() => relypass::normalize_display_name(d)?,
+                _ => name.clone(),
+            };
             User {
                 handle: UserHandle::random()?,
                 name,
@@ -315,7 +302,12 @@ async fn signin_start<S: CredentialStore + 'static, B: Sessions>(
     State(app): State<Shared<S, B>>,
     StrictJson(req): StrictJson<SignInStart>,
 ) -> Result<Response, Error> {
-    let name = req.username.as_deref().map(str::trim).unwrap_or_default();
+    let typed = req.username.as_deref().map(str::trim).unwrap_or_default();
+    // The same spelling as at sign-up ("Alice" finds "alice"). A name that
+    // cannot be normalized has no account: look up the raw text, which
+    // finds nothing and goes down the same path as any unknown name.
+    let normalized = relypass::normalize_user_name(typed);
+    let name = normalized.as_deref().unwrap_or(typed);
     let (options, ceremony) = if name.is_empty() {
         app.passkeys
             .start_authentication(None, &app.authentication)

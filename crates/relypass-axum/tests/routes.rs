@@ -355,3 +355,25 @@ async fn tampered_or_foreign_session_cookies_are_refused() {
     assert!(!b.signed_in(&app_with(passkeys.clone(), &[8; 32])).await);
     assert!(b.signed_in(&app_with(passkeys, &SECRET)).await);
 }
+
+/// Issue 14 item 9: names with bidi overrides or zero-width characters were
+/// accepted at sign-up (spoofable names); names are now normalized, so
+/// "ALICE" signs in to "alice" and look-alike names are refused.
+#[tokio::test]
+async fn spoofable_user_names_are_refused_at_sign_up() {
+    let app = app();
+    let mut b = Browser::new(7);
+    for bad in ["ali\u{200B}ce", "\u{202E}ecila", "ali ce", ""] {
+        let body = serde_json::json!({ "username": bad }).to_string();
+        let a = b.post(&app, "/passkeys/register/start", &body).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{bad:?}: {}", a.body);
+    }
+    let body = serde_json::json!({ "username": "Bob", "displayName": "Bob\u{202E}" }).to_string();
+    let a = b.post(&app, "/passkeys/register/start", &body).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    // Fullwidth and upper case map to one spelling.
+    let body = serde_json::json!({ "username": "ＢＯＢ" }).to_string();
+    let a = b.post(&app, "/passkeys/register/start", &body).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["user"]["name"], "bob");
+}
