@@ -38,6 +38,7 @@ mod passkeys;
 mod profile;
 pub mod rp_id;
 mod store;
+#[cfg(feature = "attestation")]
 mod x509;
 
 pub mod danger;
