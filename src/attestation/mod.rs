@@ -53,6 +53,23 @@
 //! `none`: §8.7 defines it by its shape ("an empty CBOR map"), so a `none`
 //! statement with members is refused as mislabelled, as every peer library
 //! and the FIDO conformance tools do.
+//!
+//! # Without the `attestation` feature
+//!
+//! The formats whose §8 procedures verify certificates (`packed` with `x5c`,
+//! `tpm`, `android-key`, `android-safetynet`, `apple`, `fido-u2f`), trust
+//! anchors and [`mds`] are compiled only with the default `attestation`
+//! feature. Without it, `none` and `packed` self attestation verify as
+//! always, and under [`TrustMode::Any`] or [`TrustMode::Trusted`] any other
+//! statement is refused with [`Error::UnsupportedAttestationFormat`]
+//! (`compound` too when one of its statements is): §7.1 step 22 ("Verify that
+//! attStmt is a correct attestation statement, conveying a valid attestation
+//! signature, by using the attestation statement format fmt's verification
+//! procedure") cannot be skipped, and accepting a statement unverified would
+//! report an attestation nobody checked. [`TrustMode::None`] is unaffected:
+//! it checks no statement in either build.
+//!
+//! [`Error::UnsupportedAttestationFormat`]: crate::Error::UnsupportedAttestationFormat
 
 // The formats that verify certificates, and the metadata reader, need the
 // `attestation` feature (X.509); `none`, `packed` self attestation and
