@@ -25,6 +25,7 @@ pub mod p256_vartime {
     pub use crate::crypto::p256_vartime::*;
 }
 /// X.509 path validation.
+#[cfg(feature = "attestation")]
 pub mod cert_path {
     pub use crate::x509::cert_path::*;
 }
@@ -34,18 +35,22 @@ pub mod attestation {
     pub use crate::attestation::object::*;
     pub use crate::attestation::verify::*;
     /// Android key attestation.
+    #[cfg(feature = "attestation")]
     pub mod android_key {
         pub use crate::attestation::android_key::*;
     }
     /// The Android KeyDescription extension.
+    #[cfg(feature = "attestation")]
     pub mod android_key_description {
         pub use crate::attestation::android_key_description::*;
     }
     /// SafetyNet attestation.
+    #[cfg(feature = "attestation")]
     pub mod android_safetynet {
         pub use crate::attestation::android_safetynet::*;
     }
     /// Apple anonymous attestation.
+    #[cfg(feature = "attestation")]
     pub mod apple {
         pub use crate::attestation::apple::*;
     }
@@ -54,6 +59,7 @@ pub mod attestation {
         pub use crate::attestation::compound::*;
     }
     /// FIDO U2F attestation.
+    #[cfg(feature = "attestation")]
     pub mod fido_u2f {
         pub use crate::attestation::fido_u2f::*;
     }
@@ -66,14 +72,17 @@ pub mod attestation {
         pub use crate::attestation::packed::*;
     }
     /// TPM attestation.
+    #[cfg(feature = "attestation")]
     pub mod tpm {
         pub use crate::attestation::tpm::*;
     }
     /// Compact JWS (SafetyNet, MDS).
+    #[cfg(feature = "attestation")]
     pub mod jws {
         pub use crate::attestation::jws::*;
     }
     /// TPM 2.0 structures.
+    #[cfg(feature = "attestation")]
     pub mod tpm_structures {
         pub use crate::attestation::tpm_structures::*;
     }

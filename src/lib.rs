@@ -38,6 +38,7 @@ mod profile;
 pub mod rp_id;
 mod store;
 mod user_name;
+#[cfg(feature = "attestation")]
 mod x509;
 
 pub mod danger;

@@ -30,10 +30,9 @@
 //! well-formed TLV), so new Android versions' fields do not break parsing.
 
 use crate::x509::cert_path::OID_ANDROID_KEY_ATTESTATION;
-use crate::x509::der::{
-    CLASS_CONTEXT, CLASS_UNIVERSAL, DerError, DerReader, TAG_ENUMERATED, TAG_INTEGER, TAG_NULL,
-    TAG_SEQUENCE, TAG_SET,
-};
+use crate::x509::contents;
+use der::asn1::{ContextSpecific, Null, OctetStringRef};
+use der::{AnyRef, Decode, ErrorKind, Reader, SliceReader, Tag, Tagged};
 use thiserror::Error;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
@@ -141,42 +140,41 @@ pub struct KeyDescription {
     pub tee_enforced: AuthorizationList,
 }
 
-fn field(f: &'static str) -> impl Fn(DerError) -> AndroidKeyError {
-    move |e| match e {
-        DerError::TrailingData => AndroidKeyError::TrailingData,
+fn field(f: &'static str) -> impl Fn(der::Error) -> AndroidKeyError {
+    move |e| match e.kind() {
+        ErrorKind::TrailingData { .. } => AndroidKeyError::TrailingData,
         _ => AndroidKeyError::Malformed { field: f },
     }
 }
 
 fn parse_authorization_list(
-    contents: &[u8],
+    mut r: SliceReader<'_>,
     name: &'static str,
 ) -> Result<AuthorizationList, AndroidKeyError> {
     let mut out = AuthorizationList::default();
     let mut seen_all_apps = false;
-    let mut r = DerReader::new(contents);
-    while !r.is_empty() {
-        let t = r.read().map_err(field(name))?;
-        // Every AuthorizationList member is an EXPLICIT context tag (constructed).
-        if t.class != CLASS_CONTEXT || !t.constructed {
-            return Err(AndroidKeyError::Malformed { field: name });
-        }
-        let mut inner = DerReader::new(t.value);
-        match t.tag {
+    while !r.is_finished() {
+        // Every AuthorizationList member is an EXPLICIT context tag: `der`
+        // refuses a primitive one, and one holding anything but exactly one
+        // TLV (the inner `AnyRef`).
+        let t: ContextSpecific<AnyRef<'_>> = r.decode().map_err(field(name))?;
+        let inner = t.value;
+        match t.tag_number.value() {
             TAG_PURPOSE => {
                 if out.purpose.is_some() {
                     return Err(AndroidKeyError::DuplicateTag(TAG_PURPOSE));
                 }
-                let set = inner
-                    .read_expected(CLASS_UNIVERSAL, true, TAG_SET)
-                    .map_err(field("purpose"))?;
+                // Read as the elements of a SET, not `der::asn1::SetOfRef`:
+                // that one also demands DER's sorted order, which the
+                // attestation certificates of deployed devices are not known
+                // to follow, and order does not matter to WebAuthn.
+                let mut s = contents(inner, Tag::Set).map_err(field("purpose"))?;
                 let mut values = Vec::new();
-                let mut s = DerReader::new(set);
-                while !s.is_empty() {
+                while !s.is_finished() {
                     if values.len() >= MAX_PURPOSES {
                         return Err(AndroidKeyError::TooManyPurposes);
                     }
-                    values.push(s.integer().map_err(field("purpose"))?);
+                    values.push(s.decode::<i64>().map_err(field("purpose"))?);
                 }
                 out.purpose = Some(values);
             }
@@ -184,14 +182,9 @@ fn parse_authorization_list(
                 if seen_all_apps {
                     return Err(AndroidKeyError::DuplicateTag(TAG_ALL_APPLICATIONS));
                 }
-                let null = inner
-                    .read_expected(CLASS_UNIVERSAL, false, TAG_NULL)
+                inner
+                    .decode_as::<Null>()
                     .map_err(field("allApplications"))?;
-                if !null.is_empty() {
-                    return Err(AndroidKeyError::Malformed {
-                        field: "allApplications",
-                    });
-                }
                 seen_all_apps = true;
                 out.all_applications = true;
             }
@@ -199,56 +192,60 @@ fn parse_authorization_list(
                 if out.origin.is_some() {
                     return Err(AndroidKeyError::DuplicateTag(TAG_ORIGIN));
                 }
-                out.origin = Some(inner.integer().map_err(field("origin"))?);
+                out.origin = Some(inner.decode_as::<i64>().map_err(field("origin"))?);
             }
-            _ => {
-                // Unknown/unused field: skip, but it must hold exactly one TLV.
-                inner.read().map_err(field(name))?;
-            }
+            // Unknown/unused field: skipped; `der` has already checked it
+            // holds exactly one well-formed TLV.
+            _ => {}
         }
-        inner.finish().map_err(field(name))?;
     }
     Ok(out)
 }
 
-fn enumerated(r: &mut DerReader<'_>, name: &'static str) -> Result<i64, AndroidKeyError> {
-    let v = r
-        .read_expected(CLASS_UNIVERSAL, false, TAG_ENUMERATED)
-        .map_err(field(name))?;
-    crate::x509::der::integer_i64(v).map_err(field(name))
+/// An ENUMERATED read as an i64. X.690 §8.4: its contents are those of an
+/// INTEGER, so `der`'s INTEGER decoding (minimal encoding, fits an i64)
+/// applies to them unchanged.
+fn enumerated(r: &mut SliceReader<'_>, name: &'static str) -> Result<i64, AndroidKeyError> {
+    let any: AnyRef<'_> = r.decode().map_err(field(name))?;
+    any.tag()
+        .assert_eq(Tag::Enumerated)
+        .and_then(|_| AnyRef::new(Tag::Integer, any.value()))
+        .and_then(|int| int.decode_as::<i64>())
+        .map_err(field(name))
+}
+
+fn octet_string(r: &mut SliceReader<'_>, name: &'static str) -> Result<Vec<u8>, AndroidKeyError> {
+    r.decode::<&OctetStringRef>()
+        .map(|o| o.as_bytes().to_vec())
+        .map_err(field(name))
+}
+
+fn authorization_list(
+    r: &mut SliceReader<'_>,
+    name: &'static str,
+) -> Result<AuthorizationList, AndroidKeyError> {
+    let any: AnyRef<'_> = r.decode().map_err(field(name))?;
+    parse_authorization_list(contents(any, Tag::Sequence).map_err(field(name))?, name)
 }
 
 /// Parses the DER `KeyDescription` (the extnValue contents of the
 /// 1.3.6.1.4.1.11129.2.1.17 extension).
 pub fn parse_key_description(der: &[u8]) -> Result<KeyDescription, AndroidKeyError> {
-    let mut outer = DerReader::new(der);
-    let body = outer
-        .read_expected(CLASS_UNIVERSAL, true, TAG_SEQUENCE)
-        .map_err(field("KeyDescription"))?;
-    outer.finish().map_err(field("KeyDescription"))?;
-    let mut r = DerReader::new(body);
-    let attestation_version = {
-        let v = r
-            .read_expected(CLASS_UNIVERSAL, false, TAG_INTEGER)
-            .map_err(field("attestationVersion"))?;
-        crate::x509::der::integer_i64(v).map_err(field("attestationVersion"))?
-    };
+    // `from_der` refuses bytes after the SEQUENCE.
+    let outer = AnyRef::from_der(der).map_err(field("KeyDescription"))?;
+    let mut r = contents(outer, Tag::Sequence).map_err(field("KeyDescription"))?;
+    let attestation_version = r.decode::<i64>().map_err(field("attestationVersion"))?;
     let attestation_security_level = enumerated(&mut r, "attestationSecurityLevel")?.into();
-    let keymaster_version = r.integer().map_err(field("keymasterVersion"))?;
+    let keymaster_version = r.decode::<i64>().map_err(field("keymasterVersion"))?;
     let keymaster_security_level = enumerated(&mut r, "keymasterSecurityLevel")?.into();
-    let attestation_challenge = r
-        .octet_string()
-        .map_err(field("attestationChallenge"))?
-        .to_vec();
-    let unique_id = r.octet_string().map_err(field("uniqueId"))?.to_vec();
-    let sw = r.sequence().map_err(field("softwareEnforced"))?;
-    let software_enforced = parse_authorization_list(sw, "softwareEnforced")?;
-    let hw = r.sequence().map_err(field("teeEnforced"))?;
-    let tee_enforced = parse_authorization_list(hw, "teeEnforced")?;
+    let attestation_challenge = octet_string(&mut r, "attestationChallenge")?;
+    let unique_id = octet_string(&mut r, "uniqueId")?;
+    let software_enforced = authorization_list(&mut r, "softwareEnforced")?;
+    let tee_enforced = authorization_list(&mut r, "teeEnforced")?;
     // The schema is extensible ("..."): later fields, if any, are ignored
     // after checking they are well-formed TLVs.
-    while !r.is_empty() {
-        r.read().map_err(field("KeyDescription"))?;
+    while !r.is_finished() {
+        r.decode::<AnyRef<'_>>().map_err(field("KeyDescription"))?;
     }
     Ok(KeyDescription {
         attestation_version,
@@ -369,6 +366,30 @@ mod tests {
             parse_key_description(&t).unwrap_err(),
             AndroidKeyError::TrailingData
         );
+    }
+
+    /// The DER strictness the parser relies on (the `der` crate's), at this
+    /// call site: each list would parse if encoded minimally.
+    #[test]
+    fn refuses_non_der_encodings() {
+        for bad in [
+            &[0xbf, 0x80, 0x85, 0x3e, 0x03, 0x02, 0x01, 0x00][..], // [702] tag padded with 0x80
+            &[0xbf, 0x02, 0x03, 0x02, 0x01, 0x03],                 // [2] in the long tag form
+            &[0xa2, 0x81, 0x03, 0x02, 0x01, 0x03],                 // non-minimal long length
+            &[0xa2, 0x80, 0x02, 0x01, 0x03, 0x00, 0x00],           // indefinite length
+            &[0xbf, 0x85, 0x3e, 0x04, 0x02, 0x02, 0x00, 0x00],     // origin 0 as 00 00
+            &[0xa1, 0x06, 0x31, 0x03, 0x02, 0x01, 0x02, 0x00],     // byte after the SET
+        ] {
+            assert!(
+                parse_key_description(&with_tee_list(bad)).is_err(),
+                "{bad:02x?}"
+            );
+        }
+        // Minimal encodings of the same fields are accepted.
+        let good = [
+            0xbf, 0x85, 0x3e, 0x03, 0x02, 0x01, 0x00, 0xa2, 0x03, 0x02, 0x01, 0x03,
+        ];
+        assert!(parse_key_description(&with_tee_list(&good)).is_ok());
     }
 
     #[test]

@@ -69,15 +69,17 @@ pub fn verify(
 
 /// `SEQUENCE { [1] EXPLICIT OCTET STRING (32 bytes) }`.
 fn parse_nonce_extension(v: &[u8]) -> Option<[u8; 32]> {
-    use crate::x509::der::{CLASS_CONTEXT, DerReader};
-    let mut outer = DerReader::new(v);
-    let seq = outer.sequence().ok()?;
-    outer.finish().ok()?;
-    let mut r = DerReader::new(seq);
-    let tagged = r.read_expected(CLASS_CONTEXT, true, 1).ok()?;
+    use der::asn1::{ContextSpecific, OctetStringRef};
+    use der::{AnyRef, Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
+    // `from_der` and `finish` refuse trailing bytes at each level; the
+    // explicit tag must hold exactly the one OCTET STRING.
+    let seq = AnyRef::from_der(v).ok()?;
+    seq.tag().assert_eq(Tag::Sequence).ok()?;
+    let mut r = SliceReader::new(seq.value()).ok()?;
+    let tagged: ContextSpecific<&OctetStringRef> = r.decode().ok()?;
     r.finish().ok()?;
-    let mut inner = DerReader::new(tagged);
-    let nonce = inner.octet_string().ok()?;
-    inner.finish().ok()?;
-    nonce.try_into().ok()
+    if tagged.tag_number != TagNumber(1) {
+        return None;
+    }
+    tagged.value.as_bytes().try_into().ok()
 }

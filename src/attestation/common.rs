@@ -3,11 +3,16 @@
 //! certificate's key with the credential key, and applying the trust policy to a
 //! chain (§7.1 steps 22-24).
 
+#[cfg(feature = "attestation")]
 use super::{AnchorScope, AttestationType, TrustMode, TrustPolicy};
+#[cfg(feature = "attestation")]
 use crate::authenticator_data::Aaguid;
-use crate::cose::{CoseAlgorithm, CredentialPublicKey, PublicKey};
+use crate::cose::CoseAlgorithm;
+#[cfg(feature = "attestation")]
+use crate::cose::{CredentialPublicKey, PublicKey};
 use crate::error::{Error, Result};
 use crate::limits;
+#[cfg(feature = "attestation")]
 use crate::x509::cert_path::{
     self, CertPathError, EcdsaSignatureFormat, HashAlg, PathOptions, SignatureAlgorithm,
 };
@@ -118,6 +123,7 @@ pub(crate) fn x5c_member<'a>(
     Ok(Some(out))
 }
 
+#[cfg(feature = "attestation")]
 /// The X.509 signature algorithm a COSE statement `alg` names, for a statement
 /// of `format`.
 pub(crate) fn cert_algorithm(format: &str, alg: CoseAlgorithm) -> Option<SignatureAlgorithm> {
@@ -151,6 +157,7 @@ pub(crate) fn cert_algorithm(format: &str, alg: CoseAlgorithm) -> Option<Signatu
     })
 }
 
+#[cfg(feature = "attestation")]
 /// Verifies a statement signature with the key of certificate `cert_der`.
 pub(crate) fn verify_with_cert(
     format: &'static str,
@@ -182,6 +189,7 @@ pub(crate) fn verify_with_cert(
         })
 }
 
+#[cfg(feature = "attestation")]
 /// Whether certificate `cert_der`'s subject public key is the credential key.
 pub(crate) fn cert_key_matches(cert_der: &[u8], key: &CredentialPublicKey) -> bool {
     use x509_parser::prelude::{FromDer, X509Certificate};
@@ -206,6 +214,7 @@ pub(crate) fn cert_key_matches(cert_der: &[u8], key: &CredentialPublicKey) -> bo
     }
 }
 
+#[cfg(feature = "attestation")]
 /// The uncompressed SEC1 encoding of an EC credential key.
 pub(crate) fn ec_point(k: &PublicKey) -> Option<Vec<u8>> {
     Some(match k {
@@ -216,8 +225,10 @@ pub(crate) fn ec_point(k: &PublicKey) -> Option<Vec<u8>> {
     })
 }
 
+#[cfg(feature = "attestation")]
 pub(crate) use crate::crypto::rsa_key::{rsa_parts, strip};
 
+#[cfg(feature = "attestation")]
 /// Applies the trust policy to a statement's certificate chain (§7.1 steps 23-24)
 /// and returns the trust path to report. `aaguid` is authData's; anchors
 /// scoped by AAGUID apply only when the statement attests it

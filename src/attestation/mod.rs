@@ -53,29 +53,61 @@
 //! `none`: §8.7 defines it by its shape ("an empty CBOR map"), so a `none`
 //! statement with members is refused as mislabelled, as every peer library
 //! and the FIDO conformance tools do.
+//!
+//! # Without the `attestation` feature
+//!
+//! The formats whose §8 procedures verify certificates (`packed` with `x5c`,
+//! `tpm`, `android-key`, `android-safetynet`, `apple`, `fido-u2f`), trust
+//! anchors and [`mds`] are compiled only with the default `attestation`
+//! feature. Without it, `none` and `packed` self attestation verify as
+//! always, and under [`TrustMode::Any`] or [`TrustMode::Trusted`] any other
+//! statement is refused with [`Error::UnsupportedAttestationFormat`]
+//! (`compound` too when one of its statements is): §7.1 step 22 ("Verify that
+//! attStmt is a correct attestation statement, conveying a valid attestation
+//! signature, by using the attestation statement format fmt's verification
+//! procedure") cannot be skipped, and accepting a statement unverified would
+//! report an attestation nobody checked. [`TrustMode::None`] is unaffected:
+//! it checks no statement in either build.
+//!
+//! [`Error::UnsupportedAttestationFormat`]: crate::Error::UnsupportedAttestationFormat
 
+// The formats that verify certificates, and the metadata reader, need the
+// `attestation` feature (X.509); `none`, `packed` self attestation and
+// `compound` (of those) do not.
+#[cfg(feature = "attestation")]
 pub(crate) mod android_key;
+#[cfg(feature = "attestation")]
 pub(crate) mod android_key_description;
+#[cfg(feature = "attestation")]
 pub(crate) mod android_safetynet;
+#[cfg(feature = "attestation")]
 pub(crate) mod apple;
 pub(crate) mod common;
 pub(crate) mod compound;
+#[cfg(feature = "attestation")]
 pub(crate) mod fido_u2f;
 pub(crate) mod input;
+#[cfg(feature = "attestation")]
 pub(crate) mod jws;
+#[cfg(feature = "attestation")]
 pub mod mds;
 pub(crate) mod none;
 pub(crate) mod object;
 pub(crate) mod packed;
+#[cfg(feature = "attestation")]
 pub(crate) mod tpm;
+#[cfg(feature = "attestation")]
 pub(crate) mod tpm_structures;
 pub(crate) mod verify;
 
 pub(crate) use input::VerificationInput;
 pub(crate) use object::AttestationObject;
-pub(crate) use verify::{attested_aaguid, verify};
+#[cfg(feature = "attestation")]
+pub(crate) use verify::attested_aaguid;
+pub(crate) use verify::verify;
 
 use crate::authenticator_data::Aaguid;
+#[cfg(feature = "attestation")]
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -124,6 +156,7 @@ pub enum TrustMode {
 }
 
 /// Which credentials an anchor may vouch for.
+#[cfg(feature = "attestation")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnchorScope {
     /// Any authenticator.
@@ -135,6 +168,7 @@ pub enum AnchorScope {
 }
 
 /// A root (or pinned intermediate) certificate the host trusts.
+#[cfg(feature = "attestation")]
 #[derive(Debug, Clone)]
 pub struct TrustAnchor {
     /// The certificate.
@@ -143,6 +177,7 @@ pub struct TrustAnchor {
     pub(crate) scope: AnchorScope,
 }
 
+#[cfg(feature = "attestation")]
 impl TrustAnchor {
     /// What this anchor may vouch for.
     pub fn scope(&self) -> &AnchorScope {
@@ -189,19 +224,23 @@ pub struct TrustPolicy {
     /// How far statements are checked.
     pub mode: TrustMode,
     /// The anchors for [`TrustMode::Trusted`].
+    #[cfg(feature = "attestation")]
     pub anchors: Vec<TrustAnchor>,
     /// Under [`TrustMode::Trusted`], whether `none` and self attestation are still
     /// accepted (§7.1 step 24 leaves this to the RP). Default: refused.
     pub allow_untrusted_types: bool,
     /// Which android-key authorization lists count as enforced (default TEE only).
+    #[cfg(feature = "attestation")]
     pub android_key: android_key::AndroidKeyEnforcement,
     /// SafetyNet response policy.
+    #[cfg(feature = "attestation")]
     pub safetynet: android_safetynet::SafetyNetPolicy,
     /// A verified FIDO Metadata Service BLOB, consulted after a statement
     /// verifies (modes [`TrustMode::Any`] and [`TrustMode::Trusted`]; under
     /// [`TrustMode::None`] the AAGUID is unattested and this is not used): an
     /// authenticator whose status report in effect is a compromise
     /// ([`mds::AuthenticatorStatus::is_compromised`]) is refused. Default none.
+    #[cfg(feature = "attestation")]
     pub metadata: Option<std::sync::Arc<mds::MetadataBlob>>,
     /// With [`metadata`](Self::metadata), also refuse authenticators the BLOB
     /// does not list. They are looked up by the AAGUID the statement attests
@@ -209,6 +248,7 @@ pub struct TrustPolicy {
     /// certificate's key identifier (`attestationCertificateKeyIdentifiers`,
     /// as for fido-u2f); a statement that attests neither (`none`, self
     /// attestation) is refused, whatever AAGUID authData claims. Default false.
+    #[cfg(feature = "attestation")]
     pub require_metadata: bool,
 }
 

@@ -1,11 +1,12 @@
 //! The `packed` attestation statement format (WebAuthn L3 §8.2).
 
-use super::common::{
-    alg_member, bytes_member, check_chain, fail, used_members, verify_with_cert, x5c_member,
-};
+use super::common::{alg_member, bytes_member, fail, used_members, x5c_member};
+#[cfg(feature = "attestation")]
+use super::common::{check_chain, verify_with_cert};
 use super::{AttestationOutcome, AttestationType, TrustPolicy, VerificationInput};
 use crate::error::Result;
 use ciborium::value::Value;
+#[cfg(feature = "attestation")]
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 const F: &str = "packed";
@@ -24,6 +25,17 @@ pub fn verify(
         .attested_credential_data()
         .ok_or_else(|| fail(F, "no attested credential data"))?;
     match x5c_member(F, stmt)? {
+        // Basic/AttCA attestation: a certificate chain, checked only with the
+        // `attestation` feature; without it such a statement cannot be
+        // verified, and §7.1 step 22 may not be skipped, so it is refused.
+        #[cfg(not(feature = "attestation"))]
+        Some(_) => {
+            let _ = (acd, policy);
+            Err(crate::error::Error::UnsupportedAttestationFormat(
+                "packed (with x5c; built without the `attestation` feature)".into(),
+            ))
+        }
+        #[cfg(feature = "attestation")]
         Some(x5c) => {
             let leaf = *x5c.first().ok_or_else(|| fail(F, "x5c is empty"))?;
             let signed = [input.auth_data.raw(), input.client_data_hash.as_slice()].concat();
@@ -75,6 +87,7 @@ pub fn verify(
 }
 
 /// §8.2.1 packed attestation statement certificate requirements.
+#[cfg(feature = "attestation")]
 fn check_certificate_requirements(leaf: &[u8], input: &VerificationInput<'_>) -> Result<()> {
     let (_, cert) = X509Certificate::from_der(leaf)
         .map_err(|_| fail(F, "attestation certificate does not parse"))?;

@@ -6,5 +6,7 @@
 pub(crate) mod ct;
 pub(crate) mod p256_vartime;
 pub(crate) mod p256_verify;
+// Used by the certificate-based attestation formats and the `ring` backend.
+#[cfg(any(feature = "attestation", feature = "ring"))]
 pub(crate) mod rsa_key;
 pub(crate) mod signature;

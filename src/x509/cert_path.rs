@@ -25,10 +25,9 @@
 //! RSA PKCS#1 v1.5, RSA-PSS, Ed25519.
 
 use crate::x509::b64::{self, Alphabet};
-use crate::x509::der::{
-    self, CLASS_CONTEXT, CLASS_UNIVERSAL, DerReader, TAG_BIT_STRING, TAG_INTEGER, TAG_NULL,
-    TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE,
-};
+use crate::x509::{contents, next_tlv, oid_string};
+use der::asn1::{BitStringRef, ContextSpecific, Null, OctetStringRef};
+use der::{AnyRef, Decode, Reader, Tag, TagNumber, Tagged};
 use thiserror::Error;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
@@ -376,17 +375,14 @@ fn bad_params<E>(_: E) -> CertPathError {
 }
 
 /// Reads `AlgorithmIdentifier ::= SEQUENCE { OID, params ANY OPTIONAL }` of a hash.
-fn hash_alg_id(contents: &[u8]) -> Result<HashAlg, CertPathError> {
-    let mut r = DerReader::new(contents);
-    let oid = r
-        .read_expected(CLASS_UNIVERSAL, false, TAG_OID)
-        .map_err(bad_params)?;
-    if !r.is_empty() {
-        r.read_expected(CLASS_UNIVERSAL, false, TAG_NULL)
-            .map_err(bad_params)?;
+fn hash_alg_id(alg: AnyRef<'_>) -> Result<HashAlg, CertPathError> {
+    let mut r = contents(alg, Tag::Sequence).map_err(bad_params)?;
+    let oid: AnyRef<'_> = r.decode().map_err(bad_params)?;
+    if !r.is_finished() {
+        r.decode::<Null>().map_err(bad_params)?;
     }
     r.finish().map_err(bad_params)?;
-    let oid = der::oid_to_string(oid).ok_or(CertPathError::InvalidAlgorithmParameters)?;
+    let oid = oid_string(oid).ok_or(CertPathError::InvalidAlgorithmParameters)?;
     HashAlg::from_oid(&oid).ok_or(CertPathError::UnsupportedAlgorithm { oid })
 }
 
@@ -396,51 +392,47 @@ fn hash_alg_id(contents: &[u8]) -> Result<HashAlg, CertPathError> {
 fn parse_pss_params(params: Option<&[u8]>) -> Result<(HashAlg, usize), CertPathError> {
     // RFC 4055 §3.1: in a signature AlgorithmIdentifier the parameters MUST be present.
     let params = params.ok_or(CertPathError::InvalidAlgorithmParameters)?;
-    let mut outer = DerReader::new(params);
-    let seq = outer.sequence().map_err(bad_params)?;
-    outer.finish().map_err(bad_params)?;
-    let mut r = DerReader::new(seq);
+    let seq = AnyRef::from_der(params).map_err(bad_params)?;
+    let mut r = contents(seq, Tag::Sequence).map_err(bad_params)?;
     let mut hash = HashAlg::Sha1;
     let mut mgf_hash = HashAlg::Sha1;
     let mut salt_len: i64 = 20;
     let mut last_tag: Option<u32> = None;
-    while !r.is_empty() {
-        let t = r.read().map_err(bad_params)?;
-        if t.class != CLASS_CONTEXT || !t.constructed || last_tag.is_some_and(|l| t.tag <= l) {
+    while !r.is_finished() {
+        // EXPLICIT tags: `der` refuses a primitive one and one holding
+        // anything but exactly one TLV.
+        let t: ContextSpecific<AnyRef<'_>> = r.decode().map_err(bad_params)?;
+        let tag = t.tag_number.value();
+        // DER: the fields in schema order, each at most once.
+        if last_tag.is_some_and(|l| tag <= l) {
             return Err(CertPathError::InvalidAlgorithmParameters);
         }
-        last_tag = Some(t.tag);
-        let mut inner = DerReader::new(t.value);
-        match t.tag {
+        last_tag = Some(tag);
+        match tag {
             0 => {
-                hash = hash_alg_id(inner.sequence().map_err(bad_params)?)?;
+                hash = hash_alg_id(t.value)?;
             }
             1 => {
-                let mgf = inner.sequence().map_err(bad_params)?;
-                let mut m = DerReader::new(mgf);
-                let oid = m
-                    .read_expected(CLASS_UNIVERSAL, false, TAG_OID)
-                    .map_err(bad_params)?;
-                let oid =
-                    der::oid_to_string(oid).ok_or(CertPathError::InvalidAlgorithmParameters)?;
+                let mut m = contents(t.value, Tag::Sequence).map_err(bad_params)?;
+                let oid: AnyRef<'_> = m.decode().map_err(bad_params)?;
+                let oid = oid_string(oid).ok_or(CertPathError::InvalidAlgorithmParameters)?;
                 if oid != OID_MGF1 {
                     return Err(CertPathError::UnsupportedAlgorithm { oid });
                 }
-                mgf_hash = hash_alg_id(m.sequence().map_err(bad_params)?)?;
+                mgf_hash = hash_alg_id(m.decode().map_err(bad_params)?)?;
                 m.finish().map_err(bad_params)?;
             }
             2 => {
-                salt_len = inner.integer().map_err(bad_params)?;
+                salt_len = t.value.decode_as::<i64>().map_err(bad_params)?;
             }
             3 => {
                 // Only trailerFieldBC (1) is defined.
-                if inner.integer().map_err(bad_params)? != 1 {
+                if t.value.decode_as::<i64>().map_err(bad_params)? != 1 {
                     return Err(CertPathError::InvalidAlgorithmParameters);
                 }
             }
             _ => return Err(CertPathError::InvalidAlgorithmParameters),
         }
-        inner.finish().map_err(bad_params)?;
     }
     // Only MGF1 with the message hash is supported (the RFC 4055 §3.1 recommendation).
     if mgf_hash != hash {
@@ -469,40 +461,28 @@ enum PublicKeyKind<'a> {
 
 /// Decodes `SubjectPublicKeyInfo ::= SEQUENCE { AlgorithmIdentifier, BIT STRING }`.
 fn parse_spki(spki_der: &[u8]) -> Result<PublicKeyKind<'_>, CertPathError> {
-    let bad = |_| CertPathError::InvalidPublicKey;
-    let mut outer = DerReader::new(spki_der);
-    let seq = outer.sequence().map_err(bad)?;
-    outer.finish().map_err(bad)?;
-    let mut r = DerReader::new(seq);
-    let alg = r.sequence().map_err(bad)?;
-    let bits = r
-        .read_expected(CLASS_UNIVERSAL, false, TAG_BIT_STRING)
-        .map_err(bad)?;
+    let bad = |_: der::Error| CertPathError::InvalidPublicKey;
+    let spki = AnyRef::from_der(spki_der).map_err(bad)?;
+    let mut r = contents(spki, Tag::Sequence).map_err(bad)?;
+    let alg: AnyRef<'_> = r.decode().map_err(bad)?;
+    let bits: BitStringRef<'_> = r.decode().map_err(bad)?;
     r.finish().map_err(bad)?;
-    // X.690 §8.6.2: first octet is the number of unused bits; keys use whole octets.
-    let key = match bits.split_first() {
-        Some((0, rest)) => rest,
-        _ => return Err(CertPathError::InvalidPublicKey),
-    };
-    let mut a = DerReader::new(alg);
-    let oid = a
-        .read_expected(CLASS_UNIVERSAL, false, TAG_OID)
-        .map_err(bad)?;
-    let oid = der::oid_to_string(oid).ok_or(CertPathError::InvalidPublicKey)?;
-    let params = if a.is_empty() {
+    // Keys use whole octets: `as_bytes` is `None` unless no bit is unused.
+    let key = bits.as_bytes().ok_or(CertPathError::InvalidPublicKey)?;
+    let mut a = contents(alg, Tag::Sequence).map_err(bad)?;
+    let oid: AnyRef<'_> = a.decode().map_err(bad)?;
+    let oid = oid_string(oid).ok_or(CertPathError::InvalidPublicKey)?;
+    let params: Option<AnyRef<'_>> = if a.is_finished() {
         None
     } else {
-        Some(a.read().map_err(bad)?)
+        Some(a.decode().map_err(bad)?)
     };
     a.finish().map_err(bad)?;
     match oid.as_str() {
         OID_EC_PUBLIC_KEY => {
             // RFC 5480 §2.1.1: namedCurve OID (implicit/specified curves unsupported).
             let p = params.ok_or(CertPathError::InvalidPublicKey)?;
-            if !p.is(CLASS_UNIVERSAL, false, TAG_OID) {
-                return Err(CertPathError::InvalidPublicKey);
-            }
-            let curve_oid = der::oid_to_string(p.value).ok_or(CertPathError::InvalidPublicKey)?;
+            let curve_oid = oid_string(p).ok_or(CertPathError::InvalidPublicKey)?;
             let curve = match curve_oid.as_str() {
                 OID_P256 => Curve::P256,
                 OID_P384 => Curve::P384,
@@ -681,28 +661,17 @@ struct Cert<'a> {
 /// Splits `Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }`
 /// and returns (tbs TLV, signatureAlgorithm TLV, signature bits).
 fn split_certificate(der: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
-    let mut outer = DerReader::new(der);
-    let body = outer.sequence().ok()?;
-    outer.finish().ok()?;
-    let mut r = DerReader::new(body);
-    let tbs = r.read().ok()?;
-    if !tbs.is(CLASS_UNIVERSAL, true, TAG_SEQUENCE) {
-        return None;
-    }
-    let alg = r.read().ok()?;
-    if !alg.is(CLASS_UNIVERSAL, true, TAG_SEQUENCE) {
-        return None;
-    }
-    let bits = r
-        .read_expected(CLASS_UNIVERSAL, false, TAG_BIT_STRING)
-        .ok()?;
+    let cert = AnyRef::from_der(der).ok()?;
+    let mut r = contents(cert, Tag::Sequence).ok()?;
+    let (tbs_raw, tbs) = next_tlv(&mut r).ok()?;
+    let (alg_raw, alg) = next_tlv(&mut r).ok()?;
+    let bits: BitStringRef<'_> = r.decode().ok()?;
     r.finish().ok()?;
-    // Signatures are whole octets: unused-bits count must be 0.
-    let sig = match bits.split_first() {
-        Some((0, rest)) => rest,
-        _ => return None,
-    };
-    Some((tbs.raw, alg.raw, sig))
+    if tbs.tag() != Tag::Sequence || alg.tag() != Tag::Sequence {
+        return None;
+    }
+    // Signatures are whole octets: `as_bytes` is `None` unless no bit is unused.
+    Some((tbs_raw, alg_raw, bits.as_bytes()?))
 }
 
 /// A certificate whose outer `signatureValue` BIT STRING declares unused bits
@@ -739,21 +708,18 @@ pub(crate) fn normalize_signature_unused_bits(der: &[u8]) -> std::borrow::Cow<'_
 /// The offset in `der` of the signatureValue's unused-bits octet, when it is
 /// 1..=7 and the bits it declares unused are zero.
 fn signature_unused_bits_offset(der: &[u8]) -> Option<usize> {
-    let mut outer = DerReader::new(der);
-    let body = outer.sequence().ok()?;
-    outer.finish().ok()?;
-    let mut r = DerReader::new(body);
-    let tbs = r.read().ok()?;
-    let alg = r.read().ok()?;
-    let bits = r.read().ok()?;
+    // Read as plain TLVs, not `BitStringRef`: this runs before the strict
+    // parse, on the very encodings it would refuse.
+    let cert = AnyRef::from_der(der).ok()?;
+    let mut r = contents(cert, Tag::Sequence).ok()?;
+    let tbs: AnyRef<'_> = r.decode().ok()?;
+    let alg: AnyRef<'_> = r.decode().ok()?;
+    let bits: AnyRef<'_> = r.decode().ok()?;
     r.finish().ok()?;
-    if !(tbs.is(CLASS_UNIVERSAL, true, TAG_SEQUENCE)
-        && alg.is(CLASS_UNIVERSAL, true, TAG_SEQUENCE)
-        && bits.is(CLASS_UNIVERSAL, false, TAG_BIT_STRING))
-    {
+    if !(tbs.tag() == Tag::Sequence && alg.tag() == Tag::Sequence && bits.tag() == Tag::BitString) {
         return None;
     }
-    let (&unused, octets) = bits.value.split_first()?;
+    let (&unused, octets) = bits.value().split_first()?;
     let &last = octets.last()?;
     let mask = 1u8.checked_shl(u32::from(unused))?.wrapping_sub(1);
     if !(1..=7).contains(&unused) || last & mask != 0 {
@@ -761,22 +727,26 @@ fn signature_unused_bits_offset(der: &[u8]) -> Option<usize> {
     }
     // The contents octets end where `der` ends (the BIT STRING is the last
     // element of the outer SEQUENCE and nothing trails it).
-    der.len().checked_sub(bits.value.len())
+    der.len().checked_sub(bits.value().len())
 }
 
 /// Returns the raw `signature` AlgorithmIdentifier TLV inside a TBSCertificate.
 fn tbs_signature_alg(tbs: &[u8]) -> Option<&[u8]> {
-    let mut outer = DerReader::new(tbs);
-    let body = outer.sequence().ok()?;
-    let mut r = DerReader::new(body);
+    let tbs = AnyRef::from_der(tbs).ok()?;
+    let mut r = contents(tbs, Tag::Sequence).ok()?;
     // version [0] EXPLICIT DEFAULT v1
-    if r.peek().ok()?.is(CLASS_CONTEXT, true, 0) {
-        r.read().ok()?;
+    let version = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber(0),
+    };
+    if Tag::peek(&r).ok()? == version {
+        r.decode::<AnyRef<'_>>().ok()?;
     }
-    r.read_expected(CLASS_UNIVERSAL, false, TAG_INTEGER).ok()?;
-    let alg = r.read().ok()?;
-    alg.is(CLASS_UNIVERSAL, true, TAG_SEQUENCE)
-        .then_some(alg.raw)
+    // serialNumber: only its tag is checked here (x509-parser reads it).
+    let serial: AnyRef<'_> = r.decode().ok()?;
+    serial.tag().assert_eq(Tag::Integer).ok()?;
+    let (alg_raw, alg) = next_tlv(&mut r).ok()?;
+    (alg.tag() == Tag::Sequence).then_some(alg_raw)
 }
 
 fn parse_cert(der: &[u8], index: usize) -> Result<Cert<'_>, CertPathError> {
@@ -790,17 +760,14 @@ fn parse_cert(der: &[u8], index: usize) -> Result<Cert<'_>, CertPathError> {
     if tbs_signature_alg(tbs) != Some(alg_raw) {
         return Err(CertPathError::SignatureAlgorithmMismatch { index });
     }
-    let mut alg = DerReader::new(alg_raw);
-    let alg_body = alg.sequence().map_err(|_| parse_err.clone())?;
-    let mut a = DerReader::new(alg_body);
-    let oid = a
-        .read_expected(CLASS_UNIVERSAL, false, TAG_OID)
-        .map_err(|_| parse_err.clone())?;
-    let sig_oid = der::oid_to_string(oid).ok_or(parse_err.clone())?;
-    let sig_params = if a.is_empty() {
+    let alg = AnyRef::from_der(alg_raw).map_err(|_| parse_err.clone())?;
+    let mut a = contents(alg, Tag::Sequence).map_err(|_| parse_err.clone())?;
+    let oid: AnyRef<'_> = a.decode().map_err(|_| parse_err.clone())?;
+    let sig_oid = oid_string(oid).ok_or(parse_err.clone())?;
+    let sig_params = if a.is_finished() {
         None
     } else {
-        Some(a.read().map_err(|_| parse_err.clone())?.raw)
+        Some(next_tlv(&mut a).map_err(|_| parse_err.clone())?.0)
     };
     a.finish().map_err(|_| parse_err)?;
     let spki = x509.tbs_certificate.subject_pki.raw;
@@ -1338,12 +1305,9 @@ pub fn fido_aaguid_extension(cert_der: &[u8]) -> Result<Option<AaguidExtension>,
                 oid: OID_FIDO_GEN_CE_AAGUID.to_string(),
             });
         }
-        let mut r = DerReader::new(ext.value);
-        let inner = r
-            .read_expected(CLASS_UNIVERSAL, false, TAG_OCTET_STRING)
-            .map_err(|_| malformed())?;
-        r.finish().map_err(|_| malformed())?;
-        let aaguid: [u8; 16] = inner.try_into().map_err(|_| malformed())?;
+        // `from_der` refuses bytes after the OCTET STRING.
+        let inner = <&OctetStringRef>::from_der(ext.value).map_err(|_| malformed())?;
+        let aaguid: [u8; 16] = inner.as_bytes().try_into().map_err(|_| malformed())?;
         found = Some(AaguidExtension {
             aaguid,
             critical: ext.critical,
