@@ -17,9 +17,13 @@
 //! Not published and not API: `publish = false`.
 #![allow(missing_docs, dead_code, clippy::all)]
 
+#[cfg(feature = "attestation")]
 pub mod attestation;
+#[cfg(feature = "attestation")]
 pub mod conformance_case;
+#[cfg(feature = "attestation")]
 pub mod conformance_runner;
+#[cfg(feature = "attestation")]
 pub mod fixtures;
 pub mod lifecycle;
 pub mod records;
