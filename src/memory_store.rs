@@ -363,6 +363,17 @@ impl CredentialStore for MemoryStore {
     async fn put_ceremony_state(&self, key: &[u8], state: Vec<u8>, expires_at: u64) -> Result<()> {
         let shared = &*self.shared;
         let now = unix_now();
+        {
+            let mut g = self.states(key)?;
+            // Expired states leave on write, soonest first.
+            g.sweep(now, &shared.outstanding);
+            // Filed again under a held key: it takes no new room.
+            if let Some(held) = g.live.get_mut(key) {
+                *held = (state, expires_at);
+                g.expiry.push(Reverse((expires_at, key.to_vec())));
+                return Ok(());
+            }
+        }
         if !shared.reserve_state() {
             // Full: drop the expired states of every shard, one lock at a time
             // (never two at once, so shards cannot deadlock), and try again.
@@ -380,11 +391,9 @@ impl CredentialStore for MemoryStore {
             }
         }
         let mut g = self.states(key)?;
-        // Expired states leave on write, soonest first.
-        g.sweep(now, &shared.outstanding);
         g.expiry.push(Reverse((expires_at, key.to_vec())));
         if g.live.insert(key.to_vec(), (state, expires_at)).is_some() {
-            // Filed again under the same key: it took no new room.
+            // Filed under the same key meanwhile: it took no new room.
             shared.outstanding.fetch_sub(1, Ordering::SeqCst);
         }
         Ok(())
