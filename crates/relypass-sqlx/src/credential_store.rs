@@ -177,13 +177,12 @@ fn policy(passkey_only: i64) -> AccountPolicy {
 
 impl CredentialStore for SqlxStore {
     async fn user_by_handle(&self, handle: &UserHandle) -> relypass::Result<Option<User>> {
-        let row = sqlx::query(
-            "SELECT handle, name, display_name FROM relypass_users WHERE handle = $1",
-        )
-        .bind(handle.as_bytes())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
+        let row =
+            sqlx::query("SELECT handle, name, display_name FROM relypass_users WHERE handle = $1")
+                .bind(handle.as_bytes())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
         row.as_ref().map(user_from_row).transpose()
     }
 

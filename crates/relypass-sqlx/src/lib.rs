@@ -112,7 +112,9 @@ impl SqlxStore {
         if one == 1 {
             Ok(())
         } else {
-            Err(Error::StoreUnavailable("health check answered wrongly".into()))
+            Err(Error::StoreUnavailable(
+                "health check answered wrongly".into(),
+            ))
         }
     }
 

@@ -74,8 +74,8 @@ pub(crate) fn credential_from_row(row: &AnyRow) -> relypass::Result<CredentialRe
     ] {
         members.insert(k.to_owned(), v);
     }
-    let record: CredentialRecord = serde_json::from_value(c)
-        .map_err(|e| Error::Storage(format!("stored credential: {e}")))?;
+    let record: CredentialRecord =
+        serde_json::from_value(c).map_err(|e| Error::Storage(format!("stored credential: {e}")))?;
     // The row's key is authoritative: a JSON document under another id is
     // corruption, not a record to hand out.
     let id: Vec<u8> = row.try_get("id").map_err(db)?;

@@ -5,7 +5,7 @@
 mod common;
 
 use common::soft::{SoftAuthenticator, register, user};
-use common::{ORIGIN, random_name, rp, stores};
+use common::{ORIGIN, random_name, stores};
 use relypass::danger::unix_now;
 use relypass::{
     AccountPolicy, AuthenticationOptions, CredentialState, CredentialStore, Error, Passkeys,
@@ -67,7 +67,11 @@ async fn counter_compare_and_set_one_of_two_sign_ins_wins() {
                 })
                 .collect();
             let results = join_all(tasks).await;
-            assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+            assert_eq!(
+                results.iter().filter(|r| r.is_ok()).count(),
+                1,
+                "{results:?}"
+            );
             assert!(
                 results
                     .iter()
@@ -108,9 +112,16 @@ async fn registration_limit_holds_for_parallel_finishes() {
             })
             .collect();
         let results = join_all(tasks).await;
-        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
-        assert!(results.iter().all(|r| r.is_ok()
-            || matches!(r, Err(Error::RegistrationLimit { limit: 10 }))));
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        assert!(
+            results
+                .iter()
+                .all(|r| r.is_ok() || matches!(r, Err(Error::RegistrationLimit { limit: 10 })))
+        );
         let held = db.store.credentials_for_user(&alice.handle).await.unwrap();
         assert_eq!(held.len(), 10, "{:?}", db.store.backend());
     }
@@ -140,8 +151,12 @@ async fn lost_revocation_rename_racing_revoke_500_trials() {
                 .unwrap();
             let name = format!("key {trial}");
             let rename = {
-                let (pk, h, id, name) =
-                    (Arc::clone(&pk), alice.handle.clone(), rec.id().to_vec(), name.clone());
+                let (pk, h, id, name) = (
+                    Arc::clone(&pk),
+                    alice.handle.clone(),
+                    rec.id().to_vec(),
+                    name.clone(),
+                );
                 tokio::spawn(async move { pk.rename_credential(&h, &id, Some(&name)).await })
             };
             pk.revoke_credential(&alice.handle, rec.id()).await.unwrap();
@@ -201,7 +216,11 @@ async fn last_way_in_race_20_accounts_no_lock_out() {
             .iter()
             .filter(|r| matches!(r, Err(Error::LastWayIn)))
             .count();
-        assert!(results.iter().all(|r| r.is_ok() || matches!(r, Err(Error::LastWayIn))));
+        assert!(
+            results
+                .iter()
+                .all(|r| r.is_ok() || matches!(r, Err(Error::LastWayIn)))
+        );
         assert_eq!(refused, 20, "{results:?}");
         let mut locked_out = 0;
         for (u, _) in &accounts {
@@ -240,8 +259,16 @@ async fn sign_up_name_race_makes_one_account() {
                 })
                 .collect();
             let results = join_all(tasks).await;
-            assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
-            assert!(results.iter().any(|r| matches!(r, Err(Error::UsernameTaken))));
+            assert_eq!(
+                results.iter().filter(|r| r.is_ok()).count(),
+                1,
+                "{results:?}"
+            );
+            assert!(
+                results
+                    .iter()
+                    .any(|r| matches!(r, Err(Error::UsernameTaken)))
+            );
             let owner = db.store.user_by_name(&name).await.unwrap().unwrap();
             for (u, _, _) in &pending {
                 let creds = db.store.credentials_for_user(&u.handle).await.unwrap();

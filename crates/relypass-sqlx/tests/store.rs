@@ -7,7 +7,7 @@ use common::soft::{SoftAuthenticator, register, sign_in, user};
 use common::{ORIGIN, random_name, stores, stores_with};
 use relypass::danger::unix_now;
 use relypass::{
-    AccountPolicy, CredentialState, CredentialStore, ErrorKind, Error, RegistrationOptions,
+    AccountPolicy, CredentialState, CredentialStore, Error, ErrorKind, RegistrationOptions,
 };
 use relypass_sqlx::{SqlxStore, SqlxStoreOptions};
 use std::time::Duration;
@@ -25,12 +25,21 @@ async fn orphan_free_sign_up() {
             .await
             .unwrap();
         assert!(db.store.user_by_name(&name).await.unwrap().is_none());
-        assert!(db.store.user_by_handle(&first.handle).await.unwrap().is_none());
+        assert!(
+            db.store
+                .user_by_handle(&first.handle)
+                .await
+                .unwrap()
+                .is_none()
+        );
 
         let second = user(&name);
         let mut auth = SoftAuthenticator::new(ORIGIN);
         let rec = register(&pk, &second, &mut auth).await;
-        assert_eq!(db.store.user_by_name(&name).await.unwrap(), Some(second.clone()));
+        assert_eq!(
+            db.store.user_by_name(&name).await.unwrap(),
+            Some(second.clone())
+        );
         assert_eq!(
             db.store.credentials_for_user(&second.handle).await.unwrap(),
             vec![rec.clone()]
@@ -86,9 +95,14 @@ async fn expiry_purge_and_ceremony_cap() {
         assert_eq!(s.outstanding_ceremonies().await.unwrap(), 3);
         // Just expired states stay for the grace minute, then go.
         s.take_ceremony_state(b"d").await.unwrap();
-        s.put_ceremony_state(b"recent", vec![1], unix_now() - 1).await.unwrap();
+        s.put_ceremony_state(b"recent", vec![1], unix_now() - 1)
+            .await
+            .unwrap();
         assert_eq!(s.purge_expired_ceremonies().await.unwrap(), 0);
-        s.put_ceremony_state(b"stale", vec![1], unix_now() - 120).await.unwrap();
+        s.take_ceremony_state(b"b").await.unwrap();
+        s.put_ceremony_state(b"stale", vec![1], unix_now() - 120)
+            .await
+            .unwrap();
         assert_eq!(s.purge_expired_ceremonies().await.unwrap(), 1);
     }
 }
@@ -122,12 +136,22 @@ async fn passkey_only_flag_needs_a_way_in_and_guards_removal() {
         // The UV-less key is no way in: it can go.
         pk.revoke_credential(&u.handle, no_uv.id()).await.unwrap();
         pk.delete_credential(&u.handle, no_uv.id()).await.unwrap();
-        let stored = db.store.credential_by_id(phone.id()).await.unwrap().unwrap();
+        let stored = db
+            .store
+            .credential_by_id(phone.id())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(stored.state(), CredentialState::Active);
         // With the password back, the passkey may go.
         db.store.set_passkey_only(&u.handle, false).await.unwrap();
         pk.delete_credential(&u.handle, phone.id()).await.unwrap();
-        assert!(db.store.set_passkey_only(&user("nobody").handle, true).await.is_err());
+        assert!(
+            db.store
+                .set_passkey_only(&user("nobody").handle, true)
+                .await
+                .is_err()
+        );
     }
 }
 

@@ -20,7 +20,10 @@ pub fn rp() -> RelyingParty {
 
 pub fn random_name(prefix: &str) -> String {
     let r: [u8; 8] = soft::random_bytes();
-    format!("{prefix}_{}", relypass::json::b64url(&r).to_lowercase().replace('-', "_"))
+    format!(
+        "{prefix}_{}",
+        relypass::json::b64url(&r).to_lowercase().replace('-', "_")
+    )
 }
 
 /// A store plus what keeps its database alive; the SQLite file is removed on drop.
