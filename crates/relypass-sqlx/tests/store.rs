@@ -189,7 +189,10 @@ async fn management_round_trip() {
 
 #[tokio::test]
 async fn migrate_is_idempotent_and_health_answers() {
-    for db in stores().await {
+    let all = stores().await;
+    let postgres = std::env::var("RELYPASS_TEST_POSTGRES").is_ok();
+    assert_eq!(all.len(), 1 + usize::from(postgres));
+    for db in all {
         db.store.migrate().await.unwrap();
         db.store.migrate().await.unwrap();
         db.store.health().await.unwrap();
