@@ -167,10 +167,11 @@ fn poisoned<T>(_: T) -> Error {
 }
 
 impl MemoryStore {
-    /// The default cap on unfinished ceremony states: 100 000. A state costs
-    /// about 600 bytes here (a sign-in with allowCredentials somewhat more), so
-    /// a full store holds roughly 60 MB of them; measured by
-    /// `cargo test --release --test ceremony_state_memory -- --ignored --nocapture`.
+    /// The default cap on unfinished ceremony states: 100 000. Measured, a
+    /// state costs about 480 bytes here for a discoverable sign-in and 730 for
+    /// a registration (a sign-in listing many credentials more), so a full
+    /// store holds roughly 50 to 75 MB of them; measure with
+    /// `cargo test --test ceremony_state_memory -- --ignored --nocapture`.
     pub const DEFAULT_CEREMONY_LIMIT: usize = 100_000;
 
     /// An empty store.

@@ -23,6 +23,9 @@ async fn bytes_per_ceremony_state() {
         .build()
         .unwrap();
     let n = MemoryStore::DEFAULT_CEREMONY_LIMIT;
+    // Every store stays alive to the end, so the second measurement does not
+    // reuse memory the first one freed.
+    let mut keep = Vec::new();
     for kind in ["sign-in (discoverable)", "registration"] {
         let pk = Passkeys::new(rp.clone(), MemoryStore::new());
         let before = resident_bytes();
@@ -45,5 +48,6 @@ async fn bytes_per_ceremony_state() {
         assert_eq!(pk.store().outstanding_ceremonies(), n);
         let per = (resident_bytes() - before) / n as u64;
         println!("{kind}: {n} states, about {per} bytes each");
+        keep.push(pk);
     }
 }
