@@ -54,7 +54,7 @@ pub use passkeys::signal::{
     AllAcceptedCredentialsOptions, CurrentUserDetailsOptions, UnknownCredentialOptions,
 };
 pub use passkeys::{CeremonyId, Passkeys};
-pub use store::{CredentialStore, InsertConditions};
+pub use store::{CredentialStore, InsertConditions, RemovalGuard};
 
 // Configuration and policy.
 pub use config::{BackupPolicy, CounterPolicy, RelyingParty, RelyingPartyBuilder};

@@ -9,6 +9,10 @@
 //! Ceremony states, written by every `start` and taken by every `finish`, are
 //! spread over [`STATE_SHARDS`] locks of their own so that sign-ins of
 //! independent users do not queue on one another.
+//!
+//! Unfinished ceremony states are capped ([`MemoryStore::DEFAULT_CEREMONY_LIMIT`]
+//! by default): a shared counter reserves a slot before a state is filed, so
+//! the cap holds exactly across shards without a global lock.
 
 use crate::ceremony::authentication::CredentialUpdate;
 use crate::ceremony::challenge::unix_now;
@@ -16,11 +20,12 @@ use crate::ceremony::registration::VerifiedRegistration;
 use crate::credential::{CredentialRecord, CredentialState, User, UserHandle};
 use crate::error::{Error, Result};
 use crate::profile::AccountPolicy;
-use crate::store::{CredentialStore, InsertConditions};
+use crate::store::{CredentialStore, InsertConditions, RemovalGuard};
 use std::cmp::Reverse;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// How many independently locked shards hold ceremony states.
@@ -45,6 +50,26 @@ impl Accounts {
             .flatten()
             .filter_map(|id| self.credentials.get(id))
     }
+
+    /// Whether `guard` refuses moving `target` to `to` (`None`: deleting it).
+    fn refuses(
+        &self,
+        guard: RemovalGuard,
+        target: &CredentialRecord,
+        to: Option<CredentialState>,
+    ) -> bool {
+        let policy = self
+            .policies
+            .get(&target.user_handle)
+            .copied()
+            .unwrap_or_default();
+        guard.refuses(
+            policy,
+            target,
+            to,
+            self.user_credentials(&target.user_handle),
+        )
+    }
 }
 
 #[derive(Default)]
@@ -56,8 +81,9 @@ struct States {
 }
 
 impl States {
-    /// Drops the states that expired before `now`.
-    fn sweep(&mut self, now: u64) {
+    /// Drops the states that expired before `now`, releasing their slots in
+    /// `outstanding`.
+    fn sweep(&mut self, now: u64, outstanding: &AtomicUsize) {
         while let Some(Reverse((exp, _))) = self.expiry.peek() {
             if *exp >= now {
                 break;
@@ -66,30 +92,74 @@ impl States {
                 && self.live.get(&key).is_some_and(|(_, e)| *e == exp)
             {
                 self.live.remove(&key);
+                outstanding.fetch_sub(1, Ordering::SeqCst);
             }
         }
+    }
+
+    /// Takes the state under `key`. Taken states leave stale queue entries;
+    /// once those outnumber the live states the queue is rebuilt from them,
+    /// which keeps it bounded by the cap at amortised O(1) per take.
+    fn take(&mut self, key: &[u8], outstanding: &AtomicUsize) -> Option<Vec<u8>> {
+        let taken = self.live.remove(key).map(|(s, _)| s);
+        if taken.is_some() {
+            outstanding.fetch_sub(1, Ordering::SeqCst);
+        }
+        if self.expiry.len() > 2 * self.live.len() + 64 {
+            self.expiry = self
+                .live
+                .iter()
+                .map(|(k, (_, e))| Reverse((*e, k.clone())))
+                .collect();
+        }
+        taken
     }
 }
 
 struct Shared {
     accounts: Mutex<Accounts>,
     states: [Mutex<States>; STATE_SHARDS],
+    /// Ceremony states filed and not yet taken or swept, over all shards.
+    outstanding: AtomicUsize,
+    ceremony_limit: usize,
 }
 
-impl Default for Shared {
-    fn default() -> Self {
+impl Shared {
+    fn new(ceremony_limit: usize) -> Self {
         Shared {
             accounts: Mutex::default(),
             states: std::array::from_fn(|_| Mutex::default()),
+            outstanding: AtomicUsize::new(0),
+            ceremony_limit,
         }
+    }
+
+    /// Reserves room for one more ceremony state; `false` when full.
+    fn reserve_state(&self) -> bool {
+        self.outstanding
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.ceremony_limit).then_some(n + 1)
+            })
+            .is_ok()
     }
 }
 
 /// The embedded default store: everything in memory, indexed so that each
 /// operation takes constant time. Clones share the same data.
-#[derive(Clone, Default)]
+///
+/// At most [`ceremony_limit`](Self::ceremony_limit) unfinished ceremony states
+/// are held ([`DEFAULT_CEREMONY_LIMIT`](Self::DEFAULT_CEREMONY_LIMIT) unless set
+/// with [`with_ceremony_limit`](Self::with_ceremony_limit)); one more `start`
+/// fails with [`Error::TooManyCeremonies`] until some finish or expire.
+#[derive(Clone)]
 pub struct MemoryStore {
     shared: Arc<Shared>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::with_ceremony_limit(Self::DEFAULT_CEREMONY_LIMIT)
+    }
 }
 
 fn poisoned<T>(_: T) -> Error {
@@ -97,9 +167,34 @@ fn poisoned<T>(_: T) -> Error {
 }
 
 impl MemoryStore {
+    /// The default cap on unfinished ceremony states: 100 000. Measured, a
+    /// state costs about 480 bytes here for a discoverable sign-in and 730 for
+    /// a registration (a sign-in listing many credentials more), so a full
+    /// store holds roughly 50 to 75 MB of them; measure with
+    /// `cargo test --test ceremony_state_memory -- --ignored --nocapture`.
+    pub const DEFAULT_CEREMONY_LIMIT: usize = 100_000;
+
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store holding at most `limit` unfinished ceremony states.
+    pub fn with_ceremony_limit(limit: usize) -> Self {
+        MemoryStore {
+            shared: Arc::new(Shared::new(limit)),
+        }
+    }
+
+    /// The cap on unfinished ceremony states.
+    pub fn ceremony_limit(&self) -> usize {
+        self.shared.ceremony_limit
+    }
+
+    /// How many ceremony states are held now (expired ones not yet dropped
+    /// included).
+    pub fn outstanding_ceremonies(&self) -> usize {
+        self.shared.outstanding.load(Ordering::SeqCst)
     }
 
     /// Sets an account's sign-in policy (see [`CredentialStore::account_policy`]).
@@ -137,7 +232,7 @@ impl CredentialStore for MemoryStore {
     async fn insert_user(&self, user: &User) -> Result<()> {
         let mut g = self.accounts()?;
         if g.users.contains_key(&user.handle) || g.names.contains_key(&user.name) {
-            return Err(Error::Storage("user already exists".into()));
+            return Err(Error::UsernameTaken);
         }
         g.names.insert(user.name.clone(), user.handle.clone());
         g.users.insert(user.handle.clone(), user.clone());
@@ -165,6 +260,22 @@ impl CredentialStore for MemoryStore {
             Some(_) => return Err(Error::CredentialAlreadyRegistered),
             None => false,
         };
+        // A new account: its name must still be free. Checked before anything
+        // is written, so a refusal leaves the store as it was.
+        let new_user = match conditions.creating_user {
+            Some(u) if !g.users.contains_key(&record.user_handle) => {
+                if u.handle != record.user_handle {
+                    return Err(Error::Storage(
+                        "creating_user is not the credential's user".into(),
+                    ));
+                }
+                if g.names.contains_key(&u.name) {
+                    return Err(Error::UsernameTaken);
+                }
+                Some(u)
+            }
+            _ => None,
+        };
         if let Some(limit) = conditions.registration_limit {
             let live = g
                 .user_credentials(&record.user_handle)
@@ -173,6 +284,10 @@ impl CredentialStore for MemoryStore {
             if live >= limit {
                 return Err(Error::RegistrationLimit { limit });
             }
+        }
+        if let Some(u) = new_user {
+            g.names.insert(u.name.clone(), u.handle.clone());
+            g.users.insert(u.handle.clone(), u.clone());
         }
         // A replaced record has the same id and the same user: the index
         // already lists it.
@@ -211,18 +326,30 @@ impl CredentialStore for MemoryStore {
         from: CredentialState,
         to: CredentialState,
         changed_at: u64,
+        guard: RemovalGuard,
     ) -> Result<bool> {
-        Ok(match self.accounts()?.credentials.get_mut(id) {
-            Some(c) if c.state == from => {
-                c.state = to;
-                c.state_changed_at = changed_at;
-                true
-            }
-            _ => false,
-        })
-    }
-    async fn delete_credential(&self, id: &[u8]) -> Result<bool> {
         let mut g = self.accounts()?;
+        match g.credentials.get(id) {
+            Some(c) if c.state == from => {
+                if g.refuses(guard, c, Some(to)) {
+                    return Err(Error::LastWayIn);
+                }
+            }
+            _ => return Ok(false),
+        }
+        if let Some(c) = g.credentials.get_mut(id) {
+            c.state = to;
+            c.state_changed_at = changed_at;
+        }
+        Ok(true)
+    }
+    async fn delete_credential(&self, id: &[u8], guard: RemovalGuard) -> Result<bool> {
+        let mut g = self.accounts()?;
+        match g.credentials.get(id) {
+            Some(c) if g.refuses(guard, c, None) => return Err(Error::LastWayIn),
+            Some(_) => {}
+            None => return Ok(false),
+        }
         let Some(record) = g.credentials.remove(id) else {
             return Ok(false);
         };
@@ -235,16 +362,45 @@ impl CredentialStore for MemoryStore {
         Ok(true)
     }
     async fn put_ceremony_state(&self, key: &[u8], state: Vec<u8>, expires_at: u64) -> Result<()> {
+        let shared = &*self.shared;
+        let now = unix_now();
+        {
+            let mut g = self.states(key)?;
+            // Expired states leave on write, soonest first.
+            g.sweep(now, &shared.outstanding);
+            // Filed again under a held key: it takes no new room.
+            if let Some(held) = g.live.get_mut(key) {
+                *held = (state, expires_at);
+                g.expiry.push(Reverse((expires_at, key.to_vec())));
+                return Ok(());
+            }
+        }
+        if !shared.reserve_state() {
+            // Full: drop the expired states of every shard, one lock at a time
+            // (never two at once, so shards cannot deadlock), and try again.
+            // Each shard costs a peek when nothing has expired.
+            for shard in &shared.states {
+                shard
+                    .lock()
+                    .map_err(poisoned)?
+                    .sweep(now, &shared.outstanding);
+            }
+            if !shared.reserve_state() {
+                return Err(Error::TooManyCeremonies {
+                    limit: shared.ceremony_limit,
+                });
+            }
+        }
         let mut g = self.states(key)?;
-        // Expired states leave on write, soonest first, so memory stays bounded
-        // by the ceremonies started within one expiry window.
-        g.sweep(unix_now());
         g.expiry.push(Reverse((expires_at, key.to_vec())));
-        g.live.insert(key.to_vec(), (state, expires_at));
+        if g.live.insert(key.to_vec(), (state, expires_at)).is_some() {
+            // Filed under the same key meanwhile: it took no new room.
+            shared.outstanding.fetch_sub(1, Ordering::SeqCst);
+        }
         Ok(())
     }
     async fn take_ceremony_state(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.states(key)?.live.remove(key).map(|(s, _)| s))
+        Ok(self.states(key)?.take(key, &self.shared.outstanding))
     }
     async fn account_policy(&self, handle: &UserHandle) -> Result<AccountPolicy> {
         Ok(self
@@ -270,7 +426,9 @@ mod tests {
         }
         // Taken before expiry: only its queue entry remains.
         s.live.remove(&vec![0u8]);
-        s.sweep(4);
+        let n = AtomicUsize::new(3);
+        s.sweep(4, &n);
+        assert_eq!(n.load(Ordering::SeqCst), 1);
         let mut left: Vec<_> = s.live.keys().cloned().collect();
         left.sort();
         assert_eq!(left, vec![vec![2u8]]);
@@ -278,7 +436,66 @@ mod tests {
         // A key filed again with a later expiry survives its old entry's sweep.
         s.live.insert(vec![2], (vec![], 20));
         s.expiry.push(Reverse((20, vec![2])));
-        s.sweep(10);
+        s.sweep(10, &n);
         assert!(s.live.contains_key(&vec![2u8]));
+    }
+
+    #[tokio::test]
+    async fn ceremony_cap_refuses_when_full_and_frees_on_take_and_expiry() {
+        let store = MemoryStore::with_ceremony_limit(3);
+        let later = unix_now() + 300;
+        for k in [b"a", b"b", b"c"] {
+            store.put_ceremony_state(k, vec![1], later).await.unwrap();
+        }
+        // Filing again under a held key takes no new room.
+        store
+            .put_ceremony_state(b"c", vec![2], later)
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.put_ceremony_state(b"d", vec![1], later).await,
+            Err(Error::TooManyCeremonies { limit: 3 })
+        ));
+        assert_eq!(store.outstanding_ceremonies(), 3);
+        assert_eq!(
+            store.take_ceremony_state(b"c").await.unwrap(),
+            Some(vec![2])
+        );
+        assert_eq!(store.take_ceremony_state(b"c").await.unwrap(), None);
+        store
+            .put_ceremony_state(b"d", vec![1], later)
+            .await
+            .unwrap();
+        // Expired states make room when the store is full, whatever shard
+        // they sit in.
+        let store = MemoryStore::with_ceremony_limit(2);
+        let past = unix_now() - 10;
+        store.put_ceremony_state(b"x", vec![1], past).await.unwrap();
+        store.put_ceremony_state(b"y", vec![1], past).await.unwrap();
+        store
+            .put_ceremony_state(b"z", vec![1], later)
+            .await
+            .unwrap();
+        store
+            .put_ceremony_state(b"w", vec![1], later)
+            .await
+            .unwrap();
+        assert_eq!(store.outstanding_ceremonies(), 2);
+        assert!(store.take_ceremony_state(b"x").await.unwrap().is_none());
+    }
+
+    #[test]
+    fn taken_states_do_not_grow_the_expiry_queue_without_bound() {
+        let mut s = States::default();
+        let n = AtomicUsize::new(0);
+        for i in 0..10_000u32 {
+            let key = i.to_be_bytes().to_vec();
+            s.expiry.push(Reverse((u64::MAX, key.clone())));
+            s.live.insert(key.clone(), (vec![], u64::MAX));
+            n.fetch_add(1, Ordering::SeqCst);
+            assert!(s.take(&key, &n).is_some());
+        }
+        assert!(s.expiry.len() <= 65, "{}", s.expiry.len());
+        assert_eq!(n.load(Ordering::SeqCst), 0);
     }
 }

@@ -7,7 +7,7 @@ use crate::ceremony::authentication::CredentialUpdate;
 use crate::ceremony::registration::VerifiedRegistration;
 use crate::credential::{CredentialRecord, CredentialState, User, UserHandle};
 use crate::error::Result;
-use crate::profile::AccountPolicy;
+use crate::profile::{AccountPolicy, may_drop_password};
 use std::future::Future;
 
 /// Storage the host implements. Every method is async so hosts can use any
@@ -20,7 +20,12 @@ pub trait CredentialStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<User>>> + Send;
     /// A user by account name.
     fn user_by_name(&self, name: &str) -> impl Future<Output = Result<Option<User>>> + Send;
-    /// Inserts a user; fails if the handle or name is taken.
+    /// Inserts a user without a credential (an account that signs in another
+    /// way, e.g. with a password); fails with
+    /// [`Error::UsernameTaken`](crate::Error::UsernameTaken) if the handle or the
+    /// name is taken. Passkey sign-ups do not call this: their account is
+    /// created with its first credential
+    /// ([`InsertConditions::creating_user`]).
     fn insert_user(&self, user: &User) -> impl Future<Output = Result<()>> + Send;
     /// All credentials of a user, in any lifecycle state.
     fn credentials_for_user(
@@ -44,7 +49,12 @@ pub trait CredentialStore: Send + Sync {
     ///   is replaced;
     /// * if [`InsertConditions::registration_limit`] is set and the user already
     ///   holds that many live (active or disabled) credentials, not counting a
-    ///   replaced record, the insert fails with [`Error::RegistrationLimit`](crate::Error::RegistrationLimit).
+    ///   replaced record, the insert fails with [`Error::RegistrationLimit`](crate::Error::RegistrationLimit);
+    /// * if [`InsertConditions::creating_user`] is set and no user has the
+    ///   record's handle yet, that user is inserted together with the
+    ///   credential (both or neither), failing with
+    ///   [`Error::UsernameTaken`](crate::Error::UsernameTaken) if another account
+    ///   holds its name by then.
     ///
     /// The credential comes as the [`VerifiedRegistration`] that proved it (store
     /// [`VerifiedRegistration::record`]): nothing else reaches this method.
@@ -73,16 +83,33 @@ pub trait CredentialStore: Send + Sync {
     /// still `from`, touching nothing else. Returns whether it applied; `false`
     /// (another change landed first, or the credential is gone) makes the caller
     /// re-read and decide again, so a revocation is never overwritten.
+    ///
+    /// `guard` is checked in the same atomic step as the change (see
+    /// [`RemovalGuard::refuses`]); a refused change fails with
+    /// [`Error::LastWayIn`](crate::Error::LastWayIn) and changes nothing.
     fn set_credential_state(
         &self,
         id: &[u8],
         from: CredentialState,
         to: CredentialState,
         changed_at: u64,
+        guard: RemovalGuard,
     ) -> impl Future<Output = Result<bool>> + Send;
-    /// Deletes a credential; returns whether it existed.
-    fn delete_credential(&self, id: &[u8]) -> impl Future<Output = Result<bool>> + Send;
+    /// Deletes a credential; returns whether it existed. `guard` is checked in
+    /// the same atomic step as the delete (see [`RemovalGuard::refuses`]); a
+    /// refused delete fails with [`Error::LastWayIn`](crate::Error::LastWayIn)
+    /// and removes nothing.
+    fn delete_credential(
+        &self,
+        id: &[u8],
+        guard: RemovalGuard,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Files a serialized ceremony state under `key` until `expires_at`.
+    ///
+    /// A store holds a bounded number of unexpired states: when it is full
+    /// (after dropping expired ones) it refuses with
+    /// [`Error::TooManyCeremonies`](crate::Error::TooManyCeremonies), so a flood
+    /// of starts that are never finished cannot grow it without bound.
     fn put_ceremony_state(
         &self,
         key: &[u8],
@@ -122,6 +149,13 @@ pub struct InsertConditions<'a> {
     /// credential replaces. Compare-and-set: if the stored record changed since
     /// it was read, nothing is replaced and the insert fails.
     pub replaces: Option<&'a [u8]>,
+    /// The account the credential belongs to, created with it if no user has
+    /// its handle yet (a passkey sign-up). User and credential land in one
+    /// atomic step, so an abandoned or crashed sign-up leaves no account behind
+    /// and keeps no name. If the handle is free but another account holds the
+    /// name, the insert fails with [`Error::UsernameTaken`](crate::Error::UsernameTaken).
+    /// An existing user with this handle is left as it is.
+    pub creating_user: Option<&'a User>,
 }
 
 impl<'a> InsertConditions<'a> {
@@ -144,6 +178,13 @@ impl<'a> InsertConditions<'a> {
         self
     }
 
+    /// Creating `user` with the credential if it does not exist yet.
+    #[must_use]
+    pub fn creating_user(mut self, user: Option<&'a User>) -> Self {
+        self.creating_user = user;
+        self
+    }
+
     /// Whether `existing`, stored under the new record's id, may be replaced by
     /// `new`: only the dead record of the same user these conditions name.
     pub fn may_replace(&self, existing: &CredentialRecord, new: &CredentialRecord) -> bool {
@@ -151,5 +192,55 @@ impl<'a> InsertConditions<'a> {
             .is_some_and(|key| existing.public_key.as_slice() == key)
             && existing.user_handle == new.user_handle
             && !existing.state.is_excluded_from_registration()
+    }
+}
+
+/// What a credential removal (delete, or a state change away from active) must
+/// preserve, checked by the store in the same atomic step as the change; see
+/// [`CredentialStore::delete_credential`] and
+/// [`CredentialStore::set_credential_state`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RemovalGuard {
+    /// No rule: the change applies whatever is left.
+    #[default]
+    Unguarded,
+    /// For a passkey-only account ([`AccountPolicy::passkey_only`]), refuse to
+    /// remove its last active credential registered with user verification
+    /// (the predicate of [`may_drop_password`](crate::may_drop_password)): it is
+    /// the account's last way in. Accounts that still have a password are not
+    /// restricted.
+    KeepLastWayIn,
+}
+
+impl RemovalGuard {
+    /// Whether the guard refuses the change of `target` to `to` (`None`: its
+    /// deletion), given the account's `policy` and all of the user's
+    /// `credentials` as stored now (with or without `target` itself). Stores
+    /// call this inside the atomic step that applies the change.
+    ///
+    /// Only a change that takes away the last way in is refused: a credential
+    /// that is not itself a way in (disabled, revoked, or registered without
+    /// UV) can always go, even from an account that has no way in left.
+    pub fn refuses<'c, I>(
+        self,
+        policy: AccountPolicy,
+        target: &CredentialRecord,
+        to: Option<CredentialState>,
+        credentials: I,
+    ) -> bool
+    where
+        I: IntoIterator<Item = &'c CredentialRecord>,
+    {
+        match self {
+            RemovalGuard::Unguarded => false,
+            RemovalGuard::KeepLastWayIn => {
+                // The target counts as a way in now, and what stays does not.
+                policy.passkey_only
+                    && to != Some(CredentialState::Active)
+                    && may_drop_password([target])
+                    && !may_drop_password(credentials.into_iter().filter(|c| c.id != target.id))
+            }
+        }
     }
 }

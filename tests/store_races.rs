@@ -5,9 +5,9 @@
 use relypass_testkit::lifecycle as soft;
 
 use relypass::{
-    AuthenticationOptions, CredentialRecord, CredentialState, CredentialStore, CredentialUpdate,
-    Error, InsertConditions, MemoryStore, Passkeys, RegistrationOptions, RelyingParty, User,
-    UserHandle, VerifiedRegistration,
+    AccountPolicy, AuthenticationOptions, CredentialRecord, CredentialState, CredentialStore,
+    CredentialUpdate, Error, InsertConditions, MemoryStore, Passkeys, RegistrationOptions,
+    RelyingParty, RemovalGuard, User, UserHandle, VerifiedRegistration,
 };
 use soft::{SoftAuthenticator, register, sign_in, user};
 use std::sync::Arc;
@@ -104,17 +104,21 @@ impl CredentialStore for GatedStore {
         from: CredentialState,
         to: CredentialState,
         at: u64,
+        g: RemovalGuard,
     ) -> relypass::Result<bool> {
-        self.inner.set_credential_state(id, from, to, at).await
+        self.inner.set_credential_state(id, from, to, at, g).await
     }
-    async fn delete_credential(&self, id: &[u8]) -> relypass::Result<bool> {
-        self.inner.delete_credential(id).await
+    async fn delete_credential(&self, id: &[u8], g: RemovalGuard) -> relypass::Result<bool> {
+        self.inner.delete_credential(id, g).await
     }
     async fn put_ceremony_state(&self, k: &[u8], s: Vec<u8>, e: u64) -> relypass::Result<()> {
         self.inner.put_ceremony_state(k, s, e).await
     }
     async fn take_ceremony_state(&self, k: &[u8]) -> relypass::Result<Option<Vec<u8>>> {
         self.inner.take_ceremony_state(k).await
+    }
+    async fn account_policy(&self, h: &UserHandle) -> relypass::Result<AccountPolicy> {
+        self.inner.account_policy(h).await
     }
 }
 
@@ -325,4 +329,227 @@ async fn registration_limit_holds_for_parallel_finishes() {
         .await
         .unwrap();
     assert_eq!(held.len(), 2);
+}
+
+/// Issue 13: `start_registration` inserted the user, so an abandoned sign-up
+/// kept the name for good and the next sign-up for it failed with a storage
+/// error.
+#[tokio::test]
+async fn abandoned_sign_up_leaves_no_user_and_frees_the_name() {
+    let pk = Passkeys::new(rp(), MemoryStore::new());
+    let first = user("carol");
+    let (_opts, _abandoned) = pk
+        .start_registration(&first, &RegistrationOptions::default())
+        .await
+        .unwrap();
+    assert!(pk.store().user_by_name("carol").await.unwrap().is_none());
+    assert!(
+        pk.store()
+            .user_by_handle(&first.handle)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Another sign-up for the name goes through, and creates the account with
+    // its first credential.
+    let second = user("carol");
+    let rec = register(&pk, &second, &mut SoftAuthenticator::new(ORIGIN)).await;
+    assert_eq!(rec.user_handle(), &second.handle);
+    assert_eq!(
+        pk.store().user_by_name("carol").await.unwrap(),
+        Some(second.clone())
+    );
+    // Now the name is taken: a third sign-up fails fast, at start.
+    assert!(matches!(
+        pk.start_registration(&user("carol"), &RegistrationOptions::default())
+            .await,
+        Err(Error::UsernameTaken)
+    ));
+    // A password account (no passkey) is refused the name too.
+    assert!(matches!(
+        pk.store().insert_user(&user("carol")).await,
+        Err(Error::UsernameTaken)
+    ));
+}
+
+/// Issue 13: two sign-ups for one name, both started while it was free and
+/// finished at the same time (both read before either writes): one account,
+/// one `UsernameTaken`, and no credential of the loser left behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_name_race_makes_one_account() {
+    let (store, pk, _) = two_services();
+    let mut pending = Vec::new();
+    for _ in 0..2 {
+        let u = user("dave");
+        let (opts, ceremony) = pk
+            .start_registration(&u, &RegistrationOptions::default())
+            .await
+            .unwrap();
+        let resp = SoftAuthenticator::new(ORIGIN).create(&opts).unwrap();
+        pending.push((u, ceremony, resp));
+    }
+    store.pause_by_id.store(2, Ordering::SeqCst);
+    let tasks: Vec<_> = pending
+        .iter()
+        .map(|(_, ceremony, resp)| {
+            let (pk, ceremony, resp) = (Arc::clone(&pk), ceremony.clone(), resp.clone());
+            tokio::spawn(async move { pk.finish_registration(&ceremony, &resp).await })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .any(|r| matches!(r, Err(Error::UsernameTaken)))
+    );
+    let owner = store.inner.user_by_name("dave").await.unwrap().unwrap();
+    for (u, _, _) in &pending {
+        let creds = store.inner.credentials_for_user(&u.handle).await.unwrap();
+        assert_eq!(creds.len(), usize::from(u.handle == owner.handle));
+    }
+}
+
+/// A passkey-only account with two UV passkeys, for the last-way-in races.
+async fn passkey_only_account<S: CredentialStore>(
+    pk: &Passkeys<S>,
+    memory: &MemoryStore,
+    name: &str,
+) -> (User, Vec<CredentialRecord>) {
+    let u = user(name);
+    let mut recs = Vec::new();
+    for _ in 0..2 {
+        recs.push(register(pk, &u, &mut SoftAuthenticator::new(ORIGIN)).await);
+    }
+    memory
+        .set_account_policy(&u.handle, AccountPolicy::passkey_only())
+        .unwrap();
+    (u, recs)
+}
+
+/// The way-in credentials left to `u`.
+async fn ways_in(memory: &MemoryStore, u: &User) -> usize {
+    memory
+        .credentials_for_user(&u.handle)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|c| c.state() == CredentialState::Active && c.user_verified())
+        .count()
+}
+
+/// Issue 14: removal read the credentials ("another way in is left"), then
+/// deleted; two removals that both read before either wrote removed both
+/// passkeys and locked the account out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_way_in_removals_racing_leave_one() {
+    for revoke_second in [false, true] {
+        let (store, pk, _) = two_services();
+        let (u, recs) = passkey_only_account(&pk, &store.inner, "erin").await;
+        // Both removals read their credential before either removes it.
+        store.pause_by_id.store(2, Ordering::SeqCst);
+        let first = {
+            let (pk, h, id) = (Arc::clone(&pk), u.handle.clone(), recs[0].id().to_vec());
+            tokio::spawn(async move { pk.delete_credential(&h, &id).await.map(|_| ()) })
+        };
+        let second = {
+            let (pk, h, id) = (Arc::clone(&pk), u.handle.clone(), recs[1].id().to_vec());
+            tokio::spawn(async move {
+                if revoke_second {
+                    pk.revoke_credential(&h, &id).await.map(|_| ())
+                } else {
+                    pk.disable_credential(&h, &id).await.map(|_| ())
+                }
+            })
+        };
+        let results = [first.await.unwrap(), second.await.unwrap()];
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        assert!(results.iter().any(|r| matches!(r, Err(Error::LastWayIn))));
+        assert_eq!(ways_in(&store.inner, &u).await, 1);
+    }
+}
+
+/// Issue 14, unforced: many accounts, both passkeys removed at once each
+/// time; no account ever ends without a way in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_way_in_many_trials_no_lock_out() {
+    let memory = MemoryStore::new();
+    let pk = Arc::new(Passkeys::new(rp(), memory.clone()));
+    for trial in 0..200 {
+        let (u, recs) = passkey_only_account(&pk, &memory, &format!("user{trial}")).await;
+        let tasks: Vec<_> = recs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let (pk, h, id) = (Arc::clone(&pk), u.handle.clone(), r.id().to_vec());
+                tokio::spawn(async move {
+                    if i == 0 {
+                        pk.delete_credential(&h, &id).await
+                    } else {
+                        pk.revoke_credential(&h, &id).await.map(|_| ())
+                    }
+                })
+            })
+            .collect();
+        let mut refused = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(()) => {}
+                Err(Error::LastWayIn) => refused += 1,
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        assert_eq!(refused, 1);
+        assert_eq!(ways_in(&memory, &u).await, 1, "trial {trial}");
+    }
+}
+
+/// The guard protects only passkey-only accounts and only real ways in: an
+/// account with a password may remove every passkey, and a UV-less key or a
+/// disabled credential can always go.
+#[tokio::test]
+async fn last_way_in_guard_scope() {
+    let memory = MemoryStore::new();
+    let pk = Passkeys::new(rp(), memory.clone());
+    let frank = user("frank");
+    let a = register(&pk, &frank, &mut SoftAuthenticator::new(ORIGIN)).await;
+    let b = register(&pk, &frank, &mut SoftAuthenticator::new(ORIGIN)).await;
+    pk.revoke_credential(&frank.handle, a.id()).await.unwrap();
+    pk.delete_credential(&frank.handle, b.id()).await.unwrap();
+
+    let (u, recs) = passkey_only_account(&pk, &memory, "grace").await;
+    let mut no_uv = SoftAuthenticator::new(ORIGIN);
+    no_uv.uv = false;
+    let key = register(&pk, &u, &mut no_uv).await;
+    pk.disable_credential(&u.handle, recs[0].id())
+        .await
+        .unwrap();
+    assert!(matches!(
+        pk.revoke_credential(&u.handle, recs[1].id()).await,
+        Err(Error::LastWayIn)
+    ));
+    pk.delete_credential(&u.handle, key.id()).await.unwrap();
+    pk.revoke_credential(&u.handle, recs[0].id()).await.unwrap();
+    assert!(matches!(
+        pk.delete_credential(&u.handle, recs[1].id()).await,
+        Err(Error::LastWayIn)
+    ));
+    // Unguarded store calls are the host's own business.
+    assert!(
+        memory
+            .delete_credential(recs[1].id(), RemovalGuard::Unguarded)
+            .await
+            .unwrap()
+    );
 }

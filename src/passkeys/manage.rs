@@ -28,7 +28,7 @@ use crate::json::{AuthenticatorTransport, Base64Url};
 use crate::passkeys::Passkeys;
 use crate::passkeys::signal::{AllAcceptedCredentialsOptions, CurrentUserDetailsOptions};
 use crate::profile::may_drop_password;
-use crate::store::CredentialStore;
+use crate::store::{CredentialStore, RemovalGuard};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -251,6 +251,8 @@ impl<S: CredentialStore> Passkeys<S> {
     }
 
     /// Blocks a credential from signing in, reversibly (Active → Disabled).
+    /// Refused with [`Error::LastWayIn`] for a passkey-only account's last
+    /// active, user-verifying credential.
     pub async fn disable_credential(
         &self,
         user: &UserHandle,
@@ -273,7 +275,9 @@ impl<S: CredentialStore> Passkeys<S> {
 
     /// Withdraws a credential for good (lost or compromised authenticator). It can
     /// never sign in again, leaves excludeCredentials (so the authenticator may
-    /// enrol anew) and stops counting towards the registration limit.
+    /// enrol anew) and stops counting towards the registration limit. Refused
+    /// with [`Error::LastWayIn`] for a passkey-only account's last active,
+    /// user-verifying credential.
     pub async fn revoke_credential(
         &self,
         user: &UserHandle,
@@ -291,9 +295,17 @@ impl<S: CredentialStore> Passkeys<S> {
     /// where an audit trail matters; after either, send
     /// [`signal_all_accepted_credentials`](Self::signal_all_accepted_credentials)
     /// so the user's passkey provider can drop it too.
+    ///
+    /// A passkey-only account keeps its last active, user-verifying credential:
+    /// deleting it fails with [`Error::LastWayIn`], decided by the store in the
+    /// same atomic step as the delete ([`RemovalGuard::KeepLastWayIn`]).
     pub async fn delete_credential(&self, user: &UserHandle, id: &[u8]) -> Result<()> {
         let record = self.owned_credential(user, id).await?;
-        if self.store().delete_credential(record.id()).await? {
+        if self
+            .store()
+            .delete_credential(record.id(), RemovalGuard::KeepLastWayIn)
+            .await?
+        {
             self.keys.forget(record.id());
             Ok(())
         } else {
@@ -322,9 +334,16 @@ impl<S: CredentialStore> Passkeys<S> {
             if !record.set_state(to, now)? {
                 return Ok(record);
             }
+            // Taking a credential out of use (disable, revoke) must not take a
+            // passkey-only account's last way in; turning one on needs no guard.
+            let guard = if to == CredentialState::Active {
+                RemovalGuard::Unguarded
+            } else {
+                RemovalGuard::KeepLastWayIn
+            };
             if self
                 .store()
-                .set_credential_state(record.id(), from, to, now)
+                .set_credential_state(record.id(), from, to, now, guard)
                 .await?
             {
                 return Ok(record);

@@ -113,7 +113,16 @@ impl<S: CredentialStore> Passkeys<S> {
         &self.store
     }
 
-    /// Starts registering a passkey for `user` (inserted if new).
+    /// Starts registering a passkey for `user`: an existing account adding one,
+    /// or a new account (a passkey sign-up).
+    ///
+    /// Nothing about the user is written here. A new account is created by
+    /// [`finish_registration`](Self::finish_registration), in one atomic step
+    /// with its first credential ([`InsertConditions::creating_user`]), so an
+    /// abandoned sign-up leaves no account and keeps no name. A new account
+    /// whose name another account already holds is refused here with
+    /// [`Error::UsernameTaken`]; a name taken between start and finish is
+    /// refused by `finish` with the same error.
     ///
     /// Returns the options for `navigator.credentials.create()` and the
     /// ceremony's [`CeremonyId`]: keep it in the browser's session and hand it to
@@ -123,13 +132,19 @@ impl<S: CredentialStore> Passkeys<S> {
         user: &User,
         options: &RegistrationOptions,
     ) -> Result<(CreationOptionsJson, CeremonyId)> {
+        if self.store.user_by_handle(&user.handle).await?.is_none()
+            && self
+                .store
+                .user_by_name(&user.name)
+                .await?
+                .is_some_and(|other| other.handle != user.handle)
+        {
+            return Err(Error::UsernameTaken);
+        }
         let existing = self.store.credentials_for_user(&user.handle).await?;
         // The limit is checked before any options exist, so a user at the limit
         // is never prompted by the browser for a credential we would refuse.
         self.check_registration_limit(&existing)?;
-        if self.store.user_by_handle(&user.handle).await?.is_none() {
-            self.store.insert_user(user).await?;
-        }
         let (opts, state) = self.rp.start_registration(user, &existing, options)?;
         let id = CeremonyId::new(CeremonyKind::Registration, state.challenge().as_bytes());
         let expires_at = state.expires_at();
@@ -181,7 +196,7 @@ impl<S: CredentialStore> Passkeys<S> {
         ceremony.require_kind(CeremonyKind::Registration)?;
         let response: RegistrationResponse = response.registration()?;
         let state = RegistrationState::from_bytes(&self.take_state(ceremony).await?)?;
-        let user = state.user().handle.clone();
+        let user = state.user().clone();
         // §7.1 step 26, before the more expensive checks: only a dead record of
         // the same user may be replaced (decided on the key after verification).
         let previous = self
@@ -189,7 +204,7 @@ impl<S: CredentialStore> Passkeys<S> {
             .credential_by_id(response.credential_id())
             .await?;
         if let Some(old) = &previous
-            && (old.user_handle != user || old.state.is_excluded_from_registration())
+            && (old.user_handle != user.handle || old.state.is_excluded_from_registration())
         {
             return Err(Error::CredentialAlreadyRegistered);
         }
@@ -220,9 +235,12 @@ impl<S: CredentialStore> Passkeys<S> {
         // store in one atomic step with the insert: two ceremonies started under
         // the limit cannot both land, and a record that changed since it was read
         // above is not replaced.
+        // The state named the user at `start`: if no account has its handle by
+        // now, it is created with this credential, atomically.
         let conditions = InsertConditions::new()
             .with_registration_limit(self.registration_limit)
-            .replacing(replaces);
+            .replacing(replaces)
+            .creating_user(Some(&user));
         self.store.insert_credential(&verified, &conditions).await?;
         Ok(verified)
     }

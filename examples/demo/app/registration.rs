@@ -81,7 +81,9 @@ pub async fn register_finish(
     let new_account = match &owner {
         None => {
             // The sign-up was restarted meanwhile (a newer attempt replaced it).
-            store.delete_credential(record.id()).await?;
+            store
+                .delete_credential(record.id(), relypass::RemovalGuard::Unguarded)
+                .await?;
             return Err(ApiError::bad_request(
                 "This sign-up expired. Please start again.",
             ));
@@ -94,7 +96,9 @@ pub async fn register_finish(
         .as_ref()
         .is_some_and(|(_, s)| s.stage == Stage::SignedIn && &s.user_handle == record.user_handle());
     if !new_account && !signed_in_as_owner {
-        store.delete_credential(record.id()).await?;
+        store
+            .delete_credential(record.id(), relypass::RemovalGuard::Unguarded)
+            .await?;
         return Err(ApiError::forbidden(
             "Please sign in to add a passkey to this account.",
         ));

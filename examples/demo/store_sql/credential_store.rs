@@ -16,7 +16,7 @@ impl CredentialStore for SqlStore {
         if self.create_user(user, None, true).await? {
             Ok(())
         } else {
-            Err(Error::Storage("user already exists".into()))
+            Err(Error::UsernameTaken)
         }
     }
 
@@ -83,6 +83,31 @@ impl CredentialStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(storage)?;
+        }
+        // A passkey sign-up whose account does not exist yet: created here, in
+        // this transaction, so user and first credential land together.
+        if let Some(user) = conditions.creating_user {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE handle = $1")
+                .bind(c.user_handle().as_bytes())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(storage)?;
+            if exists.is_none() {
+                let done = sqlx::query(
+                    "INSERT INTO users (handle, name, display_name, password_hash, passkey_only, activated, created_at)
+                     VALUES ($1, $2, $3, NULL, 0, 1, $4) ON CONFLICT DO NOTHING",
+                )
+                .bind(c.user_handle().as_bytes())
+                .bind(user.name.as_str())
+                .bind(user.display_name.as_str())
+                .bind(to_i64(unix_now())?)
+                .execute(&mut *tx)
+                .await
+                .map_err(storage)?;
+                if done.rows_affected() == 0 {
+                    return Err(Error::UsernameTaken);
+                }
+            }
         }
         if let Some(limit) = conditions.registration_limit {
             let live: i64 = sqlx::query_scalar(
@@ -159,7 +184,11 @@ impl CredentialStore for SqlStore {
         from: CredentialState,
         to: CredentialState,
         changed_at: u64,
+        guard: RemovalGuard,
     ) -> relypass::Result<bool> {
+        let Some(mut tx) = self.guarded_transaction(id, Some(to), guard).await? else {
+            return Ok(false);
+        };
         // Compare-and-set on the state column: a state change decided on a
         // stale read matches no row.
         let done = sqlx::query(
@@ -169,18 +198,23 @@ impl CredentialStore for SqlStore {
         .bind(to_i64(changed_at)?)
         .bind(id)
         .bind(state_name(from)?)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(storage)?;
+        tx.commit().await.map_err(storage)?;
         Ok(done.rows_affected() == 1)
     }
 
-    async fn delete_credential(&self, id: &[u8]) -> relypass::Result<bool> {
+    async fn delete_credential(&self, id: &[u8], guard: RemovalGuard) -> relypass::Result<bool> {
+        let Some(mut tx) = self.guarded_transaction(id, None, guard).await? else {
+            return Ok(false);
+        };
         let done = sqlx::query("DELETE FROM credentials WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(storage)?;
+        tx.commit().await.map_err(storage)?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -37,6 +37,56 @@ impl SqlStore {
         }
     }
 
+    /// A write transaction on credential `id`'s user in which `guard` allows
+    /// moving it to `to` (`None`: deleting it); `None` if the credential does
+    /// not exist. The guard reads the user's credentials and flag inside the
+    /// transaction, serialised with every other write for that user.
+    pub(super) async fn guarded_transaction(
+        &self,
+        id: &[u8],
+        to: Option<CredentialState>,
+        guard: RemovalGuard,
+    ) -> relypass::Result<Option<sqlx::Transaction<'static, sqlx::Any>>> {
+        let Some(target) = self.credential_by_id(id).await? else {
+            return Ok(None);
+        };
+        let mut tx = self.write_transaction(target.user_handle()).await?;
+        if guard != RemovalGuard::Unguarded {
+            let sql = concat!(
+                "SELECT ",
+                credential_columns!(),
+                " FROM credentials WHERE user_handle = $1"
+            );
+            let rows = sqlx::query(sql)
+                .bind(target.user_handle().as_bytes())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(storage)?;
+            let all = rows
+                .iter()
+                .map(Self::credential_from_row)
+                .collect::<relypass::Result<Vec<_>>>()?;
+            let Some(target) = all.iter().find(|c| c.id() == id) else {
+                return Ok(None);
+            };
+            let passkey_only: Option<i64> =
+                sqlx::query_scalar("SELECT passkey_only FROM users WHERE handle = $1")
+                    .bind(target.user_handle().as_bytes())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(storage)?;
+            let policy = if passkey_only.unwrap_or(0) != 0 {
+                AccountPolicy::passkey_only()
+            } else {
+                AccountPolicy::new()
+            };
+            if guard.refuses(policy, target, to, &all) {
+                return Err(Error::LastWayIn);
+            }
+        }
+        Ok(Some(tx))
+    }
+
     pub(super) fn credential_from_row(row: &AnyRow) -> relypass::Result<CredentialRecord> {
         let json: String = row.try_get("record").map_err(storage)?;
         let mut c: serde_json::Value = serde_json::from_str(&json)

@@ -39,7 +39,7 @@
 use relypass::danger::unix_now;
 use relypass::{
     AccountPolicy, CredentialRecord, CredentialState, CredentialStore, CredentialUpdate, Error,
-    InsertConditions, User, UserHandle, VerifiedRegistration,
+    InsertConditions, RemovalGuard, User, UserHandle, VerifiedRegistration,
 };
 use sha2::{Digest, Sha256};
 use sqlx::any::{AnyPoolOptions, AnyRow};

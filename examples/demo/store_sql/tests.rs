@@ -97,7 +97,7 @@ async fn credentials_round_trip_and_duplicates_are_refused() {
     let (active, disabled) = (CredentialState::Active, CredentialState::Disabled);
     assert!(
         store
-            .set_credential_state(c.id(), active, disabled, 4242)
+            .set_credential_state(c.id(), active, disabled, 4242, RemovalGuard::Unguarded)
             .await
             .unwrap()
     );
@@ -109,7 +109,13 @@ async fn credentials_round_trip_and_duplicates_are_refused() {
     // Compare-and-set: a change decided on a stale state applies nothing.
     assert!(
         !store
-            .set_credential_state(c.id(), active, CredentialState::Revoked, 1)
+            .set_credential_state(
+                c.id(),
+                active,
+                CredentialState::Revoked,
+                1,
+                RemovalGuard::Unguarded
+            )
             .await
             .unwrap()
     );
@@ -120,12 +126,22 @@ async fn credentials_round_trip_and_duplicates_are_refused() {
     assert!(!store.set_credential_name(b"nope", Some("x")).await.unwrap());
     assert!(
         !store
-            .set_credential_state(b"nope", active, disabled, 1)
+            .set_credential_state(b"nope", active, disabled, 1, RemovalGuard::Unguarded)
             .await
             .unwrap()
     );
-    assert!(store.delete_credential(b"cred-1").await.unwrap());
-    assert!(!store.delete_credential(b"cred-1").await.unwrap());
+    assert!(
+        store
+            .delete_credential(b"cred-1", RemovalGuard::Unguarded)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_credential(b"cred-1", RemovalGuard::Unguarded)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
@@ -466,7 +482,7 @@ async fn replacing_a_dead_record_is_compare_and_set() {
         let (active, revoked) = (CredentialState::Active, CredentialState::Revoked);
         assert!(
             store
-                .set_credential_state(&id, active, revoked, 5)
+                .set_credential_state(&id, active, revoked, 5, RemovalGuard::Unguarded)
                 .await
                 .unwrap()
         );

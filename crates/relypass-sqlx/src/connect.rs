@@ -1,0 +1,152 @@
+//! Opening the pool: backend detection, timeouts, SQLite pragmas.
+
+use crate::{SqlxStore, db};
+use relypass::Error;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AssertSqlSafe, Executor};
+use std::time::Duration;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// SQLite: one process, an embedded file.
+    Sqlite,
+    /// PostgreSQL: any number of servers sharing one database.
+    Postgres,
+}
+
+/// How to connect: pool size, timeouts, the ceremony cap. Defaults:
+/// 2 s acquire timeout, 5 s SQLite busy timeout, 8 connections (4 on SQLite,
+/// which has one writer anyway), 100 000 unfinished ceremonies.
+#[derive(Debug, Clone)]
+pub struct SqlxStoreOptions {
+    max_connections: Option<u32>,
+    acquire_timeout: Duration,
+    busy_timeout: Duration,
+    ceremony_limit: usize,
+}
+
+impl Default for SqlxStoreOptions {
+    fn default() -> Self {
+        SqlxStoreOptions {
+            max_connections: None,
+            acquire_timeout: Duration::from_secs(2),
+            busy_timeout: Duration::from_secs(5),
+            ceremony_limit: Self::DEFAULT_CEREMONY_LIMIT,
+        }
+    }
+}
+
+impl SqlxStoreOptions {
+    /// The default cap on unfinished ceremony states (100 000: at most a few
+    /// hundred bytes each on disk).
+    pub const DEFAULT_CEREMONY_LIMIT: usize = 100_000;
+
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Pool size.
+    #[must_use]
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = Some(n.max(1));
+        self
+    }
+
+    /// How long an operation waits for a pooled connection (or a new one)
+    /// before failing with [`Error::StoreUnavailable`]. Keep it short: a host
+    /// should answer 503 quickly rather than queue requests behind a database
+    /// that is down.
+    #[must_use]
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// SQLite only: how long a statement waits for another connection's write
+    /// lock before failing with [`Error::StoreUnavailable`].
+    #[must_use]
+    pub fn sqlite_busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// The cap on unfinished ceremony states; see
+    /// [`CredentialStore::put_ceremony_state`](relypass::CredentialStore::put_ceremony_state).
+    #[must_use]
+    pub fn ceremony_limit(mut self, limit: usize) -> Self {
+        self.ceremony_limit = limit;
+        self
+    }
+
+    /// Opens the pool (`sqlite://FILE`, created if missing, or
+    /// `postgres://…`). An unreachable database is
+    /// [`Error::StoreUnavailable`]; an unsupported URL (or a backend whose
+    /// feature is off) is [`Error::Config`].
+    pub async fn connect(self, url: &str) -> relypass::Result<SqlxStore> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if url.starts_with("sqlite:") {
+            if !cfg!(feature = "sqlite") {
+                return Err(Error::Config(
+                    "relypass-sqlx was built without the `sqlite` feature".into(),
+                ));
+            }
+            // `mode=rwc` creates the file on first run.
+            let url = if url.contains("mode=") {
+                url.to_owned()
+            } else if url.contains('?') {
+                format!("{url}&mode=rwc")
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            (Backend::Sqlite, url)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            if !cfg!(feature = "postgres") {
+                return Err(Error::Config(
+                    "relypass-sqlx was built without the `postgres` feature".into(),
+                ));
+            }
+            (Backend::Postgres, url.to_owned())
+        } else {
+            return Err(Error::Config(
+                "database URL: expected sqlite://FILE or postgres://…".into(),
+            ));
+        };
+        let busy_ms = self.busy_timeout.as_millis();
+        let options = AnyPoolOptions::new()
+            .max_connections(self.max_connections.unwrap_or(match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 8,
+            }))
+            .acquire_timeout(self.acquire_timeout)
+            // A connection that died while idle (database restarted) is
+            // noticed and replaced on its next use: recovery without restart.
+            .test_before_acquire(true)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL: readers do not block the writer; NORMAL sync is
+                        // durable across process crashes (WAL's usual setting).
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        let busy = format!("PRAGMA busy_timeout = {busy_ms}");
+                        // Built from a number only.
+                        conn.execute(AssertSqlSafe(busy)).await?;
+                    }
+                    Ok(())
+                })
+            });
+        let pool = options.connect(&url).await.map_err(|e| match e {
+            sqlx::Error::Configuration(e) => Error::Config(format!("database URL: {e}")),
+            e => db(e),
+        })?;
+        Ok(SqlxStore {
+            pool,
+            backend,
+            ceremony_limit: self.ceremony_limit,
+        })
+    }
+}
