@@ -114,7 +114,7 @@ impl AttestationType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrustMode {
-    /// Statements are not checked: every format is accepted as `none` (§7.1 step 21 note).
+    /// Statements are not checked: every format is accepted as `none` (§7.1 step 21 (see `attestation::verify`)).
     #[default]
     None,
     /// The statement must verify; its certificate chain need not reach an anchor.
@@ -191,7 +191,8 @@ pub struct TrustPolicy {
     /// The anchors for [`TrustMode::Trusted`].
     pub anchors: Vec<TrustAnchor>,
     /// Under [`TrustMode::Trusted`], whether `none` and self attestation are still
-    /// accepted (§7.1 step 24 leaves this to the RP). Default: refused.
+    /// accepted (§7.1 step 24 "Assess the attestation trustworthiness…" leaves
+    /// this to the RP). Default: refused.
     pub allow_untrusted_types: bool,
     /// Which android-key authorization lists count as enforced (default TEE only).
     pub android_key: android_key::AndroidKeyEnforcement,
