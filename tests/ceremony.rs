@@ -2,18 +2,16 @@
 //! RS256, and the failures that are no numbered §7.1 / §7.2 step (expiry,
 //! state from another RP, malformed JSON, inactive credentials, ...). The
 //! negative test of each numbered step is a row of the step table in
-//! `tests/spec_steps.rs`.
+//! `tests/spec_steps/main.rs`.
 
 use relypass_testkit::ceremonies::*;
 use relypass_testkit::soft_authenticator as common;
 
-use common::{AT, Alg, BE, BS, SoftAuthenticator, Tamper, UP, UV};
+use common::{AT, Alg, SoftAuthenticator, Tamper, UV};
 use relypass::danger::Challenge;
-use relypass::json::UserVerificationRequirement;
 use relypass::{
     AuthenticationOptions, AuthenticationResponse, CounterPolicy, CredentialRecord,
-    CredentialState, Error, RegistrationOptions, RegistrationResponse, RelyingParty, User,
-    UserHandle,
+    CredentialState, Error, RegistrationOptions, RegistrationResponse, RelyingParty,
 };
 
 // ---- round trips -------------------------------------------------------------
@@ -210,7 +208,7 @@ fn reg_malformed_json() {
 
 #[test]
 fn auth_counter_regression_under_warn() {
-    // Strict (the default) refuses it: the §7.2 step table, tests/spec_steps.rs.
+    // Strict (the default) refuses it: the §7.2 step table, tests/spec_steps/main.rs.
     let (_, mut a, mut rec) = registered(Alg::Es256);
     rec = relypass_testkit::records::with(&rec, "sign_count", serde_json::json!(10));
     let warn = rp_with(|b| b.counter_policy(CounterPolicy::Warn));
@@ -328,7 +326,7 @@ async fn passkeys_service_end_to_end_and_single_use_states() {
         Err(Error::StateUsed)
     ));
     // A new ceremony lists the credential in excludeCredentials (a client that
-    // ignores it is refused: §7.1 step 26 in tests/spec_steps.rs).
+    // ignores it is refused: §7.1 step 26 in tests/spec_steps/main.rs).
     let (options, _) = pk
         .start_registration(&user(), &Default::default())
         .await

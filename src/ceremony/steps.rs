@@ -7,7 +7,7 @@
 //! trust-anchor steps), so a bare "step 14" in a comment silently comes to mean
 //! another step. The quote is the anchor, the number is what the current text
 //! says. Every code comment that cites a step is written
-//! `§7.2 step 15 "Verify that the rpIdHash…"`, and `tests/spec_steps.rs` checks
+//! `§7.2 step 15 "Verify that the rpIdHash…"`, and `tests/spec_steps/main.rs` checks
 //! that each such citation in `src/` agrees with this table, that each step is
 //! implemented (`//` comment) in one place only, and that every step relypass
 //! checks has a negative test row that fails it.
@@ -44,7 +44,7 @@ impl Section {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner {
     /// relypass verifies it and fails the ceremony with an [`Error`]
-    /// variant: `tests/spec_steps.rs` must have a row that fails it.
+    /// variant: `tests/spec_steps/main.rs` must have a row that fails it.
     ///
     /// [`Error`]: crate::Error
     Library,

@@ -1,7 +1,7 @@
 //! Both ceremonies through relypass's sans-IO API with the software
 //! authenticator, at a fixed time and with fixed challenges: the harness of
 //! `tests/ceremony.rs` and of the §7.1 / §7.2 step table in
-//! `tests/spec_steps.rs` (one copy, so a tamper is written once).
+//! `tests/spec_steps/main.rs` (one copy, so a tamper is written once).
 
 use crate::soft_authenticator::{Alg, SoftAuthenticator, Tamper};
 use relypass::danger::Challenge;
