@@ -664,7 +664,8 @@ fn other_trailing_auth_data_bytes_keep_the_malformed_error() {
 
 #[test]
 fn assertion_without_up_refused_even_when_registration_relaxed() {
-    // A conditional create (§7.1 step 14) may register with UP clear...
+    // A conditional create (§7.1 step 15 "If options.mediation is not set to
+    // conditional…") may register with UP clear...
     let rp = rp();
     let mut a = SoftAuthenticator::new(Alg::Es256, ORIGIN, 3);
     let conditional = RegistrationOptions {
