@@ -531,10 +531,10 @@ impl RelyingParty {
         check_client_data(self, &c, ClientDataType::Get, &state.challenge)?;
         let auth_data = AuthenticatorData::parse(ad_bytes)?;
         // §7.2 step 15 (see `authenticator_data`) with the AppID extension
-        // (§10.1.1): a credential made
-        // through the legacy U2F API is scoped to the AppID, so when the client
-        // reports `appid: true` the rpIdHash is SHA-256(AppID). The AppID is the
-        // one stored in the state at `start`; without one, the RP ID hash stands.
+        // (§10.1.1): a credential made through the legacy U2F API is scoped to
+        // the AppID, so when the client reports `appid: true` the rpIdHash is
+        // SHA-256(AppID). The AppID is the one stored in the state at `start`;
+        // without one, the RP ID hash stands.
         let appid_hash: Option<[u8; 32]> = match &state.appid {
             Some(appid) if crate::extensions::appid_used(&r.client_extension_results) => {
                 Some(Sha256::digest(appid.as_bytes()).into())

@@ -96,8 +96,9 @@ pub(crate) fn check_type_and_id(type_: &str, id: &str, raw_id: &[u8]) -> Result<
     if raw_id.is_empty() {
         return Err(Error::malformed(Field::CredentialId, "empty credential id"));
     }
-    // The bound of §7.1 step 25 (see `ceremony::registration`), applied to the id
-    // the browser reports before any other work (the authData copy is checked again while parsing).
+    // The bound of §7.1 step 25 (see `ceremony::registration`), applied to the
+    // id the browser reports before any other work (the authData copy is
+    // checked again while parsing).
     if raw_id.len() > crate::limits::MAX_CREDENTIAL_ID {
         return Err(Error::CredentialIdTooLong { len: raw_id.len() });
     }

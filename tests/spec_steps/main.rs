@@ -44,6 +44,14 @@ fn failed<T>(r: Result<T, Error>) -> Option<Error> {
 }
 
 macro_rules! row {
+    // A registration with the default RP, the response tampered by these fields.
+    ($step:expr, $what:literal, reg { $($f:ident: $v:expr),* }, $pat:pat) => {
+        row!($step, $what, Some(reg_err(Tamper { $($f: $v,)* ..t() })), $pat)
+    };
+    // A sign-in with a fresh credential of this algorithm, tampered likewise.
+    ($step:expr, $what:literal, auth($alg:ident) { $($f:ident: $v:expr),* }, $pat:pat) => {
+        row!($step, $what, Some(auth_err(Alg::$alg, Tamper { $($f: $v,)* ..t() })), $pat)
+    };
     ($step:expr, $what:literal, $run:expr, $pat:pat) => {
         Row {
             step: $step,
@@ -56,6 +64,16 @@ macro_rules! row {
 
 fn t() -> Tamper {
     Tamper::default()
+}
+
+/// §7.1 step 5 / §7.2 step 8: clientDataJSON that UTF-8 decoding refuses.
+fn not_utf8(v: &mut serde_json::Value) {
+    v["response"]["clientDataJSON"] = b64(&[0x7b, 0xff, 0x7d]).into();
+}
+
+/// §7.1 step 6 / §7.2 step 9: clientDataJSON that is JSON but no object.
+fn not_an_object(v: &mut serde_json::Value) {
+    v["response"]["clientDataJSON"] = b64(b"[1]").into();
 }
 
 /// A registration with the default RP, its response JSON edited by `edit`.
@@ -172,67 +190,61 @@ fn rows() -> Vec<Row> {
         row!(
             S1(R::ResponseType),
             "type is not public-key",
-            Some(reg_err(Tamper {
-                credential_type: Some("password".into()),
-                ..t()
-            })),
+            reg {
+                credential_type: Some("password".into())
+            },
             Error::CredentialType
         ),
         row!(
             S1(R::Utf8Decode),
             "clientDataJSON is not UTF-8",
-            reg_json(|v| v["response"]["clientDataJSON"] = b64(&[0x7b, 0xff, 0x7d]).into()),
+            reg_json(not_utf8),
             Error::Malformed { .. }
         ),
         row!(
             S1(R::ParseClientData),
             "clientDataJSON is not a JSON object",
-            reg_json(|v| v["response"]["clientDataJSON"] = b64(b"[1]").into()),
+            reg_json(not_an_object),
             Error::Malformed { .. }
         ),
         row!(
             S1(R::ClientDataType),
             "C.type is webauthn.get",
-            Some(reg_err(Tamper {
-                client_data_type: Some("webauthn.get".into()),
-                ..t()
-            })),
+            reg {
+                client_data_type: Some("webauthn.get".into())
+            },
             Error::ClientDataType { .. }
         ),
         row!(
             S1(R::Challenge),
             "C.challenge is another challenge",
-            Some(reg_err(Tamper {
-                challenge: Some("AAAA".into()),
-                ..t()
-            })),
+            reg {
+                challenge: Some("AAAA".into())
+            },
             Error::Challenge
         ),
         row!(
             S1(R::Origin),
             "C.origin is another site",
-            Some(reg_err(Tamper {
-                origin: Some("https://evil.example.net".into()),
-                ..t()
-            })),
+            reg {
+                origin: Some("https://evil.example.net".into())
+            },
             Error::Origin { .. }
         ),
         row!(
             S1(R::Origin),
             "C.origin shares a suffix without a dot boundary",
-            Some(reg_err(Tamper {
-                origin: Some("https://evillogin.example.com".into()),
-                ..t()
-            })),
+            reg {
+                origin: Some("https://evillogin.example.com".into())
+            },
             Error::Origin { .. }
         ),
         row!(
             S1(R::CrossOrigin),
             "C.crossOrigin is true, no iframes expected",
-            Some(reg_err(Tamper {
-                cross_origin: Some(true),
-                ..t()
-            })),
+            reg {
+                cross_origin: Some(true)
+            },
             Error::CrossOrigin
         ),
         row!(
@@ -260,19 +272,17 @@ fn rows() -> Vec<Row> {
         row!(
             S1(R::RpIdHash),
             "rpIdHash of another RP ID",
-            Some(reg_err(Tamper {
-                rp_id: Some("example.org".into()),
-                ..t()
-            })),
+            reg {
+                rp_id: Some("example.org".into())
+            },
             Error::RpIdHash
         ),
         row!(
             S1(R::UserPresent),
             "UP clear (not a conditional create)",
-            Some(reg_err(Tamper {
-                flags: Some(UV | AT),
-                ..t()
-            })),
+            reg {
+                flags: Some(UV | AT)
+            },
             Error::UserNotPresent
         ),
         row!(
@@ -295,10 +305,9 @@ fn rows() -> Vec<Row> {
         row!(
             S1(R::BackupStateWithoutEligibility),
             "BS set, BE clear",
-            Some(reg_err(Tamper {
-                flags: Some(UP | UV | AT | BS),
-                ..t()
-            })),
+            reg {
+                flags: Some(UP | UV | AT | BS)
+            },
             Error::BackupStateWithoutEligibility
         ),
         row!(
@@ -336,10 +345,9 @@ fn rows() -> Vec<Row> {
         row!(
             S1(R::Algorithm),
             "no attested credential data, so no key to check",
-            Some(reg_err(Tamper {
-                flags: Some(UP | UV),
-                ..t()
-            })),
+            reg {
+                flags: Some(UP | UV)
+            },
             Error::MissingAttestedCredentialData
         ),
         row!(
@@ -363,13 +371,12 @@ fn rows() -> Vec<Row> {
         row!(
             S1(R::AttestationStatement),
             "a none statement with a member",
-            Some(reg_err(Tamper {
+            reg {
                 att_stmt: Some(vec![(
                     ciborium::value::Value::Text("sig".into()),
                     ciborium::value::Value::Bytes(vec![1]),
-                )]),
-                ..t()
-            })),
+                )])
+            },
             Error::Attestation { format: "none", .. }
         ),
         row!(
@@ -425,13 +432,7 @@ fn rows() -> Vec<Row> {
         row!(
             S2(A::ResponseType),
             "type is not public-key",
-            Some(auth_err(
-                Alg::Es256,
-                Tamper {
-                    credential_type: Some("password".into()),
-                    ..t()
-                }
-            )),
+            auth(Es256) { credential_type: Some("password".into()) },
             Error::CredentialType
         ),
         row!(
@@ -449,13 +450,7 @@ fn rows() -> Vec<Row> {
         row!(
             S2(A::IdentifyUser),
             "named user, userHandle of someone else",
-            Some(auth_err(
-                Alg::Es256,
-                Tamper {
-                    user_handle: Some(Some(vec![1; 16])),
-                    ..t()
-                }
-            )),
+            auth(Es256) { user_handle: Some(Some(vec![1; 16])) },
             Error::CredentialNotOwned
         ),
         row!(
@@ -479,73 +474,43 @@ fn rows() -> Vec<Row> {
         row!(
             S2(A::Utf8Decode),
             "clientDataJSON is not UTF-8",
-            auth_json(|v| v["response"]["clientDataJSON"] = b64(&[0x7b, 0xff, 0x7d]).into()),
+            auth_json(not_utf8),
             Error::Malformed { .. }
         ),
         row!(
             S2(A::ParseClientData),
             "clientDataJSON is not a JSON object",
-            auth_json(|v| v["response"]["clientDataJSON"] = b64(b"[1]").into()),
+            auth_json(not_an_object),
             Error::Malformed { .. }
         ),
         row!(
             S2(A::ClientDataType),
             "C.type is webauthn.create",
-            Some(auth_err(
-                Alg::Es256,
-                Tamper {
-                    client_data_type: Some("webauthn.create".into()),
-                    ..t()
-                }
-            )),
+            auth(Es256) { client_data_type: Some("webauthn.create".into()) },
             Error::ClientDataType { .. }
         ),
         row!(
             S2(A::Challenge),
             "C.challenge is another challenge",
-            Some(auth_err(
-                Alg::Es256,
-                Tamper {
-                    challenge: Some("AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=".into()),
-                    ..t()
-                }
-            )),
+            auth(Es256) { challenge: Some("AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=".into()) },
             Error::Challenge
         ),
         row!(
             S2(A::Origin),
             "C.origin has another port",
-            Some(auth_err(
-                Alg::Es256,
-                Tamper {
-                    origin: Some("https://login.example.com:8443".into()),
-                    ..t()
-                }
-            )),
+            auth(Es256) { origin: Some("https://login.example.com:8443".into()) },
             Error::Origin { .. }
         ),
         row!(
             S2(A::Origin),
             "C.origin has a path",
-            Some(auth_err(
-                Alg::Es256,
-                Tamper {
-                    origin: Some("https://login.example.com/".into()),
-                    ..t()
-                }
-            )),
+            auth(Es256) { origin: Some("https://login.example.com/".into()) },
             Error::Origin { .. }
         ),
         row!(
             S2(A::CrossOrigin),
             "C.crossOrigin is true, no iframes expected",
-            Some(auth_err(
-                Alg::Es256,
-                Tamper {
-                    cross_origin: Some(true),
-                    ..t()
-                }
-            )),
+            auth(Es256) { cross_origin: Some(true) },
             Error::CrossOrigin
         ),
         row!(
@@ -566,25 +531,13 @@ fn rows() -> Vec<Row> {
         row!(
             S2(A::RpIdHash),
             "rpIdHash of a subdomain",
-            Some(auth_err(
-                Alg::Es256,
-                Tamper {
-                    rp_id: Some("login.example.com".into()),
-                    ..t()
-                }
-            )),
+            auth(Es256) { rp_id: Some("login.example.com".into()) },
             Error::RpIdHash
         ),
         row!(
             S2(A::UserPresent),
             "UP clear",
-            Some(auth_err(
-                Alg::Es256,
-                Tamper {
-                    flags: Some(UV),
-                    ..t()
-                }
-            )),
+            auth(Es256) { flags: Some(UV) },
             Error::UserNotPresent
         ),
         row!(
@@ -607,25 +560,13 @@ fn rows() -> Vec<Row> {
         row!(
             S2(A::BackupStateWithoutEligibility),
             "BS set, BE clear",
-            Some(auth_err(
-                Alg::Es256,
-                Tamper {
-                    flags: Some(UP | BS),
-                    ..t()
-                }
-            )),
+            auth(Es256) { flags: Some(UP | BS) },
             Error::BackupStateWithoutEligibility
         ),
         row!(
             S2(A::BackupEligibility),
             "BE set, the record says not eligible",
-            Some(auth_err(
-                Alg::Es256,
-                Tamper {
-                    flags: Some(UP | BE),
-                    ..t()
-                }
-            )),
+            auth(Es256) { flags: Some(UP | BE) },
             Error::BackupEligibilityChanged
         ),
         row!(
@@ -643,37 +584,19 @@ fn rows() -> Vec<Row> {
         row!(
             S2(A::Signature),
             "ES256 signature with one bit flipped",
-            Some(auth_err(
-                Alg::Es256,
-                Tamper {
-                    corrupt_signature: true,
-                    ..t()
-                }
-            )),
+            auth(Es256) { corrupt_signature: true },
             Error::Signature
         ),
         row!(
             S2(A::Signature),
             "Ed25519 signature with one bit flipped",
-            Some(auth_err(
-                Alg::Ed25519,
-                Tamper {
-                    corrupt_signature: true,
-                    ..t()
-                }
-            )),
+            auth(Ed25519) { corrupt_signature: true },
             Error::Signature
         ),
         row!(
             S2(A::Signature),
             "RS256 signature with one bit flipped",
-            Some(auth_err(
-                Alg::Rs256,
-                Tamper {
-                    corrupt_signature: true,
-                    ..t()
-                }
-            )),
+            auth(Rs256) { corrupt_signature: true },
             Error::Signature
         ),
         row!(
