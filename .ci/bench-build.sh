@@ -3,5 +3,5 @@
 # crate, which has its own workspace and lockfile). Nothing is timed here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo bench --no-run --bench '*'   # bench targets only, not the test suite in release
+cargo bench -p relypass-benches --no-run   # bench targets only, not the test suite in release
 (cd benches/webauthn-rs && env -u CARGO_TARGET_DIR cargo bench --no-run)

@@ -1,4 +1,4 @@
-//! Ceremony benchmarks: `cargo bench --bench ceremony`.
+//! Ceremony benchmarks: `cargo bench -p relypass-benches --bench ceremony`.
 //!
 //! Groups (see benches/README.md for the measured table):
 //! - `finish_authentication/{es256,ed25519,rs256}`: response JSON → verified update

@@ -1,4 +1,4 @@
-//! `cargo bench --bench p256_verify` (add `--features ring` for the ring rows):
+//! `cargo bench -p relypass-benches --bench p256_verify` (add `--features ring` for the ring rows):
 //! p256's verifier against the variable-time paths on the same key, digest and
 //! signature, and ES256 over a whole message (SHA-256 included) against ring.
 //!

@@ -6,13 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--no-run" ]; then
-  cargo bench --no-run --bench '*'
+  cargo bench -p relypass-benches --no-run
   (cd benches/webauthn-rs && env -u CARGO_TARGET_DIR cargo bench --no-run)
   exit 0
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo bench --bench ceremony | tee "$log"
+cargo bench -p relypass-benches --bench ceremony | tee "$log"
 (cd benches/webauthn-rs && env -u CARGO_TARGET_DIR cargo bench)
 python3 - "$log" "${CARGO_TARGET_DIR:-target}/criterion" benches/webauthn-rs/target/criterion <<'PY'
 import json, pathlib, sys

@@ -1,4 +1,4 @@
-//! Store scaling: `cargo bench --bench store_scale`.
+//! Store scaling: `cargo bench -p relypass-benches --bench store_scale`.
 //!
 //! Grows a [`MemoryStore`] to 1k, 10k and 100k credentials (two per user) and
 //! reports, through [`Passkeys`], the median µs per operation of a new user's

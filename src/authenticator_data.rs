@@ -278,7 +278,8 @@ fn parse_attested<'a>(rest: &mut &'a [u8]) -> Result<AttestedCredentialData<'a>>
         .split_first_chunk::<2>()
         .ok_or(Error::malformed(F, "truncated credential id length"))?;
     let len = usize::from(u16::from_be_bytes(*len));
-    // §7.1 step 25: credential ids longer than 1023 bytes are refused.
+    // The bound of §7.1 step 25 (see `ceremony::registration`), applied while
+    // parsing so no longer id is ever copied out.
     if len > limits::MAX_CREDENTIAL_ID {
         return Err(Error::CredentialIdTooLong { len });
     }
@@ -318,7 +319,8 @@ fn parse_attested<'a>(rest: &mut &'a [u8]) -> Result<AttestedCredentialData<'a>>
     })
 }
 
-/// Whether the UP flag must be set (§7.1 step 14 / §7.2 step 16).
+/// Whether the UP flag must be set (§7.1 step 15 "If options.mediation is not
+/// set to conditional…", §7.2 step 16 "Verify that the UP bit…").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum UserPresence {
     /// Every authentication, and every registration not started with
@@ -330,8 +332,8 @@ pub(crate) enum UserPresence {
 }
 
 impl AuthenticatorData<'_> {
-    /// The authenticator-data steps both ceremonies share (§7.1 steps 13-16,
-    /// §7.2 steps 15-18): `rpIdHash` equals `expected_rp_id_hash`, UP as `up`
+    /// The authenticator-data steps both ceremonies share (§7.1 steps 14–17,
+    /// §7.2 steps 15–18): `rpIdHash` equals `expected_rp_id_hash`, UP as `up`
     /// says, UV when `uv` requires it, and BS only with BE. What the RP makes of
     /// BE/BS beyond that is its policy, applied by the ceremony.
     pub(crate) fn verify(
@@ -341,22 +343,26 @@ impl AuthenticatorData<'_> {
         up: UserPresence,
     ) -> Result<()> {
         let a = self;
-        // §7.1 step 13 / §7.2 step 15: rpIdHash.
+        // §7.1 step 14 "Verify that the rpIdHash in authData is the SHA-256 hash…"
+        // §7.2 step 15 "Verify that the rpIdHash in authData is the SHA-256 hash…"
         if !constant_time_eq(a.rp_id_hash(), expected_rp_id_hash) {
             return Err(Error::RpIdHash);
         }
         let f = a.flags();
-        // §7.1 step 14: "If options.mediation is not set to conditional, verify that
-        // the UP bit of the flags in authData is set." §7.2 step 16: "Verify that the
-        // UP bit of the flags in authData is set.", with no exception.
+        // §7.1 step 15 "If options.mediation is not set to conditional, verify…"
+        // §7.2 step 16 "Verify that the UP bit of the flags in authData is set."
+        // The registration exception is the only one: `up` comes from the state.
         if up == UserPresence::Required && !f.user_present() {
             return Err(Error::UserNotPresent);
         }
-        // §7.1 step 15 / §7.2 step 17: UV when required.
+        // §7.1 step 16 "If the Relying Party requires user verification for this…"
+        // §7.2 step 17 "Determine whether user verification is required…"
         if uv == UserVerificationRequirement::Required && !f.user_verified() {
             return Err(Error::UserNotVerified);
         }
-        // §7.1 step 16 / §7.2 step 18 (§6.1.3): BS may only be set when BE is.
+        // §7.1 step 17 "If the BE bit of the flags in authData is not set, verify…"
+        // §7.2 step 18 "If the BE bit of the flags in authData is not set, verify…"
+        // (§6.1.3: BS may only be set when BE is).
         if f.backup_state() && !f.backup_eligible() {
             return Err(Error::BackupStateWithoutEligibility);
         }

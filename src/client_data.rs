@@ -75,8 +75,11 @@ impl<'a> CollectedClientData<'a> {
                 max: limits::MAX_CLIENT_DATA_JSON,
             });
         }
-        // §7.1 step 5 / §7.2 step 9: UTF-8 decode, then parse as JSON.
+        // §7.1 step 5 "Let JSONtext be the result of running UTF-8 decode on…"
+        // §7.2 step 8 "Let JSONtext be the result of running UTF-8 decode on…"
         let text = core::str::from_utf8(bytes).map_err(|_| Error::malformed(F, "not UTF-8"))?;
+        // §7.1 step 6 "Let C, the client data claimed as collected during the…"
+        // §7.2 step 9 "Let C, the client data claimed as used for the signature…"
         let raw: Raw = serde_json::from_str(text)
             .map_err(|_| Error::malformed(F, "not a client data JSON object"))?;
         let ty = match &*raw.ty {
@@ -95,8 +98,8 @@ impl<'a> CollectedClientData<'a> {
 }
 
 impl CollectedClientData<'_> {
-    /// The client-data steps both ceremonies share (§7.1 steps 7-11, §7.2 steps
-    /// 11-14): `type`, `challenge` (compared as base64url text, so no lenient
+    /// The client-data steps both ceremonies share (§7.1 steps 7–11, §7.2 steps
+    /// 10–14): `type`, `challenge` (compared as base64url text, so no lenient
     /// decoding can make two encodings equal), `origin` against the RP's
     /// `origins`, and `crossOrigin`/`topOrigin` against its iframe policy.
     pub(crate) fn verify(
@@ -107,25 +110,32 @@ impl CollectedClientData<'_> {
         cross_origin: &CrossOriginPolicy,
     ) -> Result<()> {
         let c = self;
-        // §7.1 step 7 / §7.2 step 11: C.type.
+        // §7.1 step 7 "Verify that the value of C.type is webauthn.create."
+        // §7.2 step 10 "Verify that the value of C.type is the string webauthn.get."
         if c.ty != Some(expected) {
             return Err(Error::ClientDataType {
                 expected: expected.ceremony(),
             });
         }
-        // §7.1 step 8 / §7.2 step 12: C.challenge equals base64url(challenge). Compared
-        // as strings, so no lenient decoding can make two encodings equal.
+        // §7.1 step 8 "Verify that the value of C.challenge equals the base64url…"
+        // §7.2 step 11 "Verify that the value of C.challenge equals the base64url…"
+        // Compared as strings, so no lenient decoding can make two encodings equal.
         if !b64url_eq(c.challenge.as_bytes(), challenge.as_bytes()) {
             return Err(Error::Challenge);
         }
-        // §7.1 step 9 / §7.2 step 13: C.origin is an expected origin.
+        // §7.1 step 9 "Verify that the value of C.origin is an origin expected…"
+        // §7.2 step 12 "Verify that the value of C.origin is an origin expected…"
         if !origins.matches(&c.origin) {
             return Err(Error::Origin {
                 origin: c.origin.to_string(),
             });
         }
-        // §7.1 steps 10-11 / §7.2 step 14: crossOrigin only where the RP expects
-        // iframes, and topOrigin, when present, must be an expected embedder.
+        // §7.1 step 10 "If C.crossOrigin is present and set to true, verify that…"
+        // §7.1 step 11 "If C.topOrigin is present:"
+        // §7.2 step 13 "If C.crossOrigin is present and set to true, verify that…"
+        // §7.2 step 14 "If C.topOrigin is present:"
+        // crossOrigin only where the RP expects iframes, and topOrigin, when
+        // present, must be an expected embedder.
         match cross_origin.check(c.cross_origin, c.top_origin.as_deref()) {
             Ok(()) => {}
             Err(OriginError::CrossOriginNotAllowed) => return Err(Error::CrossOrigin),

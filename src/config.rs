@@ -19,7 +19,8 @@ use crate::rp_id::{RelatedOrigins, RpIdRule, check_rp_id, effective_domain_of};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
-/// What to do when an assertion's signature counter does not advance (§7.2 step 22).
+/// What to do when an assertion's signature counter does not advance (§7.2 step 22
+/// "If authData.signCount is nonzero…").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CounterPolicy {
     /// Refuse the assertion with [`Error::Counter`].
@@ -30,8 +31,9 @@ pub enum CounterPolicy {
 }
 
 /// Which backup states (§6.1.3: BE "backup eligible", BS "backed up") the RP
-/// accepts, checked at registration (§7.1 step 16) and at every sign-in (§7.2
-/// step 18) against the flags in authenticator data.
+/// accepts, checked at registration (§7.1 steps 18–19) and at every sign-in
+/// (§7.2 step 19 "If the credential backup state is used…") against the flags
+/// in authenticator data.
 ///
 /// Synced passkeys (iCloud Keychain, Google Password Manager, password managers)
 /// are backup eligible and usually backed up. Hosts that must know a key never

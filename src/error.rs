@@ -104,25 +104,32 @@ pub enum Error {
     CredentialIdMismatch,
 
     // ---- client data ---------------------------------------------------------
-    /// `C.type` is not the ceremony's type (§7.1 step 7, §7.2 step 11).
+    /// `C.type` is not the ceremony's type (§7.1 step 7 "Verify that the value of
+    /// C.type…", §7.2 step 10 "Verify that the value of C.type…").
     #[error("client data type is not the expected {expected:?}")]
     ClientDataType {
         /// What the ceremony required.
         expected: CeremonyKind,
     },
-    /// `C.challenge` is not the challenge issued for this ceremony (§7.1 step 8, §7.2 step 12).
+    /// `C.challenge` is not the challenge issued for this ceremony (§7.1 step 8
+    /// "Verify that the value of C.challenge…", §7.2 step 11 "Verify that the value
+    /// of C.challenge…").
     #[error("challenge mismatch")]
     Challenge,
-    /// `C.origin` is not an allowed origin (§7.1 step 9, §7.2 step 13).
+    /// `C.origin` is not an allowed origin (§7.1 step 9 "Verify that the value of
+    /// C.origin…", §7.2 step 12 "Verify that the value of C.origin…").
     #[error("origin {origin:?} is not allowed")]
     Origin {
         /// The origin the client reported.
         origin: String,
     },
-    /// `C.crossOrigin` is true and the RP does not allow cross-origin iframes (§7.1 step 10).
+    /// `C.crossOrigin` is true and the RP does not allow cross-origin iframes
+    /// (§7.1 step 10 "If C.crossOrigin is present…", §7.2 step 13 "If C.crossOrigin
+    /// is present…").
     #[error("cross-origin ceremony not allowed")]
     CrossOrigin,
-    /// `C.topOrigin` is present and not an allowed top origin (§7.1 step 11).
+    /// `C.topOrigin` is present and not an allowed top origin (§7.1 step 11 "If
+    /// C.topOrigin is present:", §7.2 step 14 "If C.topOrigin is present:").
     #[error("top origin {top_origin:?} is not allowed")]
     TopOrigin {
         /// The top-level origin the client reported.
@@ -130,25 +137,33 @@ pub enum Error {
     },
 
     // ---- authenticator data --------------------------------------------------
-    /// `rpIdHash` is not SHA-256 of the RP ID (§7.1 step 13, §7.2 step 15).
+    /// `rpIdHash` is not SHA-256 of the RP ID (§7.1 step 14 "Verify that the
+    /// rpIdHash…", §7.2 step 15 "Verify that the rpIdHash…").
     #[error("rpIdHash does not match the RP ID")]
     RpIdHash,
-    /// The UP flag is not set (§7.1 step 14, §7.2 step 16).
+    /// The UP flag is not set (§7.1 step 15 "If options.mediation is not set…",
+    /// §7.2 step 16 "Verify that the UP bit…").
     #[error("user not present (UP flag clear)")]
     UserNotPresent,
-    /// UV is required and the UV flag is not set (§7.1 step 15, §7.2 step 17).
+    /// UV is required and the UV flag is not set (§7.1 step 16 "If the Relying Party
+    /// requires user verification…", §7.2 step 17 "Determine whether user
+    /// verification…").
     #[error("user verification required but UV flag clear")]
     UserNotVerified,
-    /// BS is set while BE is clear (§6.1, §7.1 step 16, §7.2 step 18).
+    /// BS is set while BE is clear (§6.1, §7.1 step 17 "If the BE bit of the flags…",
+    /// §7.2 step 18 "If the BE bit of the flags…").
     #[error("backup state set on a credential that is not backup eligible")]
     BackupStateWithoutEligibility,
-    /// The BE flag differs from the value stored at registration (§7.2 step 18).
+    /// The BE flag differs from the value stored at registration (§7.2 step 19
+    /// "If the credential backup state is used…").
     #[error("backup eligibility changed since registration")]
     BackupEligibilityChanged,
-    /// Registration authData has no attested credential data (§7.1 step 19).
+    /// Registration authData has no attested credential data, so no credential
+    /// public key (§7.1 step 20 "Verify that the…").
     #[error("attested credential data missing")]
     MissingAttestedCredentialData,
-    /// The credential id is longer than 1023 bytes (§7.1 step 25).
+    /// The credential id is longer than 1023 bytes (§7.1 step 25 "Verify that the
+    /// credentialId is ≤ 1023 bytes.").
     #[error("credential id is {len} bytes, the maximum is 1023")]
     CredentialIdTooLong {
         /// Its length.
@@ -185,10 +200,12 @@ pub enum Error {
     /// The COSE key is invalid (kty/crv/alg disagree, point not on curve, ...).
     #[error("invalid credential public key: {0}")]
     InvalidPublicKey(&'static str),
-    /// The assertion (or attestation) signature does not verify (§7.2 step 21).
+    /// The assertion (or attestation) signature does not verify (§7.2 step 21
+    /// "Using credentialRecord.publicKey, verify…").
     #[error("signature verification failed")]
     Signature,
-    /// The signature counter did not advance (§7.2 step 22) and the policy is strict.
+    /// The signature counter did not advance (§7.2 step 22 "If authData.signCount
+    /// is nonzero…") and the policy is strict.
     #[error("signature counter did not advance: stored {stored}, received {received}")]
     Counter {
         /// The counter stored with the credential.
@@ -232,13 +249,16 @@ pub enum Error {
     /// The credential is known but not usable (disabled, revoked or pending).
     #[error("credential is not active")]
     CredentialNotActive,
-    /// The credential does not belong to the user the ceremony is for (§7.2 step 6).
+    /// The credential does not belong to the user the ceremony is for (§7.2 step 6
+    /// "Identify the user being authenticated…").
     #[error("credential does not belong to this user")]
     CredentialNotOwned,
-    /// Discoverable sign-in without a userHandle (§7.2 step 6).
+    /// Discoverable sign-in without a userHandle (§7.2 step 6 "Identify the user
+    /// being authenticated…").
     #[error("userHandle missing for a discoverable sign-in")]
     MissingUserHandle,
-    /// The credential id of a new registration is already stored (§7.1 step 26).
+    /// The credential id of a new registration is already stored (§7.1 step 26
+    /// "Verify that the credentialId is not yet registered…").
     #[error("credential already registered")]
     CredentialAlreadyRegistered,
     /// The account name (or user handle) of a new account is already taken.
@@ -282,7 +302,8 @@ pub enum Error {
     /// The attestation statement format is not implemented or not allowed.
     #[error("unsupported attestation format {0:?}")]
     UnsupportedAttestationFormat(String),
-    /// The attestation statement failed verification (§7.1 step 22).
+    /// The attestation statement failed verification (§7.1 step 22 "Verify that
+    /// attStmt is a correct attestation statement…").
     #[error("attestation ({format}) failed: {reason}")]
     Attestation {
         /// The attestation statement format.
@@ -290,7 +311,8 @@ pub enum Error {
         /// Which check failed (for logs).
         reason: String,
     },
-    /// The attestation is valid but not trusted under the policy (§7.1 step 23-24).
+    /// The attestation is valid but not trusted under the policy (§7.1 step 24
+    /// "Assess the attestation trustworthiness…").
     #[error("attestation not trusted: {0}")]
     AttestationNotTrusted(String),
 

@@ -4,6 +4,11 @@
 //! semver**; hosts use the crate root, the public namespaces and, for sans-IO
 //! use, [`crate::danger`].
 
+/// The §7.1 / §7.2 step table (numbers and quotes) that `tests/spec_steps/main.rs`
+/// keys its negative tests and its citation check by.
+pub mod spec_steps {
+    pub use crate::ceremony::steps::*;
+}
 /// §6.1 authenticator data.
 pub mod authenticator_data {
     pub use crate::authenticator_data::*;

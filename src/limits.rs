@@ -36,7 +36,8 @@ pub const MAX_CLIENT_DATA_JSON: usize = 8 * 1024;
 pub const MAX_AUTHENTICATOR_DATA: usize = 16 * 1024;
 /// Maximum size of an attestation object (bytes).
 pub const MAX_ATTESTATION_OBJECT: usize = 32 * 1024;
-/// Maximum credential id length (WebAuthn L3 §7.1 step 25).
+/// Maximum credential id length (WebAuthn L3 §7.1 step 25 "Verify that the
+/// credentialId is ≤ 1023 bytes.").
 pub const MAX_CREDENTIAL_ID: usize = 1023;
 /// Maximum signature size (bytes; ML-DSA-87 signatures are 4627 bytes).
 pub const MAX_SIGNATURE: usize = 8 * 1024;

@@ -141,7 +141,8 @@ where
 }
 
 /// `options` with user verification required: the sign-in options for a
-/// passkey-only account (§7.2 step 17 then refuses an assertion without UV).
+/// passkey-only account (§7.2 step 17 "Determine whether user verification…"
+/// then refuses an assertion without UV).
 pub fn passkey_only_authentication(options: &AuthenticationOptions) -> AuthenticationOptions {
     AuthenticationOptions {
         user_verification: Some(UserVerificationRequirement::Required),

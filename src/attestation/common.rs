@@ -1,7 +1,7 @@
 //! Pieces every certificate-based attestation format shares: reading attStmt
 //! members, verifying a statement signature with `x5c[0]`, comparing a
 //! certificate's key with the credential key, and applying the trust policy to a
-//! chain (§7.1 steps 22-24).
+//! chain (§7.1 steps 22–24).
 
 #[cfg(feature = "attestation")]
 use super::{AnchorScope, AttestationType, TrustMode, TrustPolicy};
@@ -229,7 +229,7 @@ pub(crate) fn ec_point(k: &PublicKey) -> Option<Vec<u8>> {
 pub(crate) use crate::crypto::rsa_key::{rsa_parts, strip};
 
 #[cfg(feature = "attestation")]
-/// Applies the trust policy to a statement's certificate chain (§7.1 steps 23-24)
+/// Applies the trust policy to a statement's certificate chain (§7.1 steps 23–24)
 /// and returns the trust path to report. `aaguid` is authData's; anchors
 /// scoped by AAGUID apply only when the statement attests it
 /// ([`super::attested_aaguid`]).

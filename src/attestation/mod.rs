@@ -62,7 +62,8 @@
 //! feature. Without it, `none` and `packed` self attestation verify as
 //! always, and under [`TrustMode::Any`] or [`TrustMode::Trusted`] any other
 //! statement is refused with [`Error::UnsupportedAttestationFormat`]
-//! (`compound` too when one of its statements is): §7.1 step 22 ("Verify that
+//! (`compound` too when one of its statements is): the spec's attStmt step (see
+//! `verify.rs`: "Verify that
 //! attStmt is a correct attestation statement, conveying a valid attestation
 //! signature, by using the attestation statement format fmt's verification
 //! procedure") cannot be skipped, and accepting a statement unverified would
@@ -146,7 +147,7 @@ impl AttestationType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrustMode {
-    /// Statements are not checked: every format is accepted as `none` (§7.1 step 21 note).
+    /// Statements are not checked: every format is accepted as `none` (§7.1 step 21 (see `attestation::verify`)).
     #[default]
     None,
     /// The statement must verify; its certificate chain need not reach an anchor.
@@ -227,7 +228,8 @@ pub struct TrustPolicy {
     #[cfg(feature = "attestation")]
     pub anchors: Vec<TrustAnchor>,
     /// Under [`TrustMode::Trusted`], whether `none` and self attestation are still
-    /// accepted (§7.1 step 24 leaves this to the RP). Default: refused.
+    /// accepted (§7.1 step 24 "Assess the attestation trustworthiness…" leaves
+    /// this to the RP). Default: refused.
     pub allow_untrusted_types: bool,
     /// Which android-key authorization lists count as enforced (default TEE only).
     #[cfg(feature = "attestation")]

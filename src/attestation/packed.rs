@@ -27,7 +27,8 @@ pub fn verify(
     match x5c_member(F, stmt)? {
         // Basic/AttCA attestation: a certificate chain, checked only with the
         // `attestation` feature; without it such a statement cannot be
-        // verified, and §7.1 step 22 may not be skipped, so it is refused.
+        // verified, and the attStmt step may not be skipped (see verify.rs), so
+        // it is refused.
         #[cfg(not(feature = "attestation"))]
         Some(_) => {
             let _ = (acd, policy);

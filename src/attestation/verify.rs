@@ -1,5 +1,5 @@
-//! Statement verification (§7.1 step 21): dispatch on `fmt` to the format's
-//! verifier, then apply the trust policy to what it established.
+//! Statement verification (§7.1 steps 21–24): dispatch on `fmt` to the
+//! format's verifier, then apply the trust policy to what it established.
 
 use super::input::VerificationInput;
 use super::object::AttestationObject;
@@ -15,8 +15,9 @@ pub fn verify(
     policy: &TrustPolicy,
 ) -> Result<AttestationOutcome> {
     if policy.mode == TrustMode::None {
-        // §7.1 step 21: an RP that does not verify attestation treats it as `none`
-        // (the `none` format's own structure is still checked, it costs nothing).
+        // An RP that does not verify attestation treats every statement as
+        // `none` (§7.1 steps 21–24 are skipped under `TrustMode::None`); the
+        // `none` format's own structure is still checked, it costs nothing.
         if obj.fmt() == "none" {
             super::none::verify_value(obj.att_stmt_value())?;
         }
@@ -41,7 +42,8 @@ pub fn verify(
             verify_statement(fmt, stmt, input, policy)?
         }
     };
-    // §7.1 step 24: assess trustworthiness.
+    // §7.1 step 24 "Assess the attestation trustworthiness using the outputs of…"
+    // (the certificate path itself is assessed in `x509::cert_path`).
     if policy.mode == TrustMode::Trusted
         && matches!(
             outcome.attestation_type,
@@ -54,7 +56,8 @@ pub fn verify(
             outcome.attestation_type.as_str()
         )));
     }
-    // §7.1 step 23: the RP may use the FIDO Metadata Service to decide which
+    // §7.1 step 23 "If validation is successful, obtain a list of acceptable…"
+    // The RP may use the FIDO Metadata Service to decide which
     // authenticators it trusts; refuse compromised (or, if required, unknown)
     // ones. The authenticator is looked up by what the statement attests
     // only: its attested AAGUID, else its attestation certificate's key
@@ -71,8 +74,9 @@ pub fn verify(
     Ok(outcome)
 }
 
-/// One statement of format `fmt` (§7.1 step 21: dispatch on the format
-/// identifier), with the AAGUID it attests, if any.
+/// One statement of format `fmt` (§7.1 steps 21–22: dispatch on the format
+/// identifier, then its verification procedure), with the AAGUID it attests,
+/// if any.
 pub fn verify_statement(
     fmt: &str,
     stmt: &[(Value, Value)],
@@ -93,6 +97,9 @@ fn verify_format(
     input: &VerificationInput<'_>,
     policy: &TrustPolicy,
 ) -> Result<AttestationOutcome> {
+    // §7.1 step 21 "Determine the attestation statement format by performing a…"
+    // §7.1 step 22 "Verify that attStmt is a correct attestation statement,…"
+    // (each arm is the format's §8 verification procedure).
     match fmt {
         "none" => {
             super::none::verify(stmt)?;
@@ -116,9 +123,8 @@ fn verify_format(
         "apple" => super::apple::verify(stmt, input, policy),
         // Without the `attestation` feature the formats above land here too:
         // their §8 procedures verify certificates, which that build cannot,
-        // and §7.1 step 22 ("verify that attStmt is a correct attestation
-        // statement ... using the attestation statement format fmt's
-        // verification procedure") has no safe default but refusal.
+        // and the attStmt step, §7.1 step 22 (see above), has no safe default
+        // but refusal.
         other => Err(Error::UnsupportedAttestationFormat(other.to_owned())),
     }
 }

@@ -479,14 +479,15 @@ impl RelyingParty {
         if !constant_time_eq(credential.id.as_slice(), cred_id) {
             return Err(Error::UnknownCredential);
         }
-        // §7.2 step 5: if allowCredentials was given, the credential is in it.
+        // §7.2 step 5 "If pkOptions.allowCredentials is not empty, verify that…"
         if !state.allow.is_empty() && !state.allow.iter().any(|a| a.as_slice() == cred_id) {
             return Err(Error::UnknownCredential);
         }
         if !credential.state.can_authenticate() {
             return Err(Error::CredentialNotActive);
         }
-        // §7.2 step 6: identify the user and check credential ownership.
+        // §7.2 step 6 "Identify the user being authenticated and let…" and check
+        // that the credential is theirs.
         let response_handle = r.response.user_handle.as_ref().map(|u| u.as_slice());
         match &state.user {
             Some(user) => {
@@ -507,7 +508,8 @@ impl RelyingParty {
             }
         }
 
-        // §7.2 steps 8-10: decode.
+        // §7.2 step 7 "Let cData, authData and sig denote the value of…" Decoded
+        // with size bounds; steps 8–9 parse cData (`client_data`).
         let cdj = decode_limited(
             &r.response.client_data_json,
             Field::ClientDataJson,
@@ -524,13 +526,15 @@ impl RelyingParty {
             limits::MAX_SIGNATURE,
         )?;
         let c = CollectedClientData::parse(cdj)?;
-        // §7.2 steps 11-14 (type, challenge, origin, crossOrigin/topOrigin).
+        // §7.2 steps 10–14: type, challenge, origin, crossOrigin, topOrigin (each
+        // cited where it is checked, in `client_data`).
         check_client_data(self, &c, ClientDataType::Get, &state.challenge)?;
         let auth_data = AuthenticatorData::parse(ad_bytes)?;
-        // §7.2 step 15 with the AppID extension (§10.1.1): a credential made
-        // through the legacy U2F API is scoped to the AppID, so when the client
-        // reports `appid: true` the rpIdHash is SHA-256(AppID). The AppID is the
-        // one stored in the state at `start`; without one, the RP ID hash stands.
+        // §7.2 step 15 (see `authenticator_data`) with the AppID extension
+        // (§10.1.1): a credential made through the legacy U2F API is scoped to
+        // the AppID, so when the client reports `appid: true` the rpIdHash is
+        // SHA-256(AppID). The AppID is the one stored in the state at `start`;
+        // without one, the RP ID hash stands.
         let appid_hash: Option<[u8; 32]> = match &state.appid {
             Some(appid) if crate::extensions::appid_used(&r.client_extension_results) => {
                 Some(Sha256::digest(appid.as_bytes()).into())
@@ -538,7 +542,7 @@ impl RelyingParty {
             _ => None,
         };
         let expected_rp_id_hash = appid_hash.as_ref().unwrap_or(&self.rp_id_hash);
-        // §7.2 steps 15-18 (rpIdHash, UP, UV, BS without BE, backup policy).
+        // §7.2 steps 15–18 (rpIdHash, UP, UV, BS without BE) and the backup policy.
         check_auth_data(
             self,
             &auth_data,
@@ -547,15 +551,17 @@ impl RelyingParty {
             expected_rp_id_hash,
         )?;
         let flags = auth_data.flags();
-        // §7.2 step 18: BE never changes for a credential (§6.1.3).
+        // §7.2 step 19 "If the credential backup state is used as part of…" BE
+        // never changes for a credential (§6.1.3).
         if flags.backup_eligible() != credential.backup_eligible {
             return Err(Error::BackupEligibilityChanged);
         }
-        // §7.2 steps 20-21: signature over authData ‖ SHA-256(clientDataJSON).
+        // §7.2 step 20 "Let hash be the result of computing a hash over the cData…"
+        // §7.2 step 21 "Using credentialRecord.publicKey, verify that sig is a…"
         let hash = Sha256::digest(cdj);
         crate::crypto::signature::verify(key, &[ad_bytes, hash.as_slice()], sig)?;
 
-        // §7.2 step 22: signature counter.
+        // §7.2 step 22 "If authData.signCount is nonzero or credentialRecord…"
         let received = auth_data.sign_count();
         let stored = credential.sign_count;
         let mut possibly_cloned = false;

@@ -13,6 +13,8 @@
 pub(crate) mod authentication;
 pub(crate) mod challenge;
 pub(crate) mod registration;
+// The §7.1 / §7.2 step table every step citation and negative test is keyed by.
+pub mod steps;
 
 pub(crate) use crate::authenticator_data::UserPresence;
 pub(crate) use crate::crypto::ct::{b64url_eq, constant_time_eq};
@@ -50,9 +52,13 @@ pub(crate) fn check_auth_data(
 ) -> Result<()> {
     a.verify(expected_rp_id_hash, uv, up)?;
     let f = a.flags();
-    // §7.1 step 16 / §7.2 step 18 leave the BE/BS decision to RP policy: apply it
-    // at both ceremonies, so a device-bound credential that later becomes backed up
-    // is refused at its next sign-in, not only at registration.
+    // §7.1 step 18 "If the Relying Party uses the credential's backup eligibility…"
+    // §7.1 step 19 "If the Relying Party uses the credential's backup state to…"
+    // The BE/BS decision is the RP's policy, and its sub-step "Apply Relying
+    // Party policy, if any" of §7.2 step 19 (see `ceremony::authentication`)
+    // is this same check: apply it at both ceremonies, so a device-bound
+    // credential that later becomes backed up is refused at its next sign-in,
+    // not only at registration.
     if !rp
         .backup_policy
         .allows(f.backup_eligible(), f.backup_state())
@@ -81,15 +87,18 @@ pub(crate) fn decode_limited(
 }
 
 pub(crate) fn check_type_and_id(type_: &str, id: &str, raw_id: &[u8]) -> Result<()> {
-    // §7.1 step 3 / §7.2 step 3 (PublicKeyCredential.type).
+    // §7.1 step 3 "Let response be credential.response. If response is not an…"
+    // §7.2 step 3 "Let response be credential.response. If response is not an…"
+    // Checked as the JSON form has it: PublicKeyCredential.type is public-key.
     if type_ != "public-key" {
         return Err(Error::CredentialType);
     }
     if raw_id.is_empty() {
         return Err(Error::malformed(Field::CredentialId, "empty credential id"));
     }
-    // §7.1 step 25 bound, applied to the id the browser reports before any
-    // other work (the authData copy is checked again while parsing).
+    // The bound of §7.1 step 25 (see `ceremony::registration`), applied to the
+    // id the browser reports before any other work (the authData copy is
+    // checked again while parsing).
     if raw_id.len() > crate::limits::MAX_CREDENTIAL_ID {
         return Err(Error::CredentialIdTooLong { len: raw_id.len() });
     }

@@ -38,8 +38,9 @@ pub struct RegistrationState {
     /// an older version still deserialize.
     cred_protect_required: Option<u8>,
     /// Started with conditional mediation, so `finish` lets UP be clear (§7.1
-    /// step 14). Fixed at `start`: nothing after it can relax UP. A state
-    /// serialized without it (or by an older version) requires UP.
+    /// step 15 (see `authenticator_data`)). Fixed at `start`: nothing after it
+    /// can relax UP. A state serialized without it (or by an older version)
+    /// requires UP.
     conditional_mediation: bool,
 }
 
@@ -59,8 +60,9 @@ struct RegistrationStateWire {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cred_protect_required: Option<u8>,
     /// Started with conditional mediation, so `finish` lets UP be clear (§7.1
-    /// step 14). Fixed at `start`: nothing after it can relax UP. A state
-    /// serialized without it (or by an older version) requires UP.
+    /// step 15 (see `authenticator_data`)). Fixed at `start`: nothing after it
+    /// can relax UP. A state serialized without it (or by an older version)
+    /// requires UP.
     #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     conditional_mediation: bool,
 }
@@ -138,7 +140,8 @@ impl RegistrationState {
         self.user_verification
     }
     /// Whether this registration was started with conditional mediation, so
-    /// `finish` accepts the UP flag clear (§7.1 step 14).
+    /// `finish` accepts the UP flag clear (§7.1 step 15 "If options.mediation is
+    /// not set to conditional…").
     pub fn conditional_mediation(&self) -> bool {
         self.conditional_mediation
     }
@@ -163,11 +166,12 @@ pub struct RegistrationOptions {
     /// The host will call `navigator.credentials.create({ mediation: "conditional",
     /// publicKey })`: a conditional create, where the browser may make a passkey
     /// for a user who just signed in with a password, without a gesture. WebAuthn
-    /// L3 §7.1 step 14: "If options.mediation is not set to conditional, verify
+    /// L3 §7.1 step 15 "If options.mediation is not set to conditional, verify
     /// that the UP bit of the flags in authData is set." So with this set,
     /// `finish_registration` accepts UP clear for this one ceremony (the flag is
     /// kept in the [`RegistrationState`]). Authentication always requires UP
-    /// (§7.2 step 16 has no exception); there is no RP-wide switch.
+    /// (§7.2 step 16 "Verify that the UP bit…" has no exception); there is no
+    /// RP-wide switch.
     ///
     /// Nothing in the options JSON changes: `mediation` is a member of
     /// `CredentialCreationOptions`, not of `PublicKeyCredentialCreationOptionsJSON`,
@@ -380,19 +384,21 @@ impl RelyingParty {
         let r = &response.json;
         check_type_and_id(&r.type_, &r.id, r.raw_id.as_slice())?;
 
-        // §7.1 steps 5-6: parse clientDataJSON.
+        // §7.1 steps 5–6: decode and parse clientDataJSON (`client_data`).
         let cdj = decode_limited(
             &r.response.client_data_json,
             Field::ClientDataJson,
             limits::MAX_CLIENT_DATA_JSON,
         )?;
         let c = CollectedClientData::parse(cdj)?;
-        // §7.1 steps 7-11.
+        // §7.1 steps 7–11: type, challenge, origin, crossOrigin, topOrigin
+        // (each cited where it is checked, in `client_data`).
         check_client_data(self, &c, ClientDataType::Create, &state.challenge)?;
-        // §7.1 step 12: hash over the raw bytes.
+        // §7.1 step 12 "Let hash be the result of computing a hash over…" The raw
+        // bytes, as received.
         let client_data_hash: [u8; 32] = Sha256::digest(cdj).into();
 
-        // §7.1 step 13: decode the attestation object.
+        // §7.1 step 13 "Perform CBOR decoding on the attestationObject field of…"
         let att_bytes = decode_limited(
             &r.response.attestation_object,
             Field::AttestationObject,
@@ -401,7 +407,8 @@ impl RelyingParty {
         let obj = AttestationObject::parse(att_bytes)?;
         let auth_data = AuthenticatorData::parse(obj.auth_data())?;
 
-        // §7.1 steps 14-17; UP may be clear only for a conditional create (step 14).
+        // §7.1 steps 14–19 (`authenticator_data`, then the backup policy); UP
+        // may be clear only for a conditional create.
         let up = if state.conditional_mediation {
             UserPresence::NotRequiredForConditionalCreate
         } else {
@@ -415,8 +422,8 @@ impl RelyingParty {
             &self.rp_id_hash,
         )?;
 
-        // §7.1 step 18: extension outputs are as expected. The one the RP asked us
-        // to enforce is credProtect: a client that ignored
+        // §7.1 step 28 "Process the client extension outputs in…" The one output
+        // the RP asked us to enforce is credProtect: a client that ignored
         // `enforceCredentialProtectionPolicy` must not get a weaker credential in.
         if let Some(required) = state.cred_protect_required {
             let got = crate::extensions::cred_protect_output(auth_data.extensions());
@@ -425,7 +432,8 @@ impl RelyingParty {
             }
         }
 
-        // §7.1 step 19: attested credential data must be present.
+        // Attested credential data must be present: step 20 below reads the
+        // credential public key from it.
         let acd = auth_data
             .attested_credential_data()
             .ok_or(Error::MissingAttestedCredentialData)?;
@@ -434,7 +442,7 @@ impl RelyingParty {
             return Err(Error::CredentialIdMismatch);
         }
 
-        // §7.1 step 21: "Verify that the "alg" parameter in the credential public
+        // §7.1 step 20 "Verify that the "alg" parameter in the credential public
         // key in authData matches the alg attribute of one of the items in
         // pkOptions.pubKeyCredParams."
         let alg = acd.public_key.algorithm();
@@ -450,7 +458,7 @@ impl RelyingParty {
         // The RP's key policy (RSA modulus floor).
         self.check_credential_key(&acd.public_key)?;
 
-        // §7.1 steps 20-24: attestation statement and trust.
+        // §7.1 steps 21–24: format, statement and trust (`attestation::verify`).
         let input = attestation::VerificationInput {
             auth_data: &auth_data,
             client_data_hash: &client_data_hash,
@@ -458,14 +466,15 @@ impl RelyingParty {
         };
         let outcome = attestation::verify(&obj, &input, &self.trust)?;
 
-        // §7.1 step 25: credential id length (also enforced while parsing).
+        // §7.1 step 25 "Verify that the credentialId is ≤ 1023 bytes." (Also
+        // enforced while parsing, and on the reported rawId.)
         if acd.credential_id.len() > limits::MAX_CREDENTIAL_ID {
             return Err(Error::CredentialIdTooLong {
                 len: acd.credential_id.len(),
             });
         }
-        // §7.1 step 26 (credential id not yet registered) needs the store: see
-        // `store::Passkeys::finish_registration`.
+        // §7.1 step 26 (see `passkeys`) needs the store: the credential id must
+        // not be registered yet.
 
         let flags = auth_data.flags();
         let discoverable = r

@@ -160,7 +160,7 @@ impl<S: CredentialStore> Passkeys<S> {
     /// already deserialized (see [`RegistrationResponseInput`]); the size bounds
     /// of [`crate::limits`] apply to both.
     ///
-    /// §7.1 step 26: a credential id that is already stored is refused with
+    /// §7.1 step 26 (see below): a credential id that is already stored is refused with
     /// [`Error::CredentialAlreadyRegistered`] (excludeCredentials is the client-side
     /// half of this rule; this is the half a client cannot skip). One exception: an
     /// authenticator normally mints a new id when it enrols again, but if the id of
@@ -197,7 +197,8 @@ impl<S: CredentialStore> Passkeys<S> {
         let response: RegistrationResponse = response.registration()?;
         let state = RegistrationState::from_bytes(&self.take_state(ceremony).await?)?;
         let user = state.user().clone();
-        // §7.1 step 26, before the more expensive checks: only a dead record of
+        // §7.1 step 26 "Verify that the credentialId is not yet registered for…"
+        // Before the more expensive checks: only a dead record of
         // the same user may be replaced (decided on the key after verification).
         let previous = self
             .store
@@ -380,7 +381,7 @@ impl<S: CredentialStore> Passkeys<S> {
 }
 
 /// The state came from the session's handle, so a response whose challenge is
-/// not the state's (§7.1 step 8 / §7.2 step 12) was made for another ceremony:
+/// not the state's (§7.1 step 8 (see `client_data`), §7.2 step 11 (see `client_data`)) was made for another ceremony:
 /// say so, rather than report a generic challenge mismatch.
 fn not_this_ceremony(e: Error) -> Error {
     match e {

@@ -1,6 +1,6 @@
 //! X.509 certificate paths for attestation statements.
 //!
-//! WebAuthn L3 §6.5.4 / §7.1 step 23 ("assess the attestation trustworthiness"):
+//! WebAuthn L3 §6.5.4 / §7.1 step 24 "Assess the attestation trustworthiness…":
 //! a relying party checks that the attestation certificate in `x5c` chains to
 //! an acceptable root. This module implements the subset of RFC 5280 §6
 //! ("Certification Path Validation") that attestation needs:
@@ -1229,8 +1229,8 @@ pub fn verify_path(
 
 /// Checks the links that are present in `chain` without requiring a trust
 /// anchor — for the attestation policy "the statement must verify but the
-/// chain need not reach a root" (WebAuthn L3 §7.1 step 23 leaves trust
-/// assessment to the relying party).
+/// chain need not reach a root" (WebAuthn L3 §7.1 step 24 (see
+/// `attestation::verify`) leaves trust assessment to the relying party).
 ///
 /// For every consecutive pair, `x5c[i]` must name and be signed by
 /// `x5c[i+1]`, which must be a CA allowed to issue it (basicConstraints,

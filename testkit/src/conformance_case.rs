@@ -118,8 +118,9 @@ pub fn relying_party(
 /// The per-ceremony options of a registration case: `policy.user_presence:
 /// "not_required"` (a source that verified with user presence optional) is a
 /// conditional create, the one ceremony where WebAuthn L3 lets UP be clear
-/// (§7.1 step 14). An authentication case with that policy still requires UP
-/// (§7.2 step 16 has no exception), so nothing reads it there.
+/// (§7.1 step 15 "If options.mediation is not set to conditional…"). An
+/// authentication case with that policy still requires UP (§7.2 step 16
+/// "Verify that the UP bit…" has no exception), so nothing reads it there.
 pub fn registration_options(case: &Value) -> relypass::RegistrationOptions {
     relypass::RegistrationOptions {
         conditional_mediation: case["policy"]["user_presence"].as_str() == Some("not_required"),

@@ -4,6 +4,9 @@
 //!
 //! * [`soft_authenticator`]: a software authenticator + client for every
 //!   algorithm, with knobs to break each §7 check;
+//! * [`ceremonies`]: both ceremonies through the sans-IO API with that
+//!   authenticator, fixed time and challenges (the ceremony tests and the §7
+//!   step table share it);
 //! * [`lifecycle`]: a minimal P-256 authenticator for service-level tests
 //!   (honours excludeCredentials/allowCredentials like a browser);
 //! * [`conformance_runner`]: runs a case through the public API (the runner's and
@@ -19,6 +22,7 @@
 
 #[cfg(feature = "attestation")]
 pub mod attestation;
+pub mod ceremonies;
 #[cfg(feature = "attestation")]
 pub mod conformance_case;
 #[cfg(feature = "attestation")]

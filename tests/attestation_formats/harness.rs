@@ -52,7 +52,8 @@ fn reencoded_vectors_still_verify() {
 
 #[test]
 fn trust_mode_none_does_not_check_statements() {
-    // §7.1 step 21 note: an RP that does not verify attestation treats it as none.
+    // An RP that does not verify attestation treats it as none (§7.1 steps 21–24
+    // are skipped under TrustMode::None).
     let r = Reg::vector("packed/w3c-packed-es256.json").with_bytes("sig", flip_last);
     let v = expect_ok(r.run(r.policy(TrustMode::None)), AttestationType::None);
     assert_eq!(v.attestation().fmt, "packed");

@@ -3,7 +3,7 @@
 use super::*;
 
 // ---------------------------------------------------------------------------
-// none, self attestation and the trust policy (§7.1 steps 23-24)
+// none, self attestation and the trust policy (§7.1 steps 23–24)
 // ---------------------------------------------------------------------------
 
 #[test]

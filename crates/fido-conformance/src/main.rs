@@ -11,11 +11,11 @@
 //! ```
 //!
 //! ```text
-//! cargo run --example fido-conformance -- --metadata ./metadata --origin http://localhost:3000
-//! cargo run --example fido-conformance -- --help
+//! cargo run -p fido-conformance -- --metadata ./metadata --origin http://localhost:3000
+//! cargo run -p fido-conformance -- --help
 //! ```
 //!
-//! See `examples/fido-conformance/README.md`.
+//! See `crates/fido-conformance/README.md`.
 #![forbid(unsafe_code)]
 // Every request body is hostile: no panicking shortcuts outside tests.
 #![cfg_attr(
@@ -44,7 +44,7 @@ use std::sync::Arc;
 const USAGE: &str = "\
 relypass FIDO2 conformance server
 
-USAGE: cargo run --example fido-conformance -- [OPTIONS]
+USAGE: cargo run -p fido-conformance -- [OPTIONS]
 
 OPTIONS:
   --listen ADDR      address to listen on            (default 127.0.0.1:3000)

@@ -199,8 +199,12 @@ pub fn temp_dir(name: &str) -> PathBuf {
     d
 }
 
+/// A file under the repository root (this package lives in
+/// `crates/fido-conformance/`; the vectors are the repository's).
 pub fn repo_file(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
 }
 
 #[tokio::test]
