@@ -16,9 +16,12 @@ use tokio::sync::Barrier;
 
 const ORIGIN: &str = "https://example.com";
 
+/// UV `preferred` (not the `required` default): some races involve UV-less
+/// security keys, which must still register.
 fn rp() -> RelyingParty {
     RelyingParty::builder("example.com", "Example")
         .origin(ORIGIN)
+        .user_verification(relypass::json::UserVerificationRequirement::Preferred)
         .build()
         .unwrap()
 }

@@ -11,9 +11,12 @@ use relypass_sqlx::{SqlxStore, SqlxStoreOptions};
 
 pub const ORIGIN: &str = "https://example.com";
 
+/// UV `preferred` (not the `required` default): the last-way-in tests need
+/// UV-less security keys beside passkeys.
 pub fn rp() -> RelyingParty {
     RelyingParty::builder("example.com", "Example")
         .origin(ORIGIN)
+        .user_verification(relypass::json::UserVerificationRequirement::Preferred)
         .build()
         .unwrap()
 }
