@@ -34,9 +34,10 @@ pub use ceremony_id::CeremonyId;
 
 /// The async service: a [`RelyingParty`] plus a [`CredentialStore`].
 ///
-/// Ceremony states are filed in the store under their challenge, so `finish`
-/// needs only the browser's response: the challenge inside clientDataJSON finds
-/// the state, and taking it is once-only across every process sharing the store.
+/// `start_*` files the ceremony state in the store and returns a [`CeremonyId`]
+/// for the host to keep in the browser's session; `finish_*` takes that handle,
+/// takes the state out of the store (once only, across every process sharing
+/// the store) and refuses a response whose challenge is not that ceremony's.
 ///
 /// Host policies configured here: a per-user registration limit
 /// ([`with_registration_limit`](Self::with_registration_limit)), the secret behind
