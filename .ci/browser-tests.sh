@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests of the demo server with virtual authenticators, in headless
 # Chromium (playwright-core, CDP) and headless Firefox ESR (geckodriver,
-# WebDriver + its WebAuthn extension): builds `cargo build --example demo`,
+# WebDriver + its WebAuthn extension): builds `cargo build -p relypass-demo`,
 # then runs in each browser
 #   1. the SQLite flow (one server), and
 #   2. the PostgreSQL flow (a temporary cluster, two servers sharing it),
@@ -18,14 +18,14 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
 
 t0=$(date +%s)
-cargo build --example demo
+cargo build -p relypass-demo
 t1=$(date +%s)
 echo "demo build: $((t1 - t0))s"
 
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
-node tests/browser/run.mjs --bin "$CARGO_TARGET_DIR/debug/examples/demo" "$@"
+node tests/browser/run.mjs --bin "$CARGO_TARGET_DIR/debug/relypass-demo" "$@"
 
 # The relypass-axum minimal example: sign up, sign out, sign in (Chromium).
 cargo build -p relypass-axum --example minimal

@@ -1,4 +1,4 @@
-// End-to-end browser tests of the relypass demo.
+// End-to-end browser tests of the relypass demo (crates/relypass-demo).
 //
 //   node tests/browser/run.mjs [--browser chromium|firefox|all] [--flow sqlite|postgres|all|minimal]
 //                              [--bin PATH] [--minimal-bin PATH] [--out DIR]
@@ -17,7 +17,7 @@
 //
 // Needs /usr/bin/chromium (or $CHROMIUM), /usr/bin/firefox-esr (or $FIREFOX)
 // and geckodriver on PATH (or $GECKODRIVER), the demo built with
-// `cargo build --example demo`, and for the postgres flow initdb/pg_ctl.
+// `cargo build -p relypass-demo`, and for the postgres flow initdb/pg_ctl.
 // Prints "browser chromium: N passed, M failed" and the same for firefox,
 // then "browser: N passed, M failed" (all browsers) last; exits 1 on any failure.
 
@@ -40,7 +40,7 @@ function parseArgs(argv) {
     flow: 'all',
     browser: 'all',
     bin: process.env.DEMO_BIN
-      || path.join(process.env.CARGO_TARGET_DIR || path.join(repo, 'target'), 'debug', 'examples', 'demo'),
+      || path.join(process.env.CARGO_TARGET_DIR || path.join(repo, 'target'), 'debug', 'relypass-demo'),
     minimalBin: process.env.MINIMAL_BIN
       || path.join(process.env.CARGO_TARGET_DIR || path.join(repo, 'target'), 'debug', 'examples', 'minimal'),
     out: path.join(repo, 'test-output', 'browser'),
@@ -174,7 +174,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.flow === 'minimal') return mainMinimal(opts);
   if (!fs.existsSync(opts.bin)) {
-    throw new Error(`demo binary ${opts.bin} not found: run \`cargo build --example demo\` first`);
+    throw new Error(`demo binary ${opts.bin} not found: run \`cargo build -p relypass-demo\` first`);
   }
   // Fresh output each run (screenshots, server logs).
   fs.rmSync(opts.out, { recursive: true, force: true });
