@@ -206,8 +206,7 @@ pub fn user_message(e: &Error) -> (StatusCode, String) {
         // The database is down or swamped: say so, and that it is temporary.
         Error::StoreUnavailable(_) | Error::TooManyCeremonies { .. } => (
             S::SERVICE_UNAVAILABLE,
-            "The site is busy or its database is unreachable. Please try again shortly."
-                .to_owned(),
+            "The site is busy or its database is unreachable. Please try again shortly.".to_owned(),
         ),
         Error::Storage(_) | Error::Config(_) | Error::Random => {
             (S::INTERNAL_SERVER_ERROR, ApiError::internal().message)

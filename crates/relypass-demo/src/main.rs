@@ -27,9 +27,9 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use config::{Command, Config};
 use relypass::{AuthenticatorNames, Passkeys, RelyingParty};
+use relypass_sqlx::SqlxStore;
 use std::process::ExitCode;
 use std::sync::Arc;
-use relypass_sqlx::SqlxStore;
 
 const INDEX_HTML: &str = include_str!("../static/index.html");
 const APP_JS: &str = include_str!("../static/app.js");

@@ -32,9 +32,7 @@ fn random_name(prefix: &str) -> String {
 /// One fresh database per backend available, opened like the server does.
 async fn databases() -> Vec<TempDb> {
     let file = std::env::temp_dir().join(format!("{}.db", random_name("relypass-demo-test")));
-    let (store, db) = open(&format!("sqlite://{}", file.display()))
-        .await
-        .unwrap();
+    let (store, db) = open(&format!("sqlite://{}", file.display())).await.unwrap();
     let mut out = vec![TempDb {
         store,
         db,
@@ -105,11 +103,10 @@ async fn sessions_and_settings() {
     for t in databases().await {
         let bob = user("bob");
         t.store.insert_user(&bob).await.unwrap();
-        let token = t
-            .db
-            .create_session(&bob.handle, Stage::SecondFactor)
-            .await
-            .unwrap();
+        let token =
+            t.db.create_session(&bob.handle, Stage::SecondFactor)
+                .await
+                .unwrap();
         let s = t.db.session(&token).await.unwrap().unwrap();
         assert_eq!(
             (s.user_handle, s.stage),
@@ -139,11 +136,10 @@ async fn demo_rows_follow_the_account() {
                 .await
                 .unwrap()
         );
-        let token = t
-            .db
-            .create_session(&carol.handle, Stage::SignedIn)
-            .await
-            .unwrap();
+        let token =
+            t.db.create_session(&carol.handle, Stage::SignedIn)
+                .await
+                .unwrap();
         assert!(t.store.delete_user(&carol.handle).await.unwrap());
         assert_eq!(t.db.password_hash(&carol.handle).await.unwrap(), None);
         assert!(t.db.session(&token).await.unwrap().is_none());
