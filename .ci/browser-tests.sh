@@ -5,7 +5,8 @@
 # then runs in each browser
 #   1. the SQLite flow (one server), and
 #   2. the PostgreSQL flow (a temporary cluster, two servers sharing it),
-# and then the relypass-axum minimal example's flow in Chromium.
+# and then the relypass-axum minimal example's flow (on relypass-sqlx, a fresh
+# SQLite file) in the same browsers.
 # Run .ci/install-browser-deps.sh first. Extra arguments go to the driver
 # (e.g. `--flow sqlite`, `--browser firefox`). It prints
 # "browser chromium: N passed, M failed, K skipped", the same for firefox, and
@@ -27,6 +28,7 @@ if [ ! -d tests/browser/node_modules/playwright-core ]; then
 fi
 node tests/browser/run.mjs --bin "$CARGO_TARGET_DIR/debug/relypass-demo" "$@"
 
-# The relypass-axum minimal example: sign up, sign out, sign in (Chromium).
+# The relypass-axum minimal example: sign up, sign out, sign in. The arguments
+# come first so that `--browser` applies here too and `--flow minimal` wins.
 cargo build -p relypass-axum --example minimal
-exec node tests/browser/run.mjs --flow minimal --minimal-bin "$CARGO_TARGET_DIR/debug/examples/minimal"
+exec node tests/browser/run.mjs "$@" --flow minimal --minimal-bin "$CARGO_TARGET_DIR/debug/examples/minimal"

@@ -8,8 +8,9 @@
 // the WebDriver WebAuthn extension (webdriver.mjs).
 //
 // minimal:  not the demo: the relypass-axum example (`cargo build -p
-//           relypass-axum --example minimal`, --minimal-bin) signs up, out and in
-//           (minimal.mjs); Chromium only. Not part of `all`.
+//           relypass-axum --example minimal`, --minimal-bin) on a fresh SQLite
+//           file signs up, out and in (minimal.mjs), in each browser asked for.
+//           Not part of `all`.
 // sqlite:   one demo server on a fresh SQLite file.
 // postgres: a temporary PostgreSQL cluster and two demo servers on different
 //           ports sharing it (same RP ID `localhost`, both origins listed);
@@ -139,14 +140,14 @@ async function postgresFlow(opts, which) {
   }
 }
 
-async function minimalFlow(opts) {
+async function minimalFlow(opts, which) {
   if (!fs.existsSync(opts.minimalBin)) {
     throw new Error(`${opts.minimalBin} not found: run \`cargo build -p relypass-axum --example minimal\` first`);
   }
   const site = await startMinimal({ bin: opts.minimalBin, logDir: opts.out });
   let browser;
   try {
-    browser = await launchBrowser();
+    browser = await BROWSERS[which].launch(opts);
     console.log(`  (${browser.version})`);
     return await runMinimalFlow({ site, browser });
   } finally {
@@ -155,19 +156,27 @@ async function minimalFlow(opts) {
   }
 }
 
-// `--flow minimal`: the relypass-axum example alone, in Chromium.
+// `--flow minimal`: the relypass-axum example alone, in each browser asked
+// for (`--browser`, default all). Prints "browser minimal <name>: …" per
+// browser, then "browser minimal: …" for all.
 async function mainMinimal(opts) {
   fs.mkdirSync(opts.out, { recursive: true });
-  console.log('== chromium minimal flow');
-  let steps;
-  try {
-    steps = await minimalFlow(opts);
-  } catch (err) {
-    console.log(`  FAIL chromium minimal flow setup: ${err && err.stack ? err.stack : err}`);
-    steps = { passed: 0, failed: 1, skipped: 0 };
+  const browsers = opts.browser === 'all' ? Object.keys(BROWSERS) : [opts.browser];
+  const total = { passed: 0, failed: 0, skipped: 0 };
+  for (const which of browsers) {
+    console.log(`== ${which} minimal flow`);
+    let steps;
+    try {
+      steps = await minimalFlow(opts, which);
+    } catch (err) {
+      console.log(`  FAIL ${which} minimal flow setup: ${err && err.stack ? err.stack : err}`);
+      steps = { passed: 0, failed: 1, skipped: 0 };
+    }
+    console.log(`browser minimal ${which}: ${steps.passed} passed, ${steps.failed} failed, ${steps.skipped} skipped`);
+    for (const k of Object.keys(total)) total[k] += steps[k];
   }
-  console.log(`browser minimal: ${steps.passed} passed, ${steps.failed} failed, ${steps.skipped} skipped`);
-  process.exitCode = steps.failed ? 1 : 0;
+  console.log(`browser minimal: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  process.exitCode = total.failed ? 1 : 0;
 }
 
 async function main() {
