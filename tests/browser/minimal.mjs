@@ -4,6 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Steps, check, freePort, sleep, tail } from './harness.mjs';
 
@@ -12,7 +13,11 @@ export async function startMinimal({ bin, logDir }) {
   const port = await freePort();
   const logPath = path.join(logDir, `minimal-${port}.log`);
   const log = fs.openSync(logPath, 'w');
-  const proc = spawn(bin, [], { stdio: ['ignore', log, log], env: { ...process.env, PORT: String(port) } });
+  // A fresh SQLite file per run (the example's default is ./minimal.db, which
+  // would keep the names of an earlier run).
+  const dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relypass-minimal-'));
+  const env = { ...process.env, PORT: String(port), DATABASE_URL: `sqlite://${path.join(dbDir, 'minimal.db')}` };
+  const proc = spawn(bin, [], { stdio: ['ignore', log, log], env });
   fs.closeSync(log);
   let exited = null;
   proc.on('exit', (code, signal) => { exited = { code, signal }; });
@@ -29,10 +34,12 @@ export async function startMinimal({ bin, logDir }) {
     url: `http://localhost:${port}`,
     logPath,
     async stop() {
-      if (exited) return;
-      const done = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await done;
+      if (!exited) {
+        const done = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await done;
+      }
+      fs.rmSync(dbDir, { recursive: true, force: true });
     },
   };
 }

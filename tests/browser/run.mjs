@@ -1,4 +1,4 @@
-// End-to-end browser tests of the relypass demo.
+// End-to-end browser tests of the relypass demo (crates/relypass-demo).
 //
 //   node tests/browser/run.mjs [--browser chromium|firefox|all] [--flow sqlite|postgres|all|minimal]
 //                              [--bin PATH] [--minimal-bin PATH] [--out DIR]
@@ -8,8 +8,9 @@
 // the WebDriver WebAuthn extension (webdriver.mjs).
 //
 // minimal:  not the demo: the relypass-axum example (`cargo build -p
-//           relypass-axum --example minimal`, --minimal-bin) signs up, out and in
-//           (minimal.mjs); Chromium only. Not part of `all`.
+//           relypass-axum --example minimal`, --minimal-bin) on a fresh SQLite
+//           file signs up, out and in (minimal.mjs), in each browser asked for.
+//           Not part of `all`.
 // sqlite:   one demo server on a fresh SQLite file.
 // postgres: a temporary PostgreSQL cluster and two demo servers on different
 //           ports sharing it (same RP ID `localhost`, both origins listed);
@@ -17,7 +18,7 @@
 //
 // Needs /usr/bin/chromium (or $CHROMIUM), /usr/bin/firefox-esr (or $FIREFOX)
 // and geckodriver on PATH (or $GECKODRIVER), the demo built with
-// `cargo build --example demo`, and for the postgres flow initdb/pg_ctl.
+// `cargo build -p relypass-demo`, and for the postgres flow initdb/pg_ctl.
 // Prints "browser chromium: N passed, M failed" and the same for firefox,
 // then "browser: N passed, M failed" (all browsers) last; exits 1 on any failure.
 
@@ -40,7 +41,7 @@ function parseArgs(argv) {
     flow: 'all',
     browser: 'all',
     bin: process.env.DEMO_BIN
-      || path.join(process.env.CARGO_TARGET_DIR || path.join(repo, 'target'), 'debug', 'examples', 'demo'),
+      || path.join(process.env.CARGO_TARGET_DIR || path.join(repo, 'target'), 'debug', 'relypass-demo'),
     minimalBin: process.env.MINIMAL_BIN
       || path.join(process.env.CARGO_TARGET_DIR || path.join(repo, 'target'), 'debug', 'examples', 'minimal'),
     out: path.join(repo, 'test-output', 'browser'),
@@ -139,14 +140,14 @@ async function postgresFlow(opts, which) {
   }
 }
 
-async function minimalFlow(opts) {
+async function minimalFlow(opts, which) {
   if (!fs.existsSync(opts.minimalBin)) {
     throw new Error(`${opts.minimalBin} not found: run \`cargo build -p relypass-axum --example minimal\` first`);
   }
   const site = await startMinimal({ bin: opts.minimalBin, logDir: opts.out });
   let browser;
   try {
-    browser = await launchBrowser();
+    browser = await BROWSERS[which].launch(opts);
     console.log(`  (${browser.version})`);
     return await runMinimalFlow({ site, browser });
   } finally {
@@ -155,26 +156,34 @@ async function minimalFlow(opts) {
   }
 }
 
-// `--flow minimal`: the relypass-axum example alone, in Chromium.
+// `--flow minimal`: the relypass-axum example alone, in each browser asked
+// for (`--browser`, default all). Prints "browser minimal <name>: …" per
+// browser, then "browser minimal: …" for all.
 async function mainMinimal(opts) {
   fs.mkdirSync(opts.out, { recursive: true });
-  console.log('== chromium minimal flow');
-  let steps;
-  try {
-    steps = await minimalFlow(opts);
-  } catch (err) {
-    console.log(`  FAIL chromium minimal flow setup: ${err && err.stack ? err.stack : err}`);
-    steps = { passed: 0, failed: 1, skipped: 0 };
+  const browsers = opts.browser === 'all' ? Object.keys(BROWSERS) : [opts.browser];
+  const total = { passed: 0, failed: 0, skipped: 0 };
+  for (const which of browsers) {
+    console.log(`== ${which} minimal flow`);
+    let steps;
+    try {
+      steps = await minimalFlow(opts, which);
+    } catch (err) {
+      console.log(`  FAIL ${which} minimal flow setup: ${err && err.stack ? err.stack : err}`);
+      steps = { passed: 0, failed: 1, skipped: 0 };
+    }
+    console.log(`browser minimal ${which}: ${steps.passed} passed, ${steps.failed} failed, ${steps.skipped} skipped`);
+    for (const k of Object.keys(total)) total[k] += steps[k];
   }
-  console.log(`browser minimal: ${steps.passed} passed, ${steps.failed} failed, ${steps.skipped} skipped`);
-  process.exitCode = steps.failed ? 1 : 0;
+  console.log(`browser minimal: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  process.exitCode = total.failed ? 1 : 0;
 }
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.flow === 'minimal') return mainMinimal(opts);
   if (!fs.existsSync(opts.bin)) {
-    throw new Error(`demo binary ${opts.bin} not found: run \`cargo build --example demo\` first`);
+    throw new Error(`demo binary ${opts.bin} not found: run \`cargo build -p relypass-demo\` first`);
   }
   // Fresh output each run (screenshots, server logs).
   fs.rmSync(opts.out, { recursive: true, force: true });

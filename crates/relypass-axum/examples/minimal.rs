@@ -2,8 +2,9 @@
 //! `cargo run -p relypass-axum --example minimal`.
 use axum::response::Html;
 use axum::{Extension, Router, routing::get};
-use relypass::{MemoryStore, Passkeys, RelyingParty};
+use relypass::{Passkeys, RelyingParty};
 use relypass_axum::{CookieSessions, PasskeyRoutes, SessionSecret, SignedIn};
+use relypass_sqlx::SqlxStore;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -13,8 +14,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rp = RelyingParty::builder("localhost", "relypass minimal")
         .origin(&origin)
         .build()?;
-    // The store: the one line to change for a database.
-    let store = MemoryStore::new();
+    // SQLite in a file (passkeys outlive the process), or $DATABASE_URL:
+    // another sqlite:// file or postgres://… (several servers can share it).
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://minimal.db".into());
+    let store = SqlxStore::connect(&url).await?;
+    store.migrate().await?;
     let passkeys = Arc::new(Passkeys::new(rp, store));
     // Plain-HTTP localhost, so no `Secure` cookies; a random secret, so sessions
     // end with the process (production: a fixed secret from configuration).

@@ -118,6 +118,21 @@ impl SqlxStore {
         }
     }
 
+    /// The connection pool, for the host's own tables in the same database
+    /// (passwords, sessions, settings): one pool means one set of
+    /// connection settings (on SQLite: WAL, the busy timeout, foreign keys)
+    /// and, on SQLite, one writer queue instead of two pools contending for
+    /// the file's lock. Host tables may reference `relypass_users (handle)`
+    /// (`ON DELETE CASCADE` follows [`delete_user`](Self::delete_user)).
+    ///
+    /// Write to the `relypass_` tables only through the store: its rules (the
+    /// last way in, take-once ceremonies, compare-and-set updates) hold only
+    /// for writes it makes. The pool is sqlx's type, so this ties the host to
+    /// the sqlx version this crate uses (0.9).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     /// Closes the pool: waits for checked-out connections to come back.
     pub async fn close(&self) {
         self.pool.close().await;

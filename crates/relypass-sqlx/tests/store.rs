@@ -222,3 +222,53 @@ async fn unavailable_database_is_store_unavailable() {
         Err(Error::Config(_))
     ));
 }
+
+/// A host keeps its own tables beside the store's, through the store's pool:
+/// same transaction rules, rows that follow the account (`ON DELETE CASCADE`
+/// on `relypass_users`), and nothing the store does is disturbed by them.
+#[tokio::test]
+async fn host_tables_share_the_pool() {
+    for db in stores().await {
+        let pool = db.store.pool();
+        let blob = match db.store.backend() {
+            relypass_sqlx::Backend::Sqlite => "BLOB",
+            _ => "BYTEA",
+        };
+        let ddl = format!(
+            "CREATE TABLE host_notes (user_handle {blob} PRIMARY KEY
+                 REFERENCES relypass_users (handle) ON DELETE CASCADE, note TEXT NOT NULL)"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(ddl))
+            .execute(pool)
+            .await
+            .unwrap();
+        let u = user(&random_name("host"));
+        db.store.insert_user(&u).await.unwrap();
+        sqlx::query("INSERT INTO host_notes (user_handle, note) VALUES ($1, $2)")
+            .bind(u.handle.as_bytes())
+            .bind("hello")
+            .execute(pool)
+            .await
+            .unwrap();
+        let count = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM host_notes")
+                .fetch_one(db.store.pool())
+                .await
+                .unwrap()
+        };
+        assert_eq!(count().await, 1);
+        // The foreign key holds: no note for an account that does not exist.
+        let stranger = user(&random_name("nobody"));
+        assert!(
+            sqlx::query("INSERT INTO host_notes (user_handle, note) VALUES ($1, $2)")
+                .bind(stranger.handle.as_bytes())
+                .bind("x")
+                .execute(pool)
+                .await
+                .is_err()
+        );
+        assert!(db.store.delete_user(&u.handle).await.unwrap());
+        assert_eq!(count().await, 0);
+        db.store.health().await.unwrap();
+    }
+}

@@ -62,10 +62,8 @@ pub async fn signin_finish(
         .finish_authentication(&ceremony, &response)
         .await?;
     let user = app
-        .store()
-        .app_user(verified.user_handle())
+        .account(verified.user_handle())
         .await?
-        .filter(|u| u.activated)
         .ok_or_else(|| ApiError::unauthorized("This account no longer exists."))?;
     let via = match req.via.as_deref() {
         Some("autofill") => " (autofill)",
@@ -124,9 +122,9 @@ pub async fn second_factor_finish(
     }
     let name = app
         .store()
-        .app_user(&s.user_handle)
+        .user_by_handle(&s.user_handle)
         .await?
-        .map(|u| u.user.name)
+        .map(|u| u.name)
         .unwrap_or_default();
     app.start_session(
         &headers,
@@ -140,7 +138,7 @@ pub async fn second_factor_finish(
 /// `POST /api/signout`.
 pub async fn signout(State(app): State<Shared>, headers: HeaderMap) -> ApiResult {
     if let Some(token) = cookie(&headers, COOKIE_NAME) {
-        app.store().delete_session(&token).await?;
+        app.db.delete_session(&token).await?;
     }
     let mut res = Json(json!({ "message": "Signed out." })).into_response();
     res.headers_mut().insert(SET_COOKIE, app.clear_cookie());

@@ -9,36 +9,30 @@ pub struct SignUpStart {
 }
 
 /// `POST /api/signup/passkey/start`: a new account whose first passkey is
-/// registered now. The user row stays "not activated" until that passkey is
-/// verified, so an abandoned sign-up does not keep the name.
+/// registered now. Nothing is written yet: relypass creates the account with
+/// its first passkey when the registration finishes, in one transaction, so
+/// an abandoned sign-up keeps no name, and of two sign-ups racing for a name
+/// one gets the account and the other "That username is taken".
 pub async fn signup_passkey_start(
     State(app): State<Shared>,
     JsonBody(req): JsonBody<SignUpStart>,
 ) -> ApiResult {
     app.require_passkey_sign_in().await?;
     let name = clean_username(&req.username)?;
-    let store = app.store();
-    if store
-        .app_user_by_name(&name)
-        .await?
-        .is_some_and(|u| u.activated)
-    {
-        return Err(ApiError::conflict("That username is taken."));
-    }
-    store.delete_unactivated_user(&name).await?;
     let user = User {
         handle: UserHandle::random()?,
         display_name: display_name(req.display_name.as_deref(), &name),
         name,
     };
-    if !store.create_user(&user, None, false).await? {
-        return Err(ApiError::conflict("That username is taken."));
-    }
+    // A taken name is refused here (Error::UsernameTaken, 409).
     let (options, ceremony) = app
         .passkeys
         .start_registration(&user, &registration_options(false))
         .await?;
-    ceremony_started(&app, &options, &ceremony)
+    let mut res = ceremony_started(&app, &options, &ceremony)?;
+    let handle = relypass::json::b64url(user.handle.as_bytes());
+    set_api_cookie(&app, &mut res, SIGNUP_COOKIE, Some(&handle))?;
+    Ok(res)
 }
 
 /// `POST /api/passkeys/start`: another passkey for the signed-in user.
@@ -76,21 +70,16 @@ pub async fn register_finish(
         .finish_registration(&ceremony, &response)
         .await?;
     let store = app.store();
-    let owner = store.app_user(record.user_handle()).await?;
-    // Whose credential is this? The ceremony state named the user at `start`.
-    let new_account = match &owner {
-        None => {
-            // The sign-up was restarted meanwhile (a newer attempt replaced it).
-            store
-                .delete_credential(record.id(), relypass::RemovalGuard::Unguarded)
-                .await?;
-            return Err(ApiError::bad_request(
-                "This sign-up expired. Please start again.",
-            ));
-        }
-        Some(u) if !u.activated => store.activate_user(&u.user.handle).await?,
-        Some(_) => false,
+    // Whose credential is this? The ceremony state named the user at `start`;
+    // a sign-up's account was created by relypass with this credential.
+    let Some(owner) = store.user_by_handle(record.user_handle()).await? else {
+        // Deleted between the finish and here.
+        return Err(ApiError::bad_request(
+            "This sign-up expired. Please start again.",
+        ));
     };
+    let new_account = cookie(&headers, SIGNUP_COOKIE)
+        .is_some_and(|h| h == relypass::json::b64url(record.user_handle().as_bytes()));
     let session = app.session(&headers).await?;
     let signed_in_as_owner = session
         .as_ref()
@@ -121,14 +110,17 @@ pub async fn register_finish(
     };
     let name = named.name().unwrap_or_default();
     if new_account {
-        let username = owner.map(|u| u.user.name).unwrap_or_default();
-        app.start_session(
-            &headers,
-            record.user_handle(),
-            Stage::SignedIn,
-            json!({ "message": format!("Welcome, {username}! Your account and passkey “{name}” are ready{note}.") }),
-        )
-        .await
+        let username = owner.name;
+        let mut res = app
+            .start_session(
+                &headers,
+                record.user_handle(),
+                Stage::SignedIn,
+                json!({ "message": format!("Welcome, {username}! Your account and passkey “{name}” are ready{note}.") }),
+            )
+            .await?;
+        set_api_cookie(&app, &mut res, SIGNUP_COOKIE, None)?;
+        Ok(res)
     } else {
         ok(json!({ "message": format!("Passkey “{name}” added{note}.") }))
     }

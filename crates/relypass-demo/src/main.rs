@@ -4,18 +4,20 @@
 //! shared by several server processes.
 //!
 //! ```text
-//! cargo run --example demo                 # then open http://localhost:8080
-//! cargo run --example demo -- --help       # flags and environment variables
+//! cargo run -p relypass-demo               # then open http://localhost:8080
+//! cargo run -p relypass-demo -- --help     # flags and environment variables
 //! ```
 //!
-//! See `examples/demo/README.md`.
+//! Accounts, passkeys and ceremonies are relypass-sqlx's; the demo keeps only
+//! its own tables beside them (see `store`). See `crates/relypass-demo/README.md`.
+#![forbid(unsafe_code)]
 
 mod app;
 mod config;
 mod errors;
 mod manage;
 mod password;
-mod store_sql;
+mod store;
 
 use app::{App, PASSKEY_SIGN_IN, Shared};
 use axum::Router;
@@ -25,13 +27,13 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use config::{Command, Config};
 use relypass::{AuthenticatorNames, Passkeys, RelyingParty};
+use relypass_sqlx::SqlxStore;
 use std::process::ExitCode;
 use std::sync::Arc;
-use store_sql::SqlStore;
 
-const INDEX_HTML: &str = include_str!("static/index.html");
-const APP_JS: &str = include_str!("static/app.js");
-const STYLE_CSS: &str = include_str!("static/style.css");
+const INDEX_HTML: &str = include_str!("../static/index.html");
+const APP_JS: &str = include_str!("../static/app.js");
+const STYLE_CSS: &str = include_str!("../static/style.css");
 
 fn main() -> ExitCode {
     let config = match config::parse(std::env::args().skip(1), |k| std::env::var(k).ok()) {
@@ -84,11 +86,10 @@ async fn serve(config: Config) -> Result<(), (u8, String)> {
             .load_json(&text)
             .map_err(|e| (2, format!("--authenticator-names {path}: {e}")))?;
     }
-    let store = SqlStore::connect(&config.database_url)
+    let (store, db) = store::open(&config.database_url)
         .await
         .map_err(|e| (1, e))?;
-    store
-        .init_setting(PASSKEY_SIGN_IN, config.passkey_sign_in_default)
+    db.init_setting(PASSKEY_SIGN_IN, config.passkey_sign_in_default)
         .await
         .map_err(|e| (1, format!("cannot write settings: {e}")))?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
@@ -105,11 +106,11 @@ async fn serve(config: Config) -> Result<(), (u8, String)> {
     println!(
         "  storage:  {:?} at {}",
         store.backend(),
-        store_sql::redact(&config.database_url)
+        store::redact(&config.database_url)
     );
     println!(
         "  passkey sign-in switch: {} (stored in the database; flip it in the admin section)",
-        if store.setting(PASSKEY_SIGN_IN).await.unwrap_or(false) {
+        if db.setting(PASSKEY_SIGN_IN).await.unwrap_or(false) {
             "on"
         } else {
             "off"
@@ -146,6 +147,7 @@ async fn serve(config: Config) -> Result<(), (u8, String)> {
         admins: config.admins.clone(),
         instance: config.listen.clone(),
         passkeys: passkeys(rp, store, &config, names),
+        db,
     });
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown())
@@ -158,10 +160,10 @@ async fn serve(config: Config) -> Result<(), (u8, String)> {
 /// options for unknown usernames (left random when not configured).
 fn passkeys(
     rp: RelyingParty,
-    store: SqlStore,
+    store: SqlxStore,
     config: &Config,
     names: AuthenticatorNames,
-) -> Passkeys<SqlStore> {
+) -> Passkeys<SqlxStore> {
     let passkeys = Passkeys::new(rp, store)
         .with_registration_limit(config.max_passkeys)
         .with_authenticator_names(names);

@@ -1,8 +1,9 @@
 //! Sessions.
 
 use super::*;
+use sqlx::Row;
 
-impl SqlStore {
+impl DemoDb {
     /// Opens a session and returns the cookie token. Only the token's SHA-256
     /// is stored, so a leaked database does not leak live sessions.
     pub async fn create_session(
@@ -14,13 +15,13 @@ impl SqlStore {
         getrandom::fill(&mut token).map_err(|_| Error::Random)?;
         let token = relypass::json::b64url(&token);
         let now = unix_now();
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        sqlx::query("DELETE FROM demo_sessions WHERE expires_at < $1")
             .bind(to_i64(now)?)
             .execute(&self.pool)
             .await
             .map_err(storage)?;
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_handle, stage, expires_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO demo_sessions (token_hash, user_handle, stage, expires_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(Sha256::digest(token.as_bytes()).to_vec())
         .bind(user.as_bytes())
@@ -35,7 +36,7 @@ impl SqlStore {
     /// The live session for a cookie token, if any.
     pub async fn session(&self, token: &str) -> relypass::Result<Option<Session>> {
         let row = sqlx::query(
-            "SELECT user_handle, stage FROM sessions WHERE token_hash = $1 AND expires_at >= $2",
+            "SELECT user_handle, stage FROM demo_sessions WHERE token_hash = $1 AND expires_at >= $2",
         )
         .bind(Sha256::digest(token.as_bytes()).to_vec())
         .bind(to_i64(unix_now())?)
@@ -57,7 +58,7 @@ impl SqlStore {
 
     /// Ends a session.
     pub async fn delete_session(&self, token: &str) -> relypass::Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        sqlx::query("DELETE FROM demo_sessions WHERE token_hash = $1")
             .bind(Sha256::digest(token.as_bytes()).to_vec())
             .execute(&self.pool)
             .await

@@ -195,6 +195,19 @@ pub fn user_message(e: &Error) -> (StatusCode, String) {
             S::FORBIDDEN,
             "This site does not accept this model of authenticator.".to_owned(),
         ),
+        // relypass-sqlx decides these in the database: a name another
+        // sign-up took meanwhile, and a change that would leave a
+        // passkey-only account without a passkey it can sign in with.
+        Error::UsernameTaken => (S::CONFLICT, "That username is taken.".to_owned()),
+        Error::LastWayIn => (
+            S::CONFLICT,
+            "That would leave your account without a way to sign in.".to_owned(),
+        ),
+        // The database is down or swamped: say so, and that it is temporary.
+        Error::StoreUnavailable(_) | Error::TooManyCeremonies { .. } => (
+            S::SERVICE_UNAVAILABLE,
+            "The site is busy or its database is unreachable. Please try again shortly.".to_owned(),
+        ),
         Error::Storage(_) | Error::Config(_) | Error::Random => {
             (S::INTERNAL_SERVER_ERROR, ApiError::internal().message)
         }
@@ -320,6 +333,9 @@ mod tests {
                 min: 2048,
             },
             Error::CleartextExtensionsWithoutEdFlag { trailing: 47 },
+            Error::UsernameTaken,
+            Error::LastWayIn,
+            Error::TooManyCeremonies { limit: 10 },
         ];
         for e in &all {
             let (_, m) = user_message(e);
@@ -335,6 +351,9 @@ mod tests {
         let (s, m) = user_message(&Error::Storage("password=hunter2 at db:5432".into()));
         assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!m.contains("hunter2"));
+        let (s, m) = user_message(&Error::StoreUnavailable("db:5432 refused".into()));
+        assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!m.contains("5432"));
         let (_, m) = user_message(&Error::Malformed {
             field: Field::Signature,
             reason: "DER",

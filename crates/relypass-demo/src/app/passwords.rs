@@ -22,15 +22,10 @@ pub async fn signup_password(
             "Passwords need at least 8 characters.",
         ));
     }
-    let store = app.store();
-    if store
-        .app_user_by_name(&name)
-        .await?
-        .is_some_and(|u| u.activated)
-    {
+    // Checked before the (slow) hash; the store decides for good below.
+    if app.store().user_by_name(&name).await?.is_some() {
         return Err(ApiError::conflict("That username is taken."));
     }
-    store.delete_unactivated_user(&name).await?;
     let hash = password::hash(req.password)
         .await
         .ok_or_else(ApiError::internal)?;
@@ -39,7 +34,11 @@ pub async fn signup_password(
         display_name: display_name(req.display_name.as_deref(), &name),
         name,
     };
-    if !store.create_user(&user, Some(&hash), true).await? {
+    if !app
+        .db
+        .create_password_account(app.store(), &user, &hash)
+        .await?
+    {
         return Err(ApiError::conflict("That username is taken."));
     }
     app.start_session(
@@ -58,12 +57,13 @@ pub async fn signin_password(
     headers: HeaderMap,
     JsonBody(req): JsonBody<PasswordForm>,
 ) -> ApiResult {
-    let user = app
-        .store()
-        .app_user_by_name(req.username.trim())
-        .await?
-        .filter(|u| u.activated);
-    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let user = app.account_by_name(req.username.trim()).await?;
+    // A passkey-only account has no password (dropped when it went
+    // passkey-only); the flag is checked too, in case dropping it failed.
+    let stored = user
+        .as_ref()
+        .filter(|u| !u.passkey_only)
+        .and_then(|u| u.password_hash.clone());
     let good = password::verify(req.password, stored).await;
     let Some(user) = user.filter(|_| good) else {
         return Err(ApiError::unauthorized("Wrong username or password."));

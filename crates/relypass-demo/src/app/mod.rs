@@ -5,7 +5,7 @@
 //! short sentence with a status, never a panic or an internal detail.
 
 use crate::errors::ApiError;
-use crate::store_sql::{AppUser, Session, SqlStore, Stage};
+use crate::store::{DemoDb, Session, Stage};
 use crate::{manage, password};
 use axum::extract::{FromRequest, Request, State};
 use axum::http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
@@ -18,6 +18,7 @@ use relypass::{
     AuthenticationOptions, CeremonyId, CredentialStore, Error, Passkeys, RegistrationOptions, User,
     UserHandle,
 };
+use relypass_sqlx::SqlxStore;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -30,7 +31,11 @@ pub const PASSKEY_SIGN_IN: &str = "passkey_sign_in";
 
 /// Everything a handler needs.
 pub struct App {
-    pub passkeys: Passkeys<SqlStore>,
+    /// relypass on relypass-sqlx: accounts, passkeys, ceremonies, the
+    /// passkey-only flag.
+    pub passkeys: Passkeys<SqlxStore>,
+    /// The demo's own tables (passwords, sessions, settings), same database.
+    pub db: DemoDb,
     /// Users allowed to flip the admin switch; empty = every signed-in user.
     pub admins: Vec<String>,
     pub secure_cookies: bool,
@@ -41,13 +46,54 @@ pub struct App {
 pub type Shared = Arc<App>;
 type ApiResult = Result<Response, ApiError>;
 
+/// An account as the pages see it: relypass's user and passkey-only flag (the
+/// store's) plus the demo's password.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub user: User,
+    /// A PHC string (`$argon2id$…`), or `None` for passkey accounts.
+    pub password_hash: Option<String>,
+    /// Sign-in only with a passkey and user verification.
+    pub passkey_only: bool,
+}
+
 impl App {
-    fn store(&self) -> &SqlStore {
+    fn store(&self) -> &SqlxStore {
         self.passkeys.store()
     }
 
+    /// The account with this handle, if any.
+    async fn account(&self, handle: &UserHandle) -> Result<Option<Account>, ApiError> {
+        match self.store().user_by_handle(handle).await? {
+            Some(user) => Ok(Some(self.account_of(user).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The account with this name, if any.
+    async fn account_by_name(&self, name: &str) -> Result<Option<Account>, ApiError> {
+        match self.store().user_by_name(name).await? {
+            Some(user) => Ok(Some(self.account_of(user).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn account_of(&self, user: User) -> Result<Account, ApiError> {
+        let passkey_only = self
+            .store()
+            .account_policy(&user.handle)
+            .await?
+            .passkey_only;
+        let password_hash = self.db.password_hash(&user.handle).await?;
+        Ok(Account {
+            user,
+            password_hash,
+            passkey_only,
+        })
+    }
+
     async fn passkey_sign_in(&self) -> Result<bool, ApiError> {
-        Ok(self.store().setting(PASSKEY_SIGN_IN).await?)
+        Ok(self.db.setting(PASSKEY_SIGN_IN).await?)
     }
 
     async fn require_passkey_sign_in(&self) -> Result<(), ApiError> {
@@ -84,18 +130,17 @@ impl App {
             return Ok(None);
         };
         Ok(self
-            .store()
+            .db
             .session(&token)
             .await?
             .map(|session| (token, session)))
     }
 
     /// The signed-in user (past any second factor), or 401.
-    async fn signed_in(&self, headers: &HeaderMap) -> Result<AppUser, ApiError> {
+    async fn signed_in(&self, headers: &HeaderMap) -> Result<Account, ApiError> {
         match self.session(headers).await? {
             Some((_, s)) if s.stage == Stage::SignedIn => self
-                .store()
-                .app_user(&s.user_handle)
+                .account(&s.user_handle)
                 .await?
                 .ok_or_else(ApiError::not_signed_in),
             _ => Err(ApiError::not_signed_in()),
@@ -112,9 +157,9 @@ impl App {
         body: Value,
     ) -> ApiResult {
         if let Some(old) = cookie(headers, COOKIE_NAME) {
-            self.store().delete_session(&old).await?;
+            self.db.delete_session(&old).await?;
         }
-        let token = self.store().create_session(user, stage).await?;
+        let token = self.db.create_session(user, stage).await?;
         let mut res = Json(body).into_response();
         res.headers_mut()
             .insert(SET_COOKIE, self.session_cookie(&token));
@@ -240,6 +285,33 @@ fn ceremony_of(headers: &HeaderMap, kind: relypass::CeremonyKind) -> Result<Cere
     cookie(headers, name)
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| ApiError::bad_request("This request expired. Please start again."))
+}
+
+/// The cookie naming the account a passkey sign-up in this browser creates
+/// (its new, random user handle). relypass creates the account together with
+/// its first passkey when the registration finishes, so at that point the
+/// server needs to know whether the ceremony was a sign-up (sign the new
+/// account in) or "add a passkey" (only for the signed-in owner): a sign-up
+/// is the one whose handle this browser was given at its start.
+pub const SIGNUP_COOKIE: &str = "relypass_demo_signup";
+
+/// Adds a cookie for the API paths (like the ceremony cookies); `value: None`
+/// clears it.
+fn set_api_cookie(
+    app: &App,
+    res: &mut Response,
+    name: &str,
+    value: Option<&str>,
+) -> Result<(), ApiError> {
+    let secure = if app.secure_cookies { "; Secure" } else { "" };
+    let (value, age) = value.map_or(("", 0), |v| (v, 600));
+    let cookie =
+        format!("{name}={value}; Path=/api; HttpOnly; SameSite=Strict; Max-Age={age}{secure}");
+    res.headers_mut().append(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|_| ApiError::internal())?,
+    );
+    Ok(())
 }
 
 fn serialize(v: &impl serde::Serialize) -> ApiResult {

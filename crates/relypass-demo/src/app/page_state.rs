@@ -13,7 +13,7 @@ pub async fn state(State(app): State<Shared>, headers: HeaderMap) -> ApiResult {
         "session": null,
     });
     if let Some((_, s)) = app.session(&headers).await?
-        && let Some(u) = app.store().app_user(&s.user_handle).await?
+        && let Some(u) = app.account(&s.user_handle).await?
     {
         body["session"] = match s.stage {
             Stage::SecondFactor => json!({ "stage": "second_factor", "username": u.user.name }),

@@ -108,16 +108,29 @@ pub async fn set_passkey_only(
 ) -> ApiResult {
     let u = app.signed_in(&headers).await?;
     // relypass's rule: the password may go only while an active passkey
-    // registered with user verification remains.
-    if req.enabled && !app.passkeys.may_drop_password(&u.user.handle).await? {
-        return Err(ApiError::conflict(
+    // registered with user verification remains. relypass-sqlx checks it
+    // with the account locked, so a passkey removed meanwhile cannot slip
+    // through (Error::LastWayIn).
+    let refused = || {
+        ApiError::conflict(
             "To go passkey-only, first add a passkey that checks your PIN, fingerprint \
              or face (registered with user verification).",
-        ));
-    }
-    app.store()
+        )
+    };
+    match app
+        .store()
         .set_passkey_only(&u.user.handle, req.enabled)
-        .await?;
+        .await
+    {
+        Ok(()) => {}
+        Err(Error::LastWayIn) => return Err(refused()),
+        Err(e) => return Err(e.into()),
+    }
+    if req.enabled {
+        // The flag is set first: from then on the password no longer signs
+        // in (signin_password checks the flag), whether or not this succeeds.
+        app.db.drop_password(&u.user.handle).await?;
+    }
     ok(json!({ "message": if req.enabled {
         "Your account is now passkey-only: your password was removed, and sign-in needs a passkey with user verification."
     } else {
@@ -135,9 +148,7 @@ pub async fn set_passkey_sign_in(
     if !app.is_admin(&u.user) {
         return Err(ApiError::forbidden("Only administrators can change this."));
     }
-    app.store()
-        .set_setting(PASSKEY_SIGN_IN, req.enabled)
-        .await?;
+    app.db.set_setting(PASSKEY_SIGN_IN, req.enabled).await?;
     ok(json!({ "message": if req.enabled {
         "Passkey sign-in is on for everyone."
     } else {

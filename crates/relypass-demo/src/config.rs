@@ -10,7 +10,8 @@ use relypass::rp_id::RpIdRule;
 pub const USAGE: &str = "\
 relypass demo: passkeys (WebAuthn) sign-up and sign-in, served over HTTP
 
-usage: cargo run --example demo -- [OPTIONS]
+usage: cargo run -p relypass-demo -- [OPTIONS]
+       relypass-demo [OPTIONS]
 
   --listen ADDR             address to listen on             [LISTEN, default 127.0.0.1:8080]
   --origin URL              allowed origin, repeatable       [ORIGINS, comma-separated,
