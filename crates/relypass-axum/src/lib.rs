@@ -28,6 +28,7 @@
 //!
 //! See [`PasskeyRoutes`] for the endpoints, [`Sessions`] to plug in the host's
 //! own session system, and [`Error`] for what clients are told.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 // Requests are hostile: no panicking shortcuts outside tests.

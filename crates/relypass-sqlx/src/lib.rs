@@ -43,6 +43,7 @@
 //! The tables are the crate's own (`relypass_users`, `relypass_credentials`,
 //! `relypass_ceremony_states`, `relypass_schema`), created and upgraded by
 //! [`SqlxStore::migrate`].
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
