@@ -47,7 +47,10 @@ impl Rng {
 }
 
 fn transport_name(t: &AuthenticatorTransport) -> &'static str {
-    match serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_owned)) {
+    match serde_json::to_value(t)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+    {
         Some(s) if s == "hybrid" => "hybrid",
         Some(s) if s == "internal" => "internal",
         Some(s) if s == "nfc" => "nfc",
@@ -105,7 +108,11 @@ fn median(v: &[f64]) -> f64 {
 
 /// Mann–Whitney U for `a` against `b`: (U of a, z, two-sided p).
 fn mann_whitney(a: &[f64], b: &[f64]) -> (f64, f64, f64) {
-    let mut all: Vec<(f64, bool)> = a.iter().map(|&x| (x, true)).chain(b.iter().map(|&x| (x, false))).collect();
+    let mut all: Vec<(f64, bool)> = a
+        .iter()
+        .map(|&x| (x, true))
+        .chain(b.iter().map(|&x| (x, false)))
+        .collect();
     all.sort_by(|x, y| x.0.total_cmp(&y.0));
     let n = all.len();
     let (mut rank_a, mut tie_term, mut i) = (0.0, 0.0, 0);
@@ -133,7 +140,8 @@ fn erfc(x: f64) -> f64 {
     let t = 1.0 / (1.0 + 0.327_591_1 * x);
     let poly = t
         * (0.254_829_592
-            + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     poly * (-x * x).exp()
 }
 
@@ -210,7 +218,10 @@ fn main() {
     println!("start_authentication_for_name, {pairs} alternating pairs, {USERS} known users");
     println!("  known   median {mk:.2} µs");
     println!("  unknown median {mu:.2} µs");
-    println!("  known - unknown: {:+.2} µs, 95% bootstrap interval [{lo:+.2}, {hi:+.2}] µs", mk - mu);
+    println!(
+        "  known - unknown: {:+.2} µs, 95% bootstrap interval [{lo:+.2}, {hi:+.2}] µs",
+        mk - mu
+    );
     println!("  Mann-Whitney U = {u:.0}, z = {z:+.2}, two-sided p = {p:.3}");
     println!("options JSON size");
     sizes_line("known", &sk);

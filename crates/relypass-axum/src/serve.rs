@@ -23,7 +23,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
@@ -218,6 +218,8 @@ async fn connection(
                     return;
                 }
             }
+            // A request began or ended: the deadline moved.
+            () = activity.changed.notified() => {}
             _ = stopping.changed(), if !draining => {
                 draining = true;
                 conn.as_mut().graceful_shutdown();
@@ -252,7 +254,12 @@ async fn answer(
 }
 
 /// What one connection is doing, for its watchdog.
-struct Activity(Mutex<ActivityState>);
+struct Activity {
+    state: Mutex<ActivityState>,
+    /// Wakes the watchdog when a request begins or ends (its deadline moves;
+    /// a stored permit means no change is missed between two looks).
+    changed: Notify,
+}
 
 struct ActivityState {
     /// Requests handed to the app and not yet answered.
@@ -268,23 +275,34 @@ impl Activity {
         let now = Instant::now();
         // A new connection is opened to send a request: its header clock
         // starts at once.
-        Activity(Mutex::new(ActivityState {
-            in_flight: 0,
-            idle_since: now,
-            first_byte: Some(now),
-        }))
+        Activity {
+            state: Mutex::new(ActivityState {
+                in_flight: 0,
+                idle_since: now,
+                first_byte: Some(now),
+            }),
+            changed: Notify::new(),
+        }
     }
 
     /// The state; a poisoned lock (a panic elsewhere while holding it) still
     /// holds consistent counters, so it is used as is.
     fn state(&self) -> std::sync::MutexGuard<'_, ActivityState> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn bytes_read(&self) {
-        let mut s = self.state();
-        if s.in_flight == 0 && s.first_byte.is_none() {
-            s.first_byte = Some(Instant::now());
+        let started = {
+            let mut s = self.state();
+            let starts = s.in_flight == 0 && s.first_byte.is_none();
+            if starts {
+                s.first_byte = Some(Instant::now());
+            }
+            starts
+        };
+        // The header clock replaces the idle one (it may end sooner).
+        if started {
+            self.changed.notify_one();
         }
     }
 
@@ -318,20 +336,24 @@ impl InFlight {
     fn start(activity: Arc<Activity>) -> Self {
         {
             let mut s = activity.state();
-            s.in_flight += 1;
+            s.in_flight = s.in_flight.saturating_add(1);
             s.first_byte = None;
         }
+        activity.changed.notify_one();
         InFlight(activity)
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        let mut s = self.0.state();
-        s.in_flight = s.in_flight.saturating_sub(1);
-        if s.in_flight == 0 {
-            s.idle_since = Instant::now();
+        {
+            let mut s = self.0.state();
+            s.in_flight = s.in_flight.saturating_sub(1);
+            if s.in_flight == 0 {
+                s.idle_since = Instant::now();
+            }
         }
+        self.0.changed.notify_one();
     }
 }
 
