@@ -269,6 +269,38 @@ mod tests {
         assert_ne!(a[0].id, bob[0].id);
     }
 
+    /// Issue 14: fakes came in four shapes, and a 16-byte id with only
+    /// `internal` (a device-bound passkey, what the test kit's authenticator
+    /// makes) never among them, so such an account's answer could never be
+    /// mistaken for an unknown name's; and one fake in two was a pair, where
+    /// most real accounts hold one passkey.
+    #[test]
+    fn fake_credentials_match_real_passkey_shapes() {
+        use AuthenticatorTransport::{Hybrid, Internal, Nfc, Usb};
+        let d = defence(3);
+        let h = d.fake_handle("x").unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut pairs = 0;
+        for n in 0..1000 {
+            let fakes = d.fake_records(&format!("user{n}"), &h).unwrap();
+            pairs += usize::from(fakes.len() == 2);
+            for r in fakes {
+                seen.insert((r.id.len(), r.transports.clone()));
+            }
+        }
+        for real in [
+            (16, vec![Hybrid, Internal]),
+            (20, vec![Hybrid, Internal]),
+            (16, vec![Internal]),
+            (32, vec![Internal]),
+            (64, vec![Nfc, Usb]),
+        ] {
+            assert!(seen.contains(&real), "{real:?} never drawn");
+        }
+        // About one in four, as real accounts with a second passkey.
+        assert!((150..350).contains(&pairs), "{pairs} pairs in 1000");
+    }
+
     #[test]
     fn both_counts_occur() {
         let d = defence(1);
