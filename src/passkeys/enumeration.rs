@@ -47,19 +47,47 @@ impl FakeCredentialShape {
     pub fn new(id_len: usize, transports: Vec<AuthenticatorTransport>) -> Self {
         FakeCredentialShape { id_len, transports }
     }
+
+    /// The shape of a stored credential, as its sign-in options show it: a
+    /// host can build its mix from (a sample of) its own records, so fakes
+    /// look like its real users rather than like the defaults.
+    pub fn of(record: &CredentialRecord) -> Self {
+        FakeCredentialShape {
+            id_len: record.id.len(),
+            transports: record.transports.clone(),
+        }
+    }
 }
 
-/// The default shapes: common credential kinds as browsers report them (synced
-/// platform passkeys with 16- or 20-byte ids and `hybrid`+`internal`, a
-/// device-bound platform credential with a 32-byte id and `internal`, a security
-/// key with a 64-byte id and `nfc`+`usb`). A host whose users look different
-/// should pass its own mix (a shape may be listed twice to weight it) to
-/// [`Passkeys::with_fake_credential_shapes`].
+/// The default shapes, weighted (a shape listed twice is drawn twice as
+/// often) roughly as passkeys are met today, with transports sorted as
+/// `getTransports()` reports them:
+///
+/// * synced passkeys with 16-byte ids and `hybrid`+`internal` (the most
+///   common kind, e.g. Google Password Manager), three parts;
+/// * synced passkeys with 20-byte ids and `hybrid`+`internal` (e.g. iCloud
+///   Keychain), two parts;
+/// * device-bound platform credentials with 16-byte ids and `internal` only
+///   (e.g. browser profiles, password-manager extensions), one part;
+/// * device-bound platform credentials with 32-byte ids and `internal` (e.g.
+///   Windows Hello), one part;
+/// * security keys with 64-byte ids and `nfc`+`usb`, one part.
+///
+/// One fake account in four gets two descriptors, the rest one. These are
+/// estimates; a host whose users look different should pass its own mix,
+/// e.g. built with [`FakeCredentialShape::of`] from a sample of its records,
+/// to [`Passkeys::with_fake_credential_shapes`].
 pub fn default_fake_credential_shapes() -> Vec<FakeCredentialShape> {
     use AuthenticatorTransport::{Hybrid, Internal, Nfc, Usb};
+    let synced16 = FakeCredentialShape::new(16, vec![Hybrid, Internal]);
+    let synced20 = FakeCredentialShape::new(20, vec![Hybrid, Internal]);
     vec![
-        FakeCredentialShape::new(16, vec![Hybrid, Internal]),
-        FakeCredentialShape::new(20, vec![Hybrid, Internal]),
+        synced16.clone(),
+        synced16.clone(),
+        synced16,
+        synced20.clone(),
+        synced20,
+        FakeCredentialShape::new(16, vec![Internal]),
         FakeCredentialShape::new(32, vec![Internal]),
         FakeCredentialShape::new(64, vec![Nfc, Usb]),
     ]
@@ -105,14 +133,15 @@ impl EnumerationDefence {
         UserHandle::new(self.derive(LABEL_HANDLE, 0, 0, name)?.to_vec())
     }
 
-    /// One or two fake records for `name`, deterministic in (secret, name).
+    /// One fake record for `name`, or (one time in four, as real accounts with
+    /// a second passkey) two; deterministic in (secret, name).
     pub(crate) fn fake_records(
         &self,
         name: &str,
         handle: &UserHandle,
     ) -> Result<Vec<CredentialRecord>> {
         let seed = self.derive(LABEL_COUNT, 0, 0, name)?;
-        let count = 1 + usize::from(seed[0] & 1);
+        let count = 1 + usize::from(seed[0] & 3 == 0);
         let mut out = Vec::with_capacity(count);
         for i in 0..count {
             let i = u8::try_from(i).map_err(|_| Error::Random)?;
@@ -214,22 +243,22 @@ impl<S: CredentialStore> Passkeys<S> {
         options: &AuthenticationOptions,
     ) -> Result<(RequestOptionsJson, CeremonyId)> {
         let user = self.store().user_by_name(name).await?;
-        let handle = match &user {
-            Some(u) => u.handle.clone(),
-            None => self.enumeration.fake_handle(name)?,
-        };
+        // Derived for every name, known or not, so both paths do the same
+        // HMAC work; only which list is used differs.
+        let fake_handle = self.enumeration.fake_handle(name)?;
+        let fakes = self.enumeration.fake_records(name, &fake_handle)?;
+        let handle = user.map_or(fake_handle, |u| u.handle);
         // Queried for the fake handle too (it matches nothing), so both paths
-        // cost the same store work.
-        let mut creds: Vec<CredentialRecord> = self
+        // make the same store round trips.
+        let creds: Vec<CredentialRecord> = self
             .store()
             .credentials_for_user(&handle)
             .await?
             .into_iter()
             .filter(|c| c.state.can_authenticate())
             .collect();
-        if user.is_none() || creds.is_empty() {
-            creds = self.enumeration.fake_records(name, &handle)?;
-        }
+        // Unknown names and accounts without an active credential look alike.
+        let creds = if creds.is_empty() { fakes } else { creds };
         self.start_authentication_with_records(Some((&handle, &creds)), options)
             .await
     }
