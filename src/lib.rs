@@ -47,7 +47,7 @@ pub mod internal;
 
 // The service and its storage.
 pub use memory_store::MemoryStore;
-pub use passkeys::enumeration::FakeCredentialShape;
+pub use passkeys::enumeration::{FakeCredentialShape, default_fake_credential_shapes};
 pub use passkeys::manage::{AuthenticatorNames, CredentialSummary};
 pub use passkeys::response_input::{AuthenticationResponseInput, RegistrationResponseInput};
 pub use passkeys::signal::{

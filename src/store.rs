@@ -134,6 +134,17 @@ pub trait CredentialStore: Send + Sync {
         let _ = handle;
         async { Ok(AccountPolicy::default()) }
     }
+
+    /// Whether the store can serve requests now, for a readiness probe (e.g.
+    /// relypass-axum's `GET /health`): fail with
+    /// [`Error::StoreUnavailable`](crate::Error::StoreUnavailable) when its
+    /// database cannot be reached, so load balancers stop sending traffic
+    /// rather than every request waiting out a timeout. Provided: a store
+    /// that cannot become unavailable (like [`MemoryStore`](crate::MemoryStore))
+    /// is always healthy.
+    fn health(&self) -> impl Future<Output = Result<()>> + Send {
+        async { Ok(()) }
+    }
 }
 
 /// The rules a new credential must still satisfy at the instant it is stored;

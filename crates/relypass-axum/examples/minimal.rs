@@ -3,7 +3,7 @@
 use axum::response::Html;
 use axum::{Extension, Router, routing::get};
 use relypass::{Passkeys, RelyingParty};
-use relypass_axum::{CookieSessions, PasskeyRoutes, SessionSecret, SignedIn};
+use relypass_axum::{CookieSessions, PasskeyRoutes, ServerLimits, SessionSecret, SignedIn};
 use relypass_sqlx::SqlxStore;
 use std::sync::Arc;
 
@@ -42,6 +42,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .layer(Extension(sessions));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.parse()?)).await?;
     println!("relypass minimal example on {origin}");
-    axum::serve(listener, app).await?;
+    // Timeouts for slow and idle clients, and a connection cap.
+    relypass_axum::serve(listener, app, ServerLimits::default()).await?;
     Ok(())
 }

@@ -26,6 +26,10 @@
 //! # Ok(app) }
 //! ```
 //!
+//! Serve it with [`serve`] (feature `serve`, on by default) rather than
+//! `axum::serve`: it closes connections that trickle headers or bodies, or
+//! sit idle, within [`ServerLimits`].
+//!
 //! See [`PasskeyRoutes`] for the endpoints, [`Sessions`] to plug in the host's
 //! own session system, and [`Error`] for what clients are told.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -45,9 +49,13 @@
 mod error;
 mod hygiene;
 mod routes;
+#[cfg(feature = "serve")]
+mod serve;
 mod session;
 
 pub use error::{Error, kind_message};
 pub use hygiene::StrictJson;
 pub use routes::PasskeyRoutes;
+#[cfg(feature = "serve")]
+pub use serve::{ServerLimits, serve, serve_with_shutdown};
 pub use session::{CookieSessions, SessionSecret, Sessions, SignedIn};

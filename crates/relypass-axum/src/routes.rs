@@ -1,15 +1,15 @@
 //! The endpoints: sign-up / add a passkey, sign-in, sign-out, the session, and
 //! the signed-in user's credential list.
 
-use crate::error::Error;
+use crate::error::{Error, RETRY_AFTER_SECONDS};
 use crate::hygiene::{StrictJson, cookie, no_store_nosniff, require_same_origin, set_cookie};
 use crate::session::{Sessions, clear_cookie};
 use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{RETRY_AFTER, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use relypass::json::{AuthenticationResponseJson, RegistrationResponseJson, b64url_decode};
@@ -42,6 +42,11 @@ const CEREMONY_COOKIE_SECONDS: u64 = 15 * 60;
 /// | `PATCH /credentials/{id}` | `{"name": "…" or null}` | the renamed [`CredentialSummary`] |
 /// | `DELETE /credentials/{id}` | | `{"deleted": true}` |
 /// | `POST /credentials/{id}/revoke` | `{}` | the revoked [`CredentialSummary`] |
+/// | `GET /health` | | `{"status": "ok"}`, or 503 `{"status": "unavailable"}` with `Retry-After` |
+///
+/// `health` asks the store ([`CredentialStore::health`]) and is meant for a
+/// load balancer's readiness probe: while the database is unreachable it
+/// answers 503 at once, and the store's error goes to the log only.
 ///
 /// `start` sets the ceremony's [`CeremonyId`] in an `HttpOnly`,
 /// `SameSite=Strict` cookie scoped to the prefix; `finish` reads and deletes
@@ -135,6 +140,7 @@ impl<S: CredentialStore + 'static, B: Sessions> PasskeyRoutes<S, B> {
             .route(&format!("{p}/signin/finish"), post(signin_finish))
             .route(&format!("{p}/signout"), post(signout))
             .route(&format!("{p}/session"), get(session))
+            .route(&format!("{p}/health"), get(health))
             .route(&format!("{p}/credentials"), get(list_credentials))
             .route(
                 &format!("{p}/credentials/{{id}}"),
@@ -405,6 +411,27 @@ async fn session<S: CredentialStore + 'static, B: Sessions>(
         .await?
         .ok_or(Error::NotSignedIn)?;
     Ok(Json(serde_json::json!({ "user": UserView::from(user) })).into_response())
+}
+
+async fn health<S: CredentialStore + 'static, B: Sessions>(
+    State(app): State<Shared<S, B>>,
+) -> Response {
+    match app.passkeys.store().health().await {
+        Ok(()) => Json(serde_json::json!({ "status": "ok" })).into_response(),
+        Err(e) => {
+            // Any failure means "do not send traffic here"; which one is for
+            // the operator.
+            tracing::warn!(error = %e, "relypass-axum health check failed");
+            let mut res = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable" })),
+            )
+                .into_response();
+            res.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            res
+        }
+    }
 }
 
 async fn list_credentials<S: CredentialStore + 'static, B: Sessions>(

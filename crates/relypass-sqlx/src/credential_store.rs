@@ -473,6 +473,10 @@ impl CredentialStore for SqlxStore {
             .map_err(db)
     }
 
+    async fn health(&self) -> relypass::Result<()> {
+        SqlxStore::health(self).await
+    }
+
     async fn account_policy(&self, handle: &UserHandle) -> relypass::Result<AccountPolicy> {
         // An unknown handle (the name-first flow's stand-in for an unknown
         // name) gets the default policy.
