@@ -381,6 +381,22 @@ mod tests {
         v
     }
 
+    /// Mutation testing (cargo-mutants) found `Flags::from_bits` and
+    /// `Flags::bits` replaceable by constants with no test failing: the raw
+    /// byte a host stores or logs must be the byte the authenticator sent.
+    #[test]
+    fn flags_round_trip_the_authenticators_byte() {
+        for byte in [0x00, 0x01, 0x05, 0x1d, 0x45, 0xc5, 0xff] {
+            let f = Flags::from_bits(byte);
+            assert_eq!(f.bits(), byte);
+            assert_eq!(f.user_present(), byte & 0x01 != 0);
+            assert_eq!(f.user_verified(), byte & 0x04 != 0);
+            assert_eq!(f.backup_eligible(), byte & 0x08 != 0);
+            assert_eq!(f.backup_state(), byte & 0x10 != 0);
+            assert_eq!(f.attested_credential_data(), byte & 0x40 != 0);
+        }
+    }
+
     #[test]
     fn minimal_assertion_data() {
         let d = base(Flags::UP | Flags::UV);
