@@ -21,6 +21,25 @@ async fn join_all<T: Send + 'static>(tasks: Vec<tokio::task::JoinHandle<T>>) -> 
     out
 }
 
+/// Runs every future on its own task, all at once, and collects their
+/// results in order.
+async fn race<F>(futures: Vec<F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    join_all(futures.into_iter().map(tokio::spawn).collect()).await
+}
+
+/// Exactly one of the racing calls succeeded.
+fn one_winner<T: std::fmt::Debug>(results: &[relypass::Result<T>]) {
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn take_once_under_concurrency() {
     for db in stores().await {
@@ -59,19 +78,17 @@ async fn counter_compare_and_set_one_of_two_sign_ins_wins() {
                     .unwrap();
                 responses.push((ceremony, auth.get_with_counter(&opts, counter).unwrap()));
             }
-            let tasks = responses
-                .into_iter()
-                .map(|(ceremony, r)| {
-                    let pk = Arc::clone(&pk);
-                    tokio::spawn(async move { pk.finish_authentication(&ceremony, &r).await })
-                })
-                .collect();
-            let results = join_all(tasks).await;
-            assert_eq!(
-                results.iter().filter(|r| r.is_ok()).count(),
-                1,
-                "{results:?}"
-            );
+            let results = race(
+                responses
+                    .into_iter()
+                    .map(|(ceremony, r)| {
+                        let pk = Arc::clone(&pk);
+                        async move { pk.finish_authentication(&ceremony, &r).await }
+                    })
+                    .collect(),
+            )
+            .await;
+            one_winner(&results);
             assert!(
                 results
                     .iter()
@@ -104,19 +121,17 @@ async fn registration_limit_holds_for_parallel_finishes() {
                 SoftAuthenticator::new(ORIGIN).create(&opts).unwrap(),
             ));
         }
-        let tasks = responses
-            .into_iter()
-            .map(|(ceremony, r)| {
-                let pk = Arc::clone(&pk);
-                tokio::spawn(async move { pk.finish_registration(&ceremony, &r).await })
-            })
-            .collect();
-        let results = join_all(tasks).await;
-        assert_eq!(
-            results.iter().filter(|r| r.is_ok()).count(),
-            1,
-            "{results:?}"
-        );
+        let results = race(
+            responses
+                .into_iter()
+                .map(|(ceremony, r)| {
+                    let pk = Arc::clone(&pk);
+                    async move { pk.finish_registration(&ceremony, &r).await }
+                })
+                .collect(),
+        )
+        .await;
+        one_winner(&results);
         assert!(
             results
                 .iter()
@@ -251,19 +266,18 @@ async fn sign_up_name_race_makes_one_account() {
                 let resp = SoftAuthenticator::new(ORIGIN).create(&opts).unwrap();
                 pending.push((u, ceremony, resp));
             }
-            let tasks = pending
-                .iter()
-                .map(|(_, ceremony, resp)| {
-                    let (pk, ceremony, resp) = (Arc::clone(&pk), ceremony.clone(), resp.clone());
-                    tokio::spawn(async move { pk.finish_registration(&ceremony, &resp).await })
-                })
-                .collect();
-            let results = join_all(tasks).await;
-            assert_eq!(
-                results.iter().filter(|r| r.is_ok()).count(),
-                1,
-                "{results:?}"
-            );
+            let results = race(
+                pending
+                    .iter()
+                    .map(|(_, ceremony, resp)| {
+                        let (pk, ceremony, resp) =
+                            (Arc::clone(&pk), ceremony.clone(), resp.clone());
+                        async move { pk.finish_registration(&ceremony, &resp).await }
+                    })
+                    .collect(),
+            )
+            .await;
+            one_winner(&results);
             assert!(
                 results
                     .iter()
