@@ -298,9 +298,16 @@ fn reg_case_from_vector(path: &str, text: &str) -> RegCase {
                 .map(CoseAlgorithm::from_i64),
         );
     }
-    if case["policy"]["user_verification"].as_str() == Some("required") {
-        b = b.user_verification(UserVerificationRequirement::Required);
-    }
+    // The vector's own policy: its UV flag decides, not the library's
+    // default (Required since 0.2), or UV-less vectors would not verify and
+    // their rows would be skipped.
+    b = b.user_verification(
+        if case["policy"]["user_verification"].as_str() == Some("required") {
+            UserVerificationRequirement::Required
+        } else {
+            UserVerificationRequirement::Preferred
+        },
+    );
     let rp = b
         .trust_policy(TrustPolicy {
             mode: FORMAT_TRUST,

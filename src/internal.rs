@@ -29,6 +29,10 @@ pub mod signature {
 pub mod p256_vartime {
     pub use crate::crypto::p256_vartime::*;
 }
+/// RSASSA-PKCS1-v1_5 verification with the variable-time public-key operation.
+pub mod rsa_vartime {
+    pub use crate::crypto::rsa_vartime::*;
+}
 /// X.509 path validation.
 #[cfg(feature = "attestation")]
 pub mod cert_path {

@@ -9,4 +9,5 @@ pub(crate) mod p256_verify;
 // Used by the certificate-based attestation formats and the `ring` backend.
 #[cfg(any(feature = "attestation", feature = "ring"))]
 pub(crate) mod rsa_key;
+pub(crate) mod rsa_vartime;
 pub(crate) mod signature;
