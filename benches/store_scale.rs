@@ -264,6 +264,14 @@ fn main() {
             ratio(2),
             ratio(3)
         );
+        // What issue 16's target speaks of: a whole registration and a whole
+        // named sign-in (start + finish) at the largest size over the smallest.
+        let whole = |a: usize, b: usize| (last[a] + last[b]) / (first[a] + first[b]);
+        println!(
+            "store-scale whole ceremony largest/smallest: registration {:.2}×, sign-in {:.2}×",
+            whole(0, 1),
+            whole(2, 3)
+        );
     }
     if quick {
         return;
