@@ -96,10 +96,11 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
     }
     let demo_alive = std::path::Path::new(&format!("/proc/{}", demo.pid())).exists();
 
-    // The outage: requests started between the stop and the restart command.
+    // The outage: requests started after `pg_ctl stop` returned (the server
+    // gone) and before the restart command.
     let during: Vec<&Event> = events
         .iter()
-        .filter(|e| e.started >= t_stop && e.started < t_start)
+        .filter(|e| e.started >= t_stopped && e.started < t_start)
         .collect();
     let slowest = during.iter().map(|e| e.took).max().unwrap_or_default();
     let mut mix: BTreeMap<String, usize> = BTreeMap::new();

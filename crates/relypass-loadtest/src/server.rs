@@ -223,7 +223,7 @@ impl Postgres {
         let initdb = find_pg_bin("initdb")?;
         let pg_ctl = initdb.with_file_name("pg_ctl");
         let dir = temp_dir("pg")?;
-        let as_user = running_as_root().then(|| pg_user());
+        let as_user = running_as_root().then(pg_user);
         if let Some(u) = &as_user {
             run(Command::new("chown").args([u.as_str(), &dir.to_string_lossy()]))?;
         }
