@@ -309,6 +309,24 @@ export async function runFlow({ name, sites, browser, outDir, virtualName }) {
     await C.touch(() => clickFor(page, '#second-factor-btn', 'ok', /password and a passkey/));
   });
 
+  await steps.step('no admin unless granted to an existing account', async () => {
+    // Signed in as carol: no admin section, and the switch's API refuses.
+    await expectVisible(page, '#admin', false);
+    const refused = await page.evaluate(async () => {
+      const r = await fetch('/api/admin/passkey-sign-in', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ enabled: false }),
+      });
+      return r.status;
+    });
+    check(refused === 403, `admin switch before grant-admin: ${refused}`);
+    // The operator grants carol's account (by its user handle, in the shared
+    // database); every server sees it at the next request.
+    site(0).grantAdmin('carol');
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('#footer-instance').textContent !== '');
+    await expectVisible(page, '#admin');
+  });
+
   await steps.step('the admin switch turned off hides passkey sign-in (on every server)', async () => {
     await expectVisible(page, '#admin');
     await page.click('#admin-passkey-signin');

@@ -65,6 +65,13 @@ export async function startDemo({ bin, port, origins, databaseUrl, logDir, extra
     url,
     port,
     logPath,
+    // Admin rights go only to an existing account, granted by the operator
+    // with the demo's `grant-admin` command on the servers' database (read
+    // per request: no restart).
+    grantAdmin(name) {
+      const r = spawnSync(bin, ['grant-admin', name, '--database-url', databaseUrl], { env, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`grant-admin ${name} failed (${r.status}): ${r.stderr}${r.stdout}`);
+    },
     async stop() {
       if (exited) return;
       const done = new Promise((r) => proc.once('exit', r));

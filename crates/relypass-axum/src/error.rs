@@ -10,7 +10,7 @@ use relypass::ErrorKind;
 
 /// Seconds a client is told to wait after a 503 (store unreachable, too many
 /// unfinished ceremonies): long enough for a pool or a flood to drain.
-pub(crate) const RETRY_AFTER_SECONDS: u32 = 5;
+pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 /// Why a request to a relypass-axum route (or a host handler using its
 /// extractors) was refused. Implements [`IntoResponse`]: the status, a JSON body

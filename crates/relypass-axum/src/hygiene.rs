@@ -1,6 +1,27 @@
 //! Request hygiene shared by every route: the strict JSON extractor, cookie
 //! reading and writing, the same-origin check, and the headers every answer
 //! carries.
+//!
+//! The checks are public so that a host's own handlers (outside
+//! [`PasskeyRoutes`](crate::PasskeyRoutes)) can apply the same rules:
+//!
+//! ```
+//! use axum::{Router, middleware::map_response, routing::post};
+//! use axum::http::{HeaderMap, StatusCode};
+//! use relypass_axum::hygiene::{no_store_nosniff, require_same_origin};
+//!
+//! async fn sign_out(headers: HeaderMap) -> StatusCode {
+//!     if require_same_origin(&headers).is_err() {
+//!         return StatusCode::FORBIDDEN;
+//!     }
+//!     // ... end the session ...
+//!     StatusCode::NO_CONTENT
+//! }
+//!
+//! let app: Router = Router::new()
+//!     .route("/signout", post(sign_out))
+//!     .layer(map_response(no_store_nosniff));
+//! ```
 
 use crate::error::Error;
 use axum::body::Bytes;
@@ -48,8 +69,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictJson<T> {
 
 /// Exactly one `Content-Type`, whose media type is `application/json` (ASCII
 /// case-insensitive, as media types are) and whose only parameter, if any, is
-/// `charset=utf-8` (JSON is UTF-8; RFC 8259 §8.1).
-pub(crate) fn is_json(headers: &HeaderMap) -> bool {
+/// `charset=utf-8` (JSON is UTF-8; RFC 8259 §8.1). A prefix such as
+/// `application/jsonx` or `application/json-patch+json` is not JSON here.
+/// [`StrictJson`] refuses a body without it (415).
+pub fn is_json(headers: &HeaderMap) -> bool {
     let mut all = headers.get_all(CONTENT_TYPE).iter();
     let (Some(value), None) = (all.next(), all.next()) else {
         return false;
@@ -75,7 +98,11 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
 /// or the body is exactly JSON (which another site cannot send without a
 /// preflight). A request with neither is refused: that is how a cross-site
 /// form from a browser too old for fetch metadata arrives.
-pub(crate) fn require_same_origin(headers: &HeaderMap) -> Result<(), Error> {
+///
+/// # Errors
+///
+/// [`Error::CrossSite`] (403) when the request may come from another site.
+pub fn require_same_origin(headers: &HeaderMap) -> Result<(), Error> {
     match headers.get("sec-fetch-site").map(HeaderValue::as_bytes) {
         Some(b"same-origin") => return Ok(()),
         // `none`: the user typed or bookmarked it; not a cross-site page.
@@ -142,9 +169,12 @@ pub(crate) fn set_cookie(
     .map_err(|_| Error::Session("cookie value is not a valid header".into()))
 }
 
-/// Added to every answer of these routes: none may be cached (options carry a
-/// challenge, lists are personal), and none may be sniffed into another type.
-pub(crate) async fn no_store_nosniff(mut res: Response) -> Response {
+/// Sets `Cache-Control: no-store` and `X-Content-Type-Options: nosniff` on an
+/// answer. Added to every answer of [`PasskeyRoutes`](crate::PasskeyRoutes):
+/// none may be cached (options carry a challenge, lists are personal), and
+/// none may be sniffed into another type. A host puts it on its own router
+/// with `axum::middleware::map_response(no_store_nosniff)`.
+pub async fn no_store_nosniff(mut res: Response) -> Response {
     let h = res.headers_mut();
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

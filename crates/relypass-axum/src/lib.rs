@@ -47,13 +47,13 @@
 )]
 
 mod error;
-mod hygiene;
+pub mod hygiene;
 mod routes;
 #[cfg(feature = "serve")]
 mod serve;
 mod session;
 
-pub use error::{Error, kind_message};
+pub use error::{Error, RETRY_AFTER_SECONDS, kind_message};
 pub use hygiene::StrictJson;
 pub use routes::PasskeyRoutes;
 #[cfg(feature = "serve")]

@@ -6,12 +6,16 @@
 
 use relypass::origin::{Origin, OriginError};
 use relypass::rp_id::RpIdRule;
+use relypass_axum::ServerLimits;
+use std::time::Duration;
 
 pub const USAGE: &str = "\
 relypass demo: passkeys (WebAuthn) sign-up and sign-in, served over HTTP
 
 usage: cargo run -p relypass-demo -- [OPTIONS]
        relypass-demo [OPTIONS]
+       relypass-demo grant-admin NAME [--database-url URL]
+       relypass-demo revoke-admin NAME [--database-url URL]
 
   --listen ADDR             address to listen on             [LISTEN, default 127.0.0.1:8080]
   --origin URL              allowed origin, repeatable       [ORIGINS, comma-separated,
@@ -25,8 +29,6 @@ usage: cargo run -p relypass-demo -- [OPTIONS]
                             default sqlite://relypass-demo.db]
   --passkey-sign-in on|off  initial state of the admin switch for passkey sign-in
                             (used when the database has none yet) [PASSKEY_SIGN_IN, default on]
-  --admin NAME              user allowed to flip the admin switch, repeatable
-                            [ADMIN_USERS, comma-separated; default: every signed-in user]
   --max-passkeys N          most passkeys one account may hold (N >= 1)
                             [MAX_PASSKEYS, default 10]
   --enumeration-secret HEX  32 bytes as 64 hex digits (`openssl rand -hex 32`): the secret
@@ -37,7 +39,19 @@ usage: cargo run -p relypass-demo -- [OPTIONS]
                             JSON of AAGUID -> authenticator name (the community
                             aaguid.json format), added to the built-in table
                             [AUTHENTICATOR_NAMES]
+  --header-timeout SECS     close a connection whose request headers take longer
+                            [HEADER_TIMEOUT, default 10]
+  --request-timeout SECS    answer 408 to a request (its body included) taking longer
+                            [REQUEST_TIMEOUT, default 30]
+  --idle-timeout SECS       close a connection idle this long [IDLE_TIMEOUT, default 60]
+  --max-connections N       connections served at once [MAX_CONNECTIONS, default 1024]
   -h, --help                this text
+
+Admins: nobody by default (the admin section stays hidden). `grant-admin NAME` makes
+the EXISTING account NAME an administrator (it fails if there is none), in the
+database the servers share, which they read on every request: no restart.
+`revoke-admin NAME` takes the right back. The right belongs to the account, not the
+name: deleting the account ends it.
 
 Passkeys need a secure context: origins must be https://, or http:// on localhost.";
 
@@ -50,7 +64,8 @@ pub struct Config {
     pub rp_name: String,
     pub database_url: String,
     pub passkey_sign_in_default: bool,
-    pub admins: Vec<String>,
+    /// relypass-axum's connection bounds (`serve_with_shutdown`).
+    pub limits: ServerLimits,
     /// The per-account registration limit (`Passkeys::with_registration_limit`).
     pub max_passkeys: usize,
     /// `Passkeys::with_enumeration_secret`; `None`: the library's random one.
@@ -107,7 +122,58 @@ impl Config {
 #[derive(Debug)]
 pub enum Command {
     Run(Box<Config>),
+    /// `grant-admin NAME` or `revoke-admin NAME`.
+    Admin(AdminCommand),
     Help,
+}
+
+/// Grants (or revokes) admin rights to an existing account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdminCommand {
+    pub grant: bool,
+    pub name: String,
+    pub database_url: String,
+}
+
+const ADMIN_FLAG_GONE: &str = "admin rights now belong to an existing account, granted with \
+     `relypass-demo grant-admin NAME` (see --help); `--admin` and ADMIN_USERS are gone";
+
+/// `--database-url`, else `DATABASE_URL`, else the SQLite default.
+fn database_url(flag: Option<String>, env: &impl Fn(&str) -> Option<String>) -> String {
+    flag.or_else(|| env("DATABASE_URL"))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "sqlite://relypass-demo.db".to_owned())
+}
+
+/// `grant-admin NAME [--database-url URL]` (or `revoke-admin`).
+fn parse_admin(
+    grant: bool,
+    mut args: impl Iterator<Item = String>,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Command, String> {
+    let verb = if grant { "grant-admin" } else { "revoke-admin" };
+    let mut name = None;
+    let mut url = None;
+    while let Some(arg) = args.next() {
+        match arg.split_once('=') {
+            Some(("--database-url", v)) => url = Some(v.to_owned()),
+            _ if arg == "--database-url" => {
+                url = Some(args.next().ok_or("`--database-url` needs a value")?);
+            }
+            _ if arg == "-h" || arg == "--help" => return Ok(Command::Help),
+            _ if arg.starts_with('-') || name.is_some() => {
+                return Err(format!("{verb}: unexpected `{arg}`\n\n{USAGE}"));
+            }
+            _ => name = Some(arg),
+        }
+    }
+    let name =
+        name.ok_or_else(|| format!("usage: relypass-demo {verb} NAME [--database-url URL]"))?;
+    Ok(Command::Admin(AdminCommand {
+        grant,
+        name,
+        database_url: database_url(url, env),
+    }))
 }
 
 /// Parses flags (without the program name) over environment variables read
@@ -126,12 +192,20 @@ where
     let mut rp_name = None;
     let mut database_url = None;
     let mut sign_in = None;
-    let mut admins: Vec<String> = Vec::new();
     let mut max_passkeys = None;
     let mut enumeration_secret = None;
     let mut authenticator_names = None;
+    let mut header_timeout = None;
+    let mut request_timeout = None;
+    let mut idle_timeout = None;
+    let mut max_connections = None;
 
-    let mut args = args.into_iter();
+    let mut args = args.into_iter().peekable();
+    match args.peek().map(String::as_str) {
+        Some("grant-admin") => return parse_admin(true, args.skip(1), &env),
+        Some("revoke-admin") => return parse_admin(false, args.skip(1), &env),
+        _ => {}
+    }
     while let Some(arg) = args.next() {
         // `--flag=value` and `--flag value` both work.
         let (flag, inline) = match arg.split_once('=') {
@@ -154,7 +228,11 @@ where
             "--rp-name" => rp_name = Some(value()?),
             "--database-url" => database_url = Some(value()?),
             "--passkey-sign-in" => sign_in = Some(on_off("--passkey-sign-in", &value()?)?),
-            "--admin" => admins.push(value()?),
+            "--admin" => return Err(ADMIN_FLAG_GONE.to_owned()),
+            "--header-timeout" => header_timeout = Some(limit("--header-timeout", &value()?)?),
+            "--request-timeout" => request_timeout = Some(limit("--request-timeout", &value()?)?),
+            "--idle-timeout" => idle_timeout = Some(limit("--idle-timeout", &value()?)?),
+            "--max-connections" => max_connections = Some(limit("--max-connections", &value()?)?),
             "--max-passkeys" => max_passkeys = Some(limit("--max-passkeys", &value()?)?),
             "--enumeration-secret" => {
                 enumeration_secret = Some(Secret::parse("--enumeration-secret", &value()?)?);
@@ -190,10 +268,7 @@ where
     let rp_name = rp_name
         .or_else(|| env("RP_NAME"))
         .unwrap_or_else(|| "relypass demo".to_owned());
-    let database_url = database_url
-        .or_else(|| env("DATABASE_URL"))
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "sqlite://relypass-demo.db".to_owned());
+    let database_url = self::database_url(database_url, &env);
     let passkey_sign_in_default = match sign_in {
         Some(b) => b,
         None => match env("PASSKEY_SIGN_IN") {
@@ -201,8 +276,21 @@ where
             _ => true,
         },
     };
-    if admins.is_empty() {
-        admins = list(env("ADMIN_USERS"));
+    if !list(env("ADMIN_USERS")).is_empty() {
+        return Err(ADMIN_FLAG_GONE.to_owned());
+    }
+    let mut limits = ServerLimits::default();
+    if let Some(n) = setting(header_timeout, "HEADER_TIMEOUT", &env)? {
+        limits = limits.header_read_timeout(Duration::from_secs(n as u64));
+    }
+    if let Some(n) = setting(request_timeout, "REQUEST_TIMEOUT", &env)? {
+        limits = limits.request_timeout(Duration::from_secs(n as u64));
+    }
+    if let Some(n) = setting(idle_timeout, "IDLE_TIMEOUT", &env)? {
+        limits = limits.idle_timeout(Duration::from_secs(n as u64));
+    }
+    if let Some(n) = setting(max_connections, "MAX_CONNECTIONS", &env)? {
+        limits = limits.max_connections(n);
     }
     let max_passkeys = match max_passkeys {
         Some(n) => n,
@@ -232,7 +320,7 @@ where
         rp_name,
         database_url,
         passkey_sign_in_default,
-        admins,
+        limits,
         max_passkeys,
         enumeration_secret,
         authenticator_names,
@@ -285,6 +373,21 @@ fn limit(name: &str, raw: &str) -> Result<usize, String> {
     }
 }
 
+/// A flag's value, else its (non-empty) environment variable's, at least 1.
+fn setting(
+    flag: Option<usize>,
+    var: &str,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<usize>, String> {
+    match flag {
+        Some(n) => Ok(Some(n)),
+        None => env(var)
+            .filter(|s| !s.is_empty())
+            .map(|v| limit(var, &v))
+            .transpose(),
+    }
+}
+
 fn on_off(name: &str, raw: &str) -> Result<bool, String> {
     match raw.to_ascii_lowercase().as_str() {
         "on" | "true" | "1" | "yes" => Ok(true),
@@ -305,6 +408,7 @@ mod tests {
             .collect();
         match parse(args.iter().map(|s| s.to_string()), |k| env.get(k).cloned())? {
             Command::Run(c) => Ok(*c),
+            Command::Admin(a) => Err(format!("{a:?}")),
             Command::Help => Err("help".into()),
         }
     }
@@ -317,7 +421,7 @@ mod tests {
         assert_eq!(c.rp_id_rule, RpIdRule::FromOrigin);
         assert_eq!(c.database_url, "sqlite://relypass-demo.db");
         assert!(c.passkey_sign_in_default);
-        assert!(c.admins.is_empty());
+        assert_eq!(c.limits, ServerLimits::default());
         assert!(!c.secure_cookies());
         assert_eq!(c.max_passkeys, DEFAULT_MAX_PASSKEYS);
         assert_eq!(c.enumeration_secret, None);
@@ -382,8 +486,8 @@ mod tests {
                 "localhost",
                 "--passkey-sign-in",
                 "off",
-                "--admin",
-                "alice",
+                "--idle-timeout",
+                "5",
             ],
             &[
                 ("LISTEN", "0.0.0.0:1"),
@@ -398,7 +502,8 @@ mod tests {
         assert_eq!(c.origins.len(), 2);
         assert_eq!(c.rp_id_rule, RpIdRule::Explicit("localhost".into()));
         assert!(!c.passkey_sign_in_default);
-        assert_eq!(c.admins, vec!["alice"]);
+        assert_eq!(c.limits.idle_timeout, Duration::from_secs(5));
+        assert_eq!(c.limits.header_read_timeout, Duration::from_secs(10));
         assert_eq!(c.database_url, "postgres://db/x");
     }
 
@@ -409,13 +514,15 @@ mod tests {
             &[
                 ("ORIGINS", "https://a.example.com, https://b.example.com"),
                 ("RP_ID_DOMAIN_LEVELS", "2"),
-                ("ADMIN_USERS", "root,ops"),
+                ("MAX_CONNECTIONS", "64"),
+                ("HEADER_TIMEOUT", "3"),
             ],
         )
         .unwrap();
         assert_eq!(c.origins.len(), 2);
         assert_eq!(c.rp_id_rule, RpIdRule::DomainLevels(2));
-        assert_eq!(c.admins, vec!["root", "ops"]);
+        assert_eq!(c.limits.max_connections, 64);
+        assert_eq!(c.limits.header_read_timeout, Duration::from_secs(3));
         assert!(c.secure_cookies());
         let c = run(&["--origin", "https://s1.example.com", "--skip", "1"], &[]).unwrap();
         assert_eq!(c.rp_id_rule, RpIdRule::SkipLabels(1));
@@ -441,9 +548,69 @@ mod tests {
             &["--listen", "nowhere"],
             &["--bogus"],
             &["--origin", "ftp://x"],
+            &["--idle-timeout", "0"],
+            &["--max-connections", "x"],
         ] {
             assert!(run(args, &[]).is_err(), "{args:?}");
         }
         assert_eq!(run(&["--help"], &[]).unwrap_err(), "help");
+    }
+
+    /// No admin by configuration of a name: `--admin` and `ADMIN_USERS`
+    /// (which made every signed-in user an admin when unset, and whoever
+    /// signed up as NAME first when set) are refused with a pointer to
+    /// `grant-admin`, which binds the right to an existing account.
+    #[test]
+    fn admin_is_not_every_signed_in_user() {
+        for (args, env) in [
+            (&["--admin", "carol"][..], &[][..]),
+            (&[], &[("ADMIN_USERS", "carol")]),
+        ] {
+            let e = run(args, env).unwrap_err();
+            assert!(e.contains("grant-admin"), "{e}");
+        }
+        let admin = |args: &[&str], env: &[(&str, &str)]| {
+            let env: HashMap<String, String> = env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            match parse(args.iter().map(|s| s.to_string()), |k| env.get(k).cloned()) {
+                Ok(Command::Admin(a)) => Ok(a),
+                Ok(other) => Err(format!("{other:?}")),
+                Err(e) => Err(e),
+            }
+        };
+        let a = admin(
+            &["grant-admin", "carol"],
+            &[("DATABASE_URL", "postgres://db/x")],
+        )
+        .unwrap();
+        assert_eq!(
+            a,
+            AdminCommand {
+                grant: true,
+                name: "carol".into(),
+                database_url: "postgres://db/x".into()
+            }
+        );
+        let a = admin(
+            &["revoke-admin", "--database-url=sqlite://a.db", "carol"],
+            &[],
+        )
+        .unwrap();
+        assert!(!a.grant);
+        assert_eq!(a.database_url, "sqlite://a.db");
+        assert_eq!(
+            admin(&["grant-admin", "carol"], &[]).unwrap().database_url,
+            "sqlite://relypass-demo.db"
+        );
+        for args in [
+            &["grant-admin"][..],
+            &["grant-admin", "a", "b"],
+            &["grant-admin", "a", "--listen", "x"],
+            &["grant-admin", "a", "--database-url"],
+        ] {
+            assert!(admin(args, &[]).is_err(), "{args:?}");
+        }
     }
 }

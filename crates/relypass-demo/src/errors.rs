@@ -2,7 +2,8 @@
 //! never a stack trace or an internal detail. The details go to the server log.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use relypass::Field;
 use relypass::{CredentialState, Error};
@@ -46,11 +47,20 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut res = (
             self.status,
             Json(serde_json::json!({ "error": self.message })),
         )
-            .into_response()
+            .into_response();
+        // A 503 is temporary (database down or swamped): say when to retry,
+        // as relypass-axum's own routes do.
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut().insert(
+                RETRY_AFTER,
+                HeaderValue::from(relypass_axum::RETRY_AFTER_SECONDS),
+            );
+        }
+        res
     }
 }
 
@@ -359,5 +369,25 @@ mod tests {
             reason: "DER",
         });
         assert!(!m.contains("DER"));
+    }
+
+    /// A database that is down or swamped, in the store or in the demo's own
+    /// tables: 503 with `Retry-After`, never a 500.
+    #[test]
+    fn store_outage_is_503_with_retry_after() {
+        for e in [
+            Error::StoreUnavailable("pool timed out".into()),
+            Error::TooManyCeremonies { limit: 10 },
+            relypass_sqlx::map_sqlx_error(sqlx::Error::PoolTimedOut),
+            relypass_sqlx::map_sqlx_error(sqlx::Error::PoolClosed),
+        ] {
+            let res = ApiError::from(e).into_response();
+            assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(res.headers()[RETRY_AFTER], "5");
+        }
+        let res =
+            ApiError::from(relypass_sqlx::map_sqlx_error(sqlx::Error::RowNotFound)).into_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!res.headers().contains_key(RETRY_AFTER));
     }
 }

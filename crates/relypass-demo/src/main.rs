@@ -18,12 +18,15 @@ mod errors;
 mod manage;
 mod password;
 mod store;
+#[cfg(test)]
+mod tests;
 
 use app::{App, PASSKEY_SIGN_IN, Shared};
 use axum::Router;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::http::{HeaderName, HeaderValue};
-use axum::response::IntoResponse;
+use axum::http::HeaderValue;
+use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY};
+use axum::middleware::map_response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use config::{Command, Config};
 use relypass::{AuthenticatorNames, Passkeys, RelyingParty};
@@ -38,6 +41,7 @@ const STYLE_CSS: &str = include_str!("../static/style.css");
 fn main() -> ExitCode {
     let config = match config::parse(std::env::args().skip(1), |k| std::env::var(k).ok()) {
         Ok(Command::Run(c)) => *c,
+        Ok(Command::Admin(c)) => return manage_admin(c),
         Ok(Command::Help) => {
             println!("{}", config::USAGE);
             return ExitCode::SUCCESS;
@@ -134,25 +138,62 @@ async fn serve(config: Config) -> Result<(), (u8, String)> {
              the same --enumeration-secret)"
         );
     }
-    if config.admins.is_empty() {
-        println!("  admins:   every signed-in user (demo mode; restrict with --admin NAME)");
-    } else {
-        println!("  admins:   {}", config.admins.join(", "));
-    }
+    println!(
+        "  admins:   accounts granted with `relypass-demo grant-admin NAME` (none by default: \
+         the admin section stays hidden)"
+    );
+    println!(
+        "  limits:   headers {}s, request {}s, idle {}s, at most {} connections",
+        config.limits.header_read_timeout.as_secs(),
+        config.limits.request_timeout.as_secs(),
+        config.limits.idle_timeout.as_secs(),
+        config.limits.max_connections
+    );
     let url = config.origins.first().map(String::as_str).unwrap_or("");
     println!("listening on {} — open {url}", config.listen);
 
     let app: Shared = Arc::new(App {
         secure_cookies: config.secure_cookies(),
-        admins: config.admins.clone(),
         instance: config.listen.clone(),
         passkeys: passkeys(rp, store, &config, names),
         db,
     });
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown())
+    // relypass-axum's server: connections that trickle headers or a body,
+    // announce a body and never send it, or sit idle are closed.
+    relypass_axum::serve_with_shutdown(listener, router(app), config.limits, shutdown())
         .await
         .map_err(|e| (1, format!("server error: {e}")))
+}
+
+/// `grant-admin NAME` / `revoke-admin NAME`: changes the admin table of the
+/// database the servers use; they read it per request, so no restart.
+fn manage_admin(c: config::AdminCommand) -> ExitCode {
+    let run = async {
+        let (store, db) = store::open(&c.database_url).await?;
+        if c.grant {
+            db.grant_admin(&store, &c.name).await?;
+            Ok(format!("{} is now an administrator", c.name))
+        } else if db.revoke_admin(&store, &c.name).await? {
+            Ok(format!("{} is no longer an administrator", c.name))
+        } else {
+            Ok(format!("{} was not an administrator", c.name))
+        }
+    };
+    let result = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+        .and_then(|rt| rt.block_on(run));
+    match result {
+        Ok(message) => {
+            println!("relypass demo: {message}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("relypass demo: {message}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The library service with the demo's host policies: the registration
@@ -200,24 +241,29 @@ fn router(app: Shared) -> Router {
         .route("/api/account/passkey-only", post(app::set_passkey_only))
         .route("/api/admin/passkey-sign-in", post(app::set_passkey_sign_in))
         .with_state(app)
+        // On every answer, pages, API, errors and 404s alike: never cached
+        // (the API's answers are personal), never sniffed into another type
+        // (relypass-axum's layer), never framed, no referrer.
+        .layer(map_response(security_headers))
+        .layer(map_response(relypass_axum::hygiene::no_store_nosniff))
 }
 
 async fn page(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
-        [
-            (CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            (
-                HeaderName::from_static("content-security-policy"),
-                HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"),
-            ),
-            (
-                HeaderName::from_static("referrer-policy"),
-                HeaderValue::from_static("no-referrer"),
-            ),
-        ],
+        [(CONTENT_TYPE, HeaderValue::from_static(content_type))],
         body,
     )
+}
+
+/// The page's security headers, on every answer (see [`router`]).
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"),
+    );
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    res
 }
 
 /// Ends on Ctrl-C or SIGTERM, finishing requests in flight.

@@ -144,6 +144,19 @@ impl SqlxStore {
 /// timeout or closed, I/O, TLS, a lost connection, SQLite busy past its
 /// timeout, PostgreSQL connection or shutdown codes) becomes
 /// [`Error::StoreUnavailable`]; the rest is [`Error::Storage`].
+///
+/// The store's own rule, public for a host's tables in the same database
+/// (through [`SqlxStore::pool`]): their outages then answer like the store's
+/// (503 rather than 500).
+///
+/// ```
+/// let e = relypass_sqlx::map_sqlx_error(sqlx::Error::PoolTimedOut);
+/// assert!(matches!(e, relypass::Error::StoreUnavailable(_)));
+/// ```
+pub fn map_sqlx_error(e: sqlx::Error) -> Error {
+    db(e)
+}
+
 pub(crate) fn db(e: sqlx::Error) -> Error {
     let unavailable = match &e {
         sqlx::Error::PoolTimedOut

@@ -145,7 +145,7 @@ pub async fn set_passkey_sign_in(
     JsonBody(req): JsonBody<Toggle>,
 ) -> ApiResult {
     let u = app.signed_in(&headers).await?;
-    if !app.is_admin(&u.user) {
+    if !app.is_admin(&u.user).await? {
         return Err(ApiError::forbidden("Only administrators can change this."));
     }
     app.db.set_setting(PASSKEY_SIGN_IN, req.enabled).await?;

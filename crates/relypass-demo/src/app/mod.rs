@@ -8,7 +8,7 @@ use crate::errors::ApiError;
 use crate::store::{DemoDb, Session, Stage};
 use crate::{manage, password};
 use axum::extract::{FromRequest, Request, State};
-use axum::http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, body::Bytes};
@@ -36,8 +36,6 @@ pub struct App {
     pub passkeys: Passkeys<SqlxStore>,
     /// The demo's own tables (passwords, sessions, settings), same database.
     pub db: DemoDb,
-    /// Users allowed to flip the admin switch; empty = every signed-in user.
-    pub admins: Vec<String>,
     pub secure_cookies: bool,
     /// Shown in the page footer, so two instances can be told apart.
     pub instance: String,
@@ -106,8 +104,10 @@ impl App {
         }
     }
 
-    fn is_admin(&self, user: &User) -> bool {
-        self.admins.is_empty() || self.admins.contains(&user.name)
+    /// Whether the user may flip the admin switch: only accounts granted it
+    /// (`relypass-demo grant-admin NAME`), by user handle, read per request.
+    async fn is_admin(&self, user: &User) -> Result<bool, ApiError> {
+        Ok(self.db.is_admin(&user.handle).await?)
     }
 
     fn session_cookie(&self, token: &str) -> HeaderValue {
@@ -169,19 +169,15 @@ impl App {
 
 /// A JSON request body. Requiring `Content-Type: application/json` makes every
 /// cross-site POST a CORS preflight that this server never approves, which
-/// (with `SameSite=Lax` cookies) is the demo's CSRF protection.
+/// (with `SameSite=Lax` cookies) is the demo's CSRF protection. The type is
+/// matched exactly, by relypass-axum's rule (`application/jsonx` is not JSON).
 pub struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let json = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
-        if !json {
+        if !relypass_axum::hygiene::is_json(req.headers()) {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "Requests must be sent as JSON.",
@@ -212,33 +208,42 @@ fn ok(body: Value) -> ApiResult {
     Ok(Json(body).into_response())
 }
 
-/// A user name: trimmed, 1 to 64 characters, no control characters.
+/// A user name at sign-up: trimmed, then relypass's one stored spelling
+/// (`normalize_user_name`: width-mapped, lower-cased, NFC), refusing spaces,
+/// controls and invisible or direction-changing characters (zero-width
+/// space, right-to-left override), so no name can pass for another.
 fn clean_username(raw: &str) -> Result<String, ApiError> {
     let s = raw.trim();
     if s.is_empty() {
         return Err(ApiError::bad_request("Please enter a username."));
     }
-    if s.chars().count() > 64 || s.chars().any(char::is_control) {
-        return Err(ApiError::bad_request(
-            "Usernames are 1 to 64 characters, without control characters.",
-        ));
-    }
-    Ok(s.to_owned())
+    relypass::normalize_user_name(s).map_err(|_| {
+        ApiError::bad_request(
+            "Usernames are letters, digits and ASCII punctuation, without spaces or              invisible characters.",
+        )
+    })
 }
 
-/// A display name: trimmed, without control characters, at most 64
-/// characters; the username when nothing is left.
-fn display_name(raw: Option<&str>, username: &str) -> String {
-    let cleaned: String = raw
-        .unwrap_or("")
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(64)
-        .collect();
-    match cleaned.trim() {
-        "" => username.to_owned(),
-        s => s.to_owned(),
+/// A name typed at sign-in: normalised as at sign-up, so "Alice" finds
+/// "alice". One that could never have signed up is looked up as typed and
+/// simply not found (the answer is the same as for any unknown name).
+fn sign_in_name(raw: &str) -> String {
+    let s = raw.trim();
+    relypass::normalize_user_name(s).unwrap_or_else(|_| s.to_owned())
+}
+
+/// A display name: relypass's `normalize_display_name` (NFC, no controls,
+/// invisible or direction-changing characters); the username when blank.
+fn display_name(raw: Option<&str>, username: &str) -> Result<String, ApiError> {
+    let raw = raw.unwrap_or("").trim();
+    if raw.is_empty() {
+        return Ok(username.to_owned());
     }
+    relypass::normalize_display_name(raw).map_err(|_| {
+        ApiError::bad_request(
+            "Display names may not contain control, invisible or direction-changing characters.",
+        )
+    })
 }
 
 fn registration_options(passkey_only: bool) -> RegistrationOptions {

@@ -29,7 +29,7 @@ pub async fn state(State(app): State<Shared>, headers: HeaderMap) -> ApiResult {
                         "passkey_only": u.passkey_only,
                         "has_password": u.password_hash.is_some(),
                     },
-                    "admin": app.is_admin(&u.user),
+                    "admin": app.is_admin(&u.user).await?,
                     "can_be_passkey_only": app.passkeys.may_drop_password(&u.user.handle).await?,
                     "passkeys": passkeys,
                 })

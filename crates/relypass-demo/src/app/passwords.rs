@@ -31,7 +31,7 @@ pub async fn signup_password(
         .ok_or_else(ApiError::internal)?;
     let user = User {
         handle: UserHandle::random()?,
-        display_name: display_name(req.display_name.as_deref(), &name),
+        display_name: display_name(req.display_name.as_deref(), &name)?,
         name,
     };
     if !app
@@ -57,7 +57,7 @@ pub async fn signin_password(
     headers: HeaderMap,
     JsonBody(req): JsonBody<PasswordForm>,
 ) -> ApiResult {
-    let user = app.account_by_name(req.username.trim()).await?;
+    let user = app.account_by_name(&sign_in_name(&req.username)).await?;
     // A passkey-only account has no password (dropped when it went
     // passkey-only); the flag is checked too, in case dropping it failed.
     let stored = user

@@ -21,7 +21,7 @@ pub async fn signup_passkey_start(
     let name = clean_username(&req.username)?;
     let user = User {
         handle: UserHandle::random()?,
-        display_name: display_name(req.display_name.as_deref(), &name),
+        display_name: display_name(req.display_name.as_deref(), &name)?,
         name,
     };
     // A taken name is refused here (Error::UsernameTaken, 409).

@@ -22,7 +22,7 @@ pub async fn signin_start(
     JsonBody(req): JsonBody<SignInStart>,
 ) -> ApiResult {
     app.require_passkey_sign_in().await?;
-    let username = req.username.as_deref().map(str::trim).unwrap_or("");
+    let username = sign_in_name(req.username.as_deref().unwrap_or(""));
     if username.is_empty() {
         let (options, ceremony) = app
             .passkeys
@@ -32,7 +32,7 @@ pub async fn signin_start(
     }
     let (options, ceremony) = app
         .passkeys
-        .start_authentication_for_name(username, &AuthenticationOptions::default())
+        .start_authentication_for_name(&username, &AuthenticationOptions::default())
         .await?;
     ceremony_started(&app, &options, &ceremony)
 }
@@ -135,8 +135,13 @@ pub async fn second_factor_finish(
     .await
 }
 
-/// `POST /api/signout`.
+/// `POST /api/signout`. Refused from another site (relypass-axum's
+/// `require_same_origin`: `Sec-Fetch-Site`, else `Origin` against `Host`,
+/// else only a JSON body), so no other page can sign a visitor out. The
+/// page's script sends a same-origin `fetch` with a JSON body.
 pub async fn signout(State(app): State<Shared>, headers: HeaderMap) -> ApiResult {
+    relypass_axum::hygiene::require_same_origin(&headers)
+        .map_err(|_| ApiError::forbidden("Cross-site requests are not accepted."))?;
     if let Some(token) = cookie(&headers, COOKIE_NAME) {
         app.db.delete_session(&token).await?;
     }

@@ -20,5 +20,15 @@ fn usernames_are_checked() {
     assert_eq!(clean_username("  bob ").unwrap(), "bob");
     assert!(clean_username("   ").is_err());
     assert!(clean_username("a\u{0}b").is_err());
-    assert!(clean_username(&"x".repeat(65)).is_err());
+    assert!(clean_username(&"x".repeat(relypass::limits::MAX_USER_NAME_BYTES + 1)).is_err());
+    assert_eq!(clean_username("Bob").unwrap(), "bob");
+    assert!(clean_username("ali\u{202E}ce").is_err());
+    assert!(clean_username("ali\u{200B}ce").is_err());
+    assert_eq!(sign_in_name(" BOB "), "bob");
+    assert_eq!(display_name(Some("  "), "bob").unwrap(), "bob");
+    assert_eq!(
+        display_name(Some("Bob Example"), "bob").unwrap(),
+        "Bob Example"
+    );
+    assert!(display_name(Some("Bob \u{202E}Example"), "bob").is_err());
 }

@@ -8,7 +8,8 @@
 //!
 //! * `demo_passwords`: the Argon2id hash of a password account;
 //! * `demo_sessions`: signed-in (or half signed-in) browsers;
-//! * `demo_settings`: the admin switch.
+//! * `demo_settings`: the admin switch;
+//! * `demo_admins`: the accounts (by user handle) allowed to flip it.
 //!
 //! They go through relypass-sqlx's own pool ([`SqlxStore::pool`]) rather than
 //! a second pool on the same URL: on SQLite one pool is one queue for the
@@ -57,8 +58,10 @@ pub struct DemoDb {
     pool: AnyPool,
 }
 
+/// relypass-sqlx's own classification: an unreachable or swamped database
+/// is `StoreUnavailable` (503 with `Retry-After`), like the store's errors.
 fn storage(e: sqlx::Error) -> Error {
-    Error::Storage(e.to_string())
+    relypass_sqlx::map_sqlx_error(e)
 }
 
 fn to_i64(v: u64) -> relypass::Result<i64> {
@@ -114,6 +117,9 @@ impl DemoDb {
             ),
             "CREATE TABLE IF NOT EXISTS demo_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
                 .into(),
+            format!(
+                "CREATE TABLE IF NOT EXISTS demo_admins (user_handle {blob} PRIMARY KEY {account})"
+            ),
         ];
         let mut tx = self.pool.begin().await?;
         if backend == Backend::Postgres {
@@ -148,9 +154,10 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+mod admins;
 mod passwords;
 mod sessions;
 mod settings;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

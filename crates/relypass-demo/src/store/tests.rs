@@ -5,10 +5,11 @@
 
 use super::*;
 
-/// A fresh database (SQLite file removed on drop).
-struct TempDb {
-    store: SqlxStore,
-    db: DemoDb,
+/// A fresh database (SQLite file removed on drop). Also the router tests'
+/// (`crate::tests`).
+pub(crate) struct TempDb {
+    pub(crate) store: SqlxStore,
+    pub(crate) db: DemoDb,
     file: Option<std::path::PathBuf>,
 }
 
@@ -29,15 +30,22 @@ fn random_name(prefix: &str) -> String {
     format!("{prefix}_{hex}")
 }
 
+impl TempDb {
+    /// A fresh SQLite file, opened like the server does.
+    pub(crate) async fn sqlite() -> TempDb {
+        let file = std::env::temp_dir().join(format!("{}.db", random_name("relypass-demo-test")));
+        let (store, db) = open(&format!("sqlite://{}", file.display())).await.unwrap();
+        TempDb {
+            store,
+            db,
+            file: Some(file),
+        }
+    }
+}
+
 /// One fresh database per backend available, opened like the server does.
 async fn databases() -> Vec<TempDb> {
-    let file = std::env::temp_dir().join(format!("{}.db", random_name("relypass-demo-test")));
-    let (store, db) = open(&format!("sqlite://{}", file.display())).await.unwrap();
-    let mut out = vec![TempDb {
-        store,
-        db,
-        file: Some(file),
-    }];
+    let mut out = vec![TempDb::sqlite().await];
     if let Ok(url) = std::env::var("RELYPASS_TEST_POSTGRES") {
         sqlx::any::install_default_drivers();
         let admin = AnyPool::connect(&url).await.unwrap();
@@ -178,4 +186,31 @@ fn database_passwords_are_not_printed() {
     assert_eq!(redact("postgres://me@db/x"), "postgres://me@db/x");
     assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
     assert_eq!(redact("@://"), "@://");
+}
+
+/// Admin rights go to an existing account's handle and go with it.
+#[tokio::test]
+async fn admins_are_accounts_not_names() {
+    for t in databases().await {
+        let e = t.db.grant_admin(&t.store, "carol").await.unwrap_err();
+        assert!(e.contains("no account named \"carol\""), "{e}");
+        let carol = user("carol");
+        t.store.insert_user(&carol).await.unwrap();
+        assert!(!t.db.is_admin(&carol.handle).await.unwrap());
+        // Typed as at sign-in: normalised to the stored spelling.
+        assert_eq!(
+            t.db.grant_admin(&t.store, "Carol").await.unwrap(),
+            carol.handle
+        );
+        t.db.grant_admin(&t.store, "carol").await.unwrap();
+        assert!(t.db.is_admin(&carol.handle).await.unwrap());
+        assert!(t.db.revoke_admin(&t.store, "carol").await.unwrap());
+        assert!(!t.db.revoke_admin(&t.store, "carol").await.unwrap());
+        assert!(!t.db.is_admin(&carol.handle).await.unwrap());
+        t.db.grant_admin(&t.store, "carol").await.unwrap();
+        t.store.delete_user(&carol.handle).await.unwrap();
+        let again = user("carol");
+        t.store.insert_user(&again).await.unwrap();
+        assert!(!t.db.is_admin(&again.handle).await.unwrap());
+    }
 }
