@@ -15,7 +15,8 @@
 //!   configuration (the runner, the fuzz harness and the tests agree by sharing it);
 //! * [`fixtures`] and [`attestation`]: attestation vectors and a registration
 //!   harness that mutates them;
-//! * [`records`]: credential records as a host's database returns them.
+//! * [`records`]: credential records as a host's database returns them;
+//! * [`stats`]: median, bootstrap interval and Mann–Whitney U for timing comparisons.
 //!
 //! Not published and not API: `publish = false`.
 #![allow(missing_docs, dead_code, clippy::all)]
@@ -32,6 +33,7 @@ pub mod fixtures;
 pub mod lifecycle;
 pub mod records;
 pub mod soft_authenticator;
+pub mod stats;
 
 /// The repository root (this crate lives in `testkit/`).
 pub fn repo_root() -> std::path::PathBuf {
