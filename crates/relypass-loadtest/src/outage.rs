@@ -102,7 +102,13 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
         .iter()
         .filter(|e| e.started >= t_stopped && e.started < t_start)
         .collect();
-    let slowest = during.iter().map(|e| e.took).max().unwrap_or_default();
+    let mut took: Vec<Duration> = during.iter().map(|e| e.took).collect();
+    took.sort_unstable();
+    let slowest = took.last().copied().unwrap_or_default();
+    let median = took
+        .get(took.len().saturating_sub(1) / 2)
+        .copied()
+        .unwrap_or_default();
     let mut mix: BTreeMap<String, usize> = BTreeMap::new();
     for e in &during {
         let k = match e.status {
@@ -139,13 +145,14 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
 
     println!();
     println!(
-        "| outage | requests during | slowest answer during | statuses during | first 2xx after restart | first full sign-in after restart | demo restarted | load avg |"
+        "| outage | requests during | median / slowest answer during | statuses during | first 2xx after restart | first full sign-in after restart | demo restarted | load avg |"
     );
     println!("|---|---|---|---|---|---|---|---|");
     println!(
-        "| {} s | {} | {:.3} s | {} | {} | {} | {} | {} |",
+        "| {} s | {} | {:.3} / {:.3} s | {} | {} | {} | {} | {} |",
         outage.as_secs(),
         during.len(),
+        median.as_secs_f64(),
         slowest.as_secs_f64(),
         mix.join(", "),
         secs(first_ok),
