@@ -1,8 +1,9 @@
 //! `outage`: a demo on a PostgreSQL the tool stops (`pg_ctl stop -m
 //! immediate`, as in a crash) for `--outage` seconds under steady sign-in
 //! traffic, then starts again. Expected: every request during the outage
-//! answered within 2 s (503 with Retry-After), and sign-ins succeed again
-//! after the restart without restarting the demo.
+//! answered within 2 s (503 with Retry-After; 2xx for one that waited into
+//! the restart), and sign-ins succeed again after the restart without
+//! restarting the demo.
 
 use crate::Opts;
 use crate::client::{Browser, Event};
@@ -164,9 +165,11 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
         "\n{before_ok} successful requests before the stop; `pg_ctl start` took {:.1} s",
         (t_up - t_start).as_secs_f64()
     );
+    // A request started late in the outage may wait for a connection into
+    // the restart and succeed: 2xx is fine, a 500 or no answer is not.
     let all_503 = during
         .iter()
-        .all(|e| e.status == Some(503) && e.retry_after);
+        .all(|e| (e.status == Some(503) && e.retry_after) || e.status.is_some_and(|s| s < 300));
     let ok = slowest <= MAX_OUTAGE_ANSWER
         && all_503
         && !during.is_empty()
@@ -175,7 +178,7 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
         && restarted.is_ok();
     if !ok {
         println!(
-            "EXPECTATION FAILED: answers within 2 s, all 503 + Retry-After, sign-in after restart; demo log {}",
+            "EXPECTATION FAILED: answers within 2 s, each 503 + Retry-After (or 2xx), sign-in after restart; demo log {}",
             demo.log.display()
         );
     }
