@@ -7,7 +7,7 @@
 //! ```text
 //! loadtest load    [--bin PATH | --url URL ...] [--postgres URL] [--clients N] [--duration S]
 //! loadtest flood   [--bin PATH] [--starts N] [--signups N] [--concurrency N]
-//! loadtest slow    [--bin PATH] [--connections N] [--deadline S]
+//! loadtest slow    [--bin PATH] [--connections N] [--deadline S] [--open-per-second N]
 //! loadtest outage  [--bin PATH] [--pgdata DIR --pg-ctl PATH --pg-port N] [--clients N]
 //! ```
 #![forbid(unsafe_code)]
@@ -44,6 +44,7 @@ modes:
            announce a 10 MB body and send 10 bytes, a third send nothing); when the
            server closes each, and its open fds
              --connections N (default 1000, max 5000)  --deadline S (default 90, max 300)
+             --open-per-second N (default 0: all at once, past a 128 listen backlog)
   outage   a demo on a PostgreSQL the tool stops (pg_ctl stop -m immediate) for
            --outage s under steady traffic, then restarts
              --outage S (default 10, max 60)  --clients N (default 8, max 64)
@@ -162,7 +163,7 @@ async fn main() -> ExitCode {
             Ok(()) => flood::run(&opts).await,
             Err(e) => Err(e),
         },
-        "slow" => match opts.only(&["bin", "url", "connections", "deadline"]) {
+        "slow" => match opts.only(&["bin", "url", "connections", "deadline", "open-per-second"]) {
             Ok(()) => slow::run(&opts).await,
             Err(e) => Err(e),
         },
