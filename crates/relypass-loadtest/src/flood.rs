@@ -144,7 +144,7 @@ async fn phase(
                 if i >= count {
                     break;
                 }
-                if i > 0 && i % 10_000 == 0 {
+                if i > 0 && i.is_multiple_of(10_000) {
                     eprintln!("  {name}: {i} sent, load average {}", loadavg());
                 }
                 let (path, body) = if signup {

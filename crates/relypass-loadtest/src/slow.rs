@@ -102,7 +102,7 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
             _ => Kind::Silent,
         };
         let addr = target.addr;
-        if per_second > 0 && i > 0 && i as u64 % per_second.div_ceil(10) == 0 {
+        if per_second > 0 && i > 0 && (i as u64).is_multiple_of(per_second.div_ceil(10)) {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         tasks.push(tokio::spawn(async move { one(addr, kind, deadline).await }));
