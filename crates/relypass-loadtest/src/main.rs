@@ -1,7 +1,7 @@
 //! `loadtest`: measures the relypass demo over loopback HTTP, as issue 14 did
 //! by hand: throughput and latency under load (SQLite, or two servers on one
-//! PostgreSQL), a flood of unfinished ceremonies, slow clients, and a
-//! PostgreSQL outage. Every mode is bounded in count and time and refuses any
+//! PostgreSQL), a flood of unfinished ceremonies, slow clients, a
+//! PostgreSQL outage, and a removal race through HTTP. Every mode is bounded in count and time and refuses any
 //! host but loopback.
 //!
 //! ```text
@@ -9,6 +9,7 @@
 //! loadtest flood   [--bin PATH] [--starts N] [--signups N] [--concurrency N]
 //! loadtest slow    [--bin PATH] [--connections N] [--deadline S] [--open-per-second N]
 //! loadtest outage  [--bin PATH] [--pgdata DIR --pg-ctl PATH --pg-port N] [--clients N]
+//! loadtest races   [--bin PATH] [--postgres URL] [--rounds N]
 //! ```
 #![forbid(unsafe_code)]
 
@@ -17,6 +18,7 @@ mod flood;
 mod http;
 mod load;
 mod outage;
+mod races;
 mod server;
 mod slow;
 mod stats;
@@ -49,6 +51,9 @@ modes:
            --outage s under steady traffic, then restarts
              --outage S (default 10, max 60)  --clients N (default 8, max 64)
              --pgdata DIR --pg-ctl PATH --pg-port N   use that cluster (else a throw-away one)
+  races    two sessions of one account remove its last two passkeys at once; an
+           account left without passkeys is a lock-out
+             --rounds N (default 20, max 1000)  --postgres URL (else a fresh SQLite file)
 
 common:
   --bin PATH   the demo binary (default target/release/relypass-demo if present,
@@ -169,6 +174,10 @@ async fn main() -> ExitCode {
         },
         "outage" => match opts.only(&["bin", "pgdata", "pg-ctl", "pg-port", "clients", "outage"]) {
             Ok(()) => outage::run(&opts).await,
+            Err(e) => Err(e),
+        },
+        "races" => match opts.only(&["bin", "postgres", "rounds"]) {
+            Ok(()) => races::run(&opts).await,
             Err(e) => Err(e),
         },
         other => Err(format!("unknown mode `{other}` (see --help)")),
