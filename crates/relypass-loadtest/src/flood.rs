@@ -87,11 +87,15 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
         "\nrows before: {rows_before}; {elapsed:.0} s in all; a visitor after the flood: {visitor}; load average {}",
         loadavg()
     );
+    // relypass-sqlx's default cap; its count is not in one transaction with
+    // the insert, so starts racing at the cap may pass it by at most the
+    // pool size (4 on SQLite, 8 on PostgreSQL by default).
     let cap = 100_000u64;
-    let bounded = rows_end.parse::<u64>().is_ok_and(|n| n <= cap);
+    let slack = 8;
+    let bounded = rows_end.parse::<u64>().is_ok_and(|n| n <= cap + slack);
     let answered = signin.all.failures == 0 && signup.all.failures == 0;
     if !bounded {
-        println!("EXPECTATION FAILED: ceremony rows {rows_end} above the cap {cap}");
+        println!("EXPECTATION FAILED: ceremony rows {rows_end} above the cap {cap} + {slack}");
     }
     if !answered {
         println!("EXPECTATION FAILED: requests without an answer");
@@ -139,6 +143,9 @@ async fn phase(
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= count {
                     break;
+                }
+                if i > 0 && i.is_multiple_of(10_000) {
+                    eprintln!("  {name}: {i} sent, load average {}", loadavg());
                 }
                 let (path, body) = if signup {
                     (

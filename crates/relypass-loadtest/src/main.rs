@@ -1,14 +1,15 @@
 //! `loadtest`: measures the relypass demo over loopback HTTP, as issue 14 did
 //! by hand: throughput and latency under load (SQLite, or two servers on one
-//! PostgreSQL), a flood of unfinished ceremonies, slow clients, and a
-//! PostgreSQL outage. Every mode is bounded in count and time and refuses any
+//! PostgreSQL), a flood of unfinished ceremonies, slow clients, a
+//! PostgreSQL outage, and a removal race through HTTP. Every mode is bounded in count and time and refuses any
 //! host but loopback.
 //!
 //! ```text
 //! loadtest load    [--bin PATH | --url URL ...] [--postgres URL] [--clients N] [--duration S]
 //! loadtest flood   [--bin PATH] [--starts N] [--signups N] [--concurrency N]
-//! loadtest slow    [--bin PATH] [--connections N] [--deadline S]
+//! loadtest slow    [--bin PATH] [--connections N] [--deadline S] [--open-per-second N]
 //! loadtest outage  [--bin PATH] [--pgdata DIR --pg-ctl PATH --pg-port N] [--clients N]
+//! loadtest races   [--bin PATH] [--postgres URL] [--rounds N]
 //! ```
 #![forbid(unsafe_code)]
 
@@ -17,6 +18,7 @@ mod flood;
 mod http;
 mod load;
 mod outage;
+mod races;
 mod server;
 mod slow;
 mod stats;
@@ -44,10 +46,14 @@ modes:
            announce a 10 MB body and send 10 bytes, a third send nothing); when the
            server closes each, and its open fds
              --connections N (default 1000, max 5000)  --deadline S (default 90, max 300)
+             --open-per-second N (default 0: all at once, past a 128 listen backlog)
   outage   a demo on a PostgreSQL the tool stops (pg_ctl stop -m immediate) for
            --outage s under steady traffic, then restarts
              --outage S (default 10, max 60)  --clients N (default 8, max 64)
              --pgdata DIR --pg-ctl PATH --pg-port N   use that cluster (else a throw-away one)
+  races    two sessions of one account remove its last two passkeys at once; an
+           account left without passkeys is a lock-out
+             --rounds N (default 20, max 1000)  --postgres URL (else a fresh SQLite file)
 
 common:
   --bin PATH   the demo binary (default target/release/relypass-demo if present,
@@ -162,12 +168,16 @@ async fn main() -> ExitCode {
             Ok(()) => flood::run(&opts).await,
             Err(e) => Err(e),
         },
-        "slow" => match opts.only(&["bin", "url", "connections", "deadline"]) {
+        "slow" => match opts.only(&["bin", "url", "connections", "deadline", "open-per-second"]) {
             Ok(()) => slow::run(&opts).await,
             Err(e) => Err(e),
         },
         "outage" => match opts.only(&["bin", "pgdata", "pg-ctl", "pg-port", "clients", "outage"]) {
             Ok(()) => outage::run(&opts).await,
+            Err(e) => Err(e),
+        },
+        "races" => match opts.only(&["bin", "postgres", "rounds"]) {
+            Ok(()) => races::run(&opts).await,
             Err(e) => Err(e),
         },
         other => Err(format!("unknown mode `{other}` (see --help)")),

@@ -1,8 +1,9 @@
 //! `outage`: a demo on a PostgreSQL the tool stops (`pg_ctl stop -m
 //! immediate`, as in a crash) for `--outage` seconds under steady sign-in
 //! traffic, then starts again. Expected: every request during the outage
-//! answered within 2 s (503 with Retry-After), and sign-ins succeed again
-//! after the restart without restarting the demo.
+//! answered within 2 s (503 with Retry-After; 2xx for one that waited into
+//! the restart), and sign-ins succeed again after the restart without
+//! restarting the demo.
 
 use crate::Opts;
 use crate::client::{Browser, Event};
@@ -102,7 +103,13 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
         .iter()
         .filter(|e| e.started >= t_stopped && e.started < t_start)
         .collect();
-    let slowest = during.iter().map(|e| e.took).max().unwrap_or_default();
+    let mut took: Vec<Duration> = during.iter().map(|e| e.took).collect();
+    took.sort_unstable();
+    let slowest = took.last().copied().unwrap_or_default();
+    let median = took
+        .get(took.len().saturating_sub(1) / 2)
+        .copied()
+        .unwrap_or_default();
     let mut mix: BTreeMap<String, usize> = BTreeMap::new();
     for e in &during {
         let k = match e.status {
@@ -139,13 +146,14 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
 
     println!();
     println!(
-        "| outage | requests during | slowest answer during | statuses during | first 2xx after restart | first full sign-in after restart | demo restarted | load avg |"
+        "| outage | requests during | median / slowest answer during | statuses during | first 2xx after restart | first full sign-in after restart | demo restarted | load avg |"
     );
     println!("|---|---|---|---|---|---|---|---|");
     println!(
-        "| {} s | {} | {:.3} s | {} | {} | {} | {} | {} |",
+        "| {} s | {} | {:.3} / {:.3} s | {} | {} | {} | {} | {} |",
         outage.as_secs(),
         during.len(),
+        median.as_secs_f64(),
         slowest.as_secs_f64(),
         mix.join(", "),
         secs(first_ok),
@@ -157,9 +165,11 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
         "\n{before_ok} successful requests before the stop; `pg_ctl start` took {:.1} s",
         (t_up - t_start).as_secs_f64()
     );
+    // A request started late in the outage may wait for a connection into
+    // the restart and succeed: 2xx is fine, a 500 or no answer is not.
     let all_503 = during
         .iter()
-        .all(|e| e.status == Some(503) && e.retry_after);
+        .all(|e| (e.status == Some(503) && e.retry_after) || e.status.is_some_and(|s| s < 300));
     let ok = slowest <= MAX_OUTAGE_ANSWER
         && all_503
         && !during.is_empty()
@@ -168,7 +178,7 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
         && restarted.is_ok();
     if !ok {
         println!(
-            "EXPECTATION FAILED: answers within 2 s, all 503 + Retry-After, sign-in after restart; demo log {}",
+            "EXPECTATION FAILED: answers within 2 s, each 503 + Retry-After (or 2xx), sign-in after restart; demo log {}",
             demo.log.display()
         );
     }

@@ -51,6 +51,8 @@ struct Outcome {
     closed_after: Option<f64>,
     /// The status the server answered, if it answered.
     status: Option<u16>,
+    /// Whether the server ever held the connection: false when connecting
+    /// failed, or when the handshake was dropped by a full listen queue.
     connected: bool,
 }
 
@@ -58,6 +60,10 @@ struct Outcome {
 pub async fn run(opts: &Opts) -> Result<bool, String> {
     let connections = opts.num("connections", 1000, 3..=5000)? as usize;
     let deadline_s = opts.num("deadline", 90, 5..=300)?;
+    // 0: every connection at once. A burst larger than the server's listen
+    // backlog leaves some handshakes unaccepted; pacing measures the
+    // timeouts alone.
+    let per_second = opts.num("open-per-second", 0, 0..=100_000)?;
     let dir = temp_dir("slow")?;
     let (target, demo) = match opts.get("url") {
         Some(url) => (Target::from_url(url)?, None),
@@ -76,8 +82,14 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
     let pid = demo.as_ref().map(|d| d.pid());
     let fds = || pid.and_then(fd_count);
     let fds_before = fds();
+    let overflows_before = listen_overflows();
     println!(
-        "slow: {connections} connections, deadline {deadline_s} s; load average {}",
+        "slow: {connections} connections ({}), deadline {deadline_s} s; load average {}",
+        if per_second > 0 {
+            format!("{per_second} opened per second")
+        } else {
+            "opened at once".to_owned()
+        },
         loadavg()
     );
     let started = Instant::now();
@@ -90,6 +102,9 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
             _ => Kind::Silent,
         };
         let addr = target.addr;
+        if per_second > 0 && i > 0 && (i as u64).is_multiple_of(per_second.div_ceil(10)) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         tasks.push(tokio::spawn(async move { one(addr, kind, deadline).await }));
     }
     // Sample the server's descriptors while the connections live.
@@ -132,7 +147,7 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
             .filter(|o| o.connected && o.closed_after.is_none())
             .count();
         let refused = of.iter().filter(|o| !o.connected).count();
-        all_closed &= open == 0 && refused == 0;
+        all_closed &= open == 0;
         let mut answers = std::collections::BTreeMap::new();
         for o in &of {
             *answers
@@ -147,7 +162,7 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
             of.len(),
             times.len(),
             if refused > 0 {
-                format!(" ({refused} not connected)")
+                format!(" ({refused} never held by the server)")
             } else {
                 String::new()
             },
@@ -159,14 +174,31 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
         );
     }
     let show = |v: Option<usize>| v.map_or("n/a".to_owned(), |n| n.to_string());
+    let overflows = listen_overflows()
+        .zip(overflows_before)
+        .map(|(a, b)| a.saturating_sub(b));
     println!(
-        "\nserver fds: before {}, at 5 s {}, max {}, after {}; {took:.0} s; load average {}",
+        "\nlisten-queue overflows during the run (whole machine, /proc/net/netstat): {}",
+        show(overflows.map(|n| n as usize))
+    );
+    println!(
+        "server fds: before {}, at 5 s {}, max {}, after {}; {took:.0} s; load average {}",
         show(fds_before),
         show(fds_at_10s),
         show(fds_max),
         show(fds_after),
         loadavg()
     );
+    if let (Some(before), Some(max)) = (fds_before, fds_max) {
+        let accepted = max.saturating_sub(before);
+        if accepted < connections {
+            println!(
+                "note: the server held at most {accepted} of the {connections} connections at once; \
+                 a handshake a full listen queue dropped looks established to the client only \
+                 (the server holds nothing for it), so it shows as still open above"
+            );
+        }
+    }
     if !all_closed {
         println!("EXPECTATION FAILED: connections still open at the deadline");
     }
@@ -245,7 +277,24 @@ async fn one(addr: std::net::SocketAddr, kind: Kind, deadline: Instant) -> Outco
                 while matches!(rd.read(&mut buf).await, Ok(n) if n > 0) {}
             })
             .await;
-            (r.is_ok(), None)
+            if r.is_ok() {
+                (true, None)
+            } else {
+                // Still open here: was it ever the server's? A handshake the
+                // listen queue dropped looks established to the client only;
+                // one byte then draws a reset from the server's kernel.
+                let _ = wr.write_all(b"G").await;
+                let probe = tokio::time::timeout(Duration::from_secs(2), rd.read(&mut buf)).await;
+                if matches!(probe, Ok(Err(_))) {
+                    return Outcome {
+                        kind,
+                        closed_after: None,
+                        status: None,
+                        connected: false,
+                    };
+                }
+                (false, None)
+            }
         }
     };
     Outcome {
@@ -254,4 +303,18 @@ async fn one(addr: std::net::SocketAddr, kind: Kind, deadline: Instant) -> Outco
         status,
         connected: true,
     }
+}
+
+/// The machine's `TcpExt: ListenOverflows` counter: handshakes dropped
+/// because a listen queue was full.
+fn listen_overflows() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/net/netstat").ok()?;
+    let mut lines = text.lines().filter(|l| l.starts_with("TcpExt:"));
+    let names = lines.next()?;
+    let values = lines.next()?;
+    names
+        .split_whitespace()
+        .zip(values.split_whitespace())
+        .find(|(n, _)| *n == "ListenOverflows")
+        .and_then(|(_, v)| v.parse().ok())
 }
