@@ -222,6 +222,13 @@ pub enum RemovalGuard {
     /// the account's last way in. Accounts that still have a password are not
     /// restricted.
     KeepLastWayIn,
+    /// Everything [`KeepLastWayIn`](Self::KeepLastWayIn) refuses, and also the
+    /// removal of the account's last **active** credential, whatever its
+    /// policy. For an account whose only way in is its passkeys although it is
+    /// not passkey-only in the store: typically a passkey sign-up when the
+    /// host keeps passwords in its own tables and this account has none. Two
+    /// sessions removing its last two passkeys at once must not both succeed.
+    KeepLastActive,
 }
 
 impl RemovalGuard {
@@ -243,14 +250,25 @@ impl RemovalGuard {
     where
         I: IntoIterator<Item = &'c CredentialRecord>,
     {
+        let taken_away = to != Some(CredentialState::Active);
         match self {
             RemovalGuard::Unguarded => false,
             RemovalGuard::KeepLastWayIn => {
                 // The target counts as a way in now, and what stays does not.
                 policy.passkey_only
-                    && to != Some(CredentialState::Active)
+                    && taken_away
                     && may_drop_password([target])
                     && !may_drop_password(credentials.into_iter().filter(|c| c.id != target.id))
+            }
+            RemovalGuard::KeepLastActive => {
+                let rest: Vec<&CredentialRecord> = credentials
+                    .into_iter()
+                    .filter(|c| c.id != target.id)
+                    .collect();
+                RemovalGuard::KeepLastWayIn.refuses(policy, target, to, rest.iter().copied())
+                    || (taken_away
+                        && target.state.can_authenticate()
+                        && !rest.iter().any(|c| c.state.can_authenticate()))
             }
         }
     }

@@ -556,3 +556,48 @@ async fn last_way_in_guard_scope() {
             .unwrap()
     );
 }
+
+/// `KeepLastActive`, for an account that is not passkey-only in the store
+/// but has no other way in (issue 14's lock-out through the demo): the last
+/// active credential stays, whatever its UV; one that is not active can
+/// always go; and a passkey-only account still keeps a user-verifying one.
+#[tokio::test]
+async fn keep_last_active_guard_scope() {
+    let memory = MemoryStore::new();
+    let pk = Passkeys::new(rp(), memory.clone());
+    let guard = RemovalGuard::KeepLastActive;
+    let hank = user("hank");
+    let mut no_uv = SoftAuthenticator::new(ORIGIN);
+    no_uv.uv = false;
+    let a = register(&pk, &hank, &mut no_uv).await;
+    let b = register(&pk, &hank, &mut SoftAuthenticator::new(ORIGIN)).await;
+    let c = register(&pk, &hank, &mut SoftAuthenticator::new(ORIGIN)).await;
+    pk.disable_credential(&hank.handle, c.id()).await.unwrap();
+    // Two active (one UV-less): the UV one may go, leaving the UV-less one.
+    pk.delete_credential_guarded(&hank.handle, b.id(), guard)
+        .await
+        .unwrap();
+    assert!(matches!(
+        pk.delete_credential_guarded(&hank.handle, a.id(), guard)
+            .await,
+        Err(Error::LastWayIn)
+    ));
+    // The disabled one is no way in: it can go.
+    pk.delete_credential_guarded(&hank.handle, c.id(), guard)
+        .await
+        .unwrap();
+    // A passkey-only account: the rule of KeepLastWayIn applies as well.
+    let (u, recs) = passkey_only_account(&pk, &memory, "iris").await;
+    let key = register(&pk, &u, &mut no_uv).await;
+    pk.delete_credential_guarded(&u.handle, recs[0].id(), guard)
+        .await
+        .unwrap();
+    assert!(matches!(
+        pk.delete_credential_guarded(&u.handle, recs[1].id(), guard)
+            .await,
+        Err(Error::LastWayIn)
+    ));
+    pk.delete_credential_guarded(&u.handle, key.id(), guard)
+        .await
+        .unwrap();
+}

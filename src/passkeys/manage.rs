@@ -300,12 +300,25 @@ impl<S: CredentialStore> Passkeys<S> {
     /// deleting it fails with [`Error::LastWayIn`], decided by the store in the
     /// same atomic step as the delete ([`RemovalGuard::KeepLastWayIn`]).
     pub async fn delete_credential(&self, user: &UserHandle, id: &[u8]) -> Result<()> {
+        self.delete_credential_guarded(user, id, RemovalGuard::KeepLastWayIn)
+            .await
+    }
+
+    /// [`delete_credential`](Self::delete_credential) with the rule the store
+    /// enforces in the same atomic step as the delete. A host that keeps other
+    /// ways in itself (passwords in its own tables) passes
+    /// [`RemovalGuard::KeepLastActive`] for an account that has none of them:
+    /// of two sessions removing its last two passkeys at once, one gets
+    /// [`Error::LastWayIn`] instead of both succeeding (a read-then-delete
+    /// check in the host cannot promise that).
+    pub async fn delete_credential_guarded(
+        &self,
+        user: &UserHandle,
+        id: &[u8],
+        guard: RemovalGuard,
+    ) -> Result<()> {
         let record = self.owned_credential(user, id).await?;
-        if self
-            .store()
-            .delete_credential(record.id(), RemovalGuard::KeepLastWayIn)
-            .await?
-        {
+        if self.store().delete_credential(record.id(), guard).await? {
             self.keys.forget(record.id());
             Ok(())
         } else {

@@ -248,6 +248,57 @@ async fn last_way_in_race_20_accounts_no_lock_out() {
     }
 }
 
+/// Issue 14's lock-out as the demo met it (`loadtest races`: 20 of 20 rounds
+/// locked out): an account with two passkeys and no password that is not
+/// passkey-only in the store (a passkey sign-up; the host keeps passwords in
+/// its own tables), and two sessions each deleting one passkey at once.
+/// `KeepLastWayIn` only protects passkey-only accounts, so the host passes
+/// `KeepLastActive`: one delete wins, the other is `LastWayIn`, one passkey
+/// remains — 20 accounts, in parallel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_out_two_deletes_of_a_passwordless_accounts_last_two_passkeys() {
+    for db in stores().await {
+        let pk = Arc::new(db.passkeys());
+        let mut accounts = Vec::new();
+        for _ in 0..20 {
+            let u = user(&random_name("nopw"));
+            let mut recs = Vec::new();
+            for _ in 0..2 {
+                recs.push(register(&pk, &u, &mut SoftAuthenticator::new(ORIGIN)).await);
+            }
+            assert_eq!(
+                pk.store().account_policy(&u.handle).await.unwrap(),
+                AccountPolicy::new()
+            );
+            accounts.push((u, recs));
+        }
+        let mut tasks = Vec::new();
+        for (u, recs) in &accounts {
+            for r in recs {
+                let (pk, h, id) = (Arc::clone(&pk), u.handle.clone(), r.id().to_vec());
+                tasks.push(tokio::spawn(async move {
+                    pk.delete_credential_guarded(&h, &id, RemovalGuard::KeepLastActive)
+                        .await
+                }));
+            }
+        }
+        let results = join_all(tasks).await;
+        let refused = results
+            .iter()
+            .filter(|r| matches!(r, Err(Error::LastWayIn)))
+            .count();
+        assert_eq!(refused, 20, "{results:?}");
+        let mut locked_out = 0;
+        for (u, _) in &accounts {
+            let creds = db.store.credentials_for_user(&u.handle).await.unwrap();
+            if !creds.iter().any(|c| c.state().can_authenticate()) {
+                locked_out += 1;
+            }
+        }
+        assert_eq!(locked_out, 0, "{:?}", db.store.backend());
+    }
+}
+
 /// Two sign-ups for one name, started while it was free and finished at
 /// once: one account, one `UsernameTaken`, no credential of the loser kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -77,8 +77,20 @@ pub async fn remove_passkey(
             ));
         }
     }
+    // The check above gives the precise message; the store decides again in
+    // the same atomic step as the delete, because two sessions removing an
+    // account's last two passkeys at once both pass a read-then-delete check
+    // (issue 14: `loadtest races` locked 20 of 20 accounts out). An account
+    // without a password is not passkey-only in relypass's store (the demo
+    // keeps passwords itself), so it needs `KeepLastActive`; a passkey-only
+    // or password account gets relypass's default rule.
+    let guard = if u.password_hash.is_none() {
+        RemovalGuard::KeepLastActive
+    } else {
+        RemovalGuard::KeepLastWayIn
+    };
     app.passkeys
-        .delete_credential(&u.user.handle, &id)
+        .delete_credential_guarded(&u.user.handle, &id, guard)
         .await
         .map_err(management_error)?;
     let name = c.name().unwrap_or("Passkey");

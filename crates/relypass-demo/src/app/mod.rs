@@ -15,8 +15,8 @@ use axum::{Json, body::Bytes};
 use relypass::extensions::RegistrationExtensions;
 use relypass::json::{UserVerificationRequirement, b64url_decode};
 use relypass::{
-    AuthenticationOptions, CeremonyId, CredentialStore, Error, Passkeys, RegistrationOptions, User,
-    UserHandle,
+    AuthenticationOptions, CeremonyId, CredentialStore, Error, Passkeys, RegistrationOptions,
+    RemovalGuard, User, UserHandle,
 };
 use relypass_sqlx::SqlxStore;
 use serde::Deserialize;
