@@ -10,10 +10,12 @@
 //! loadtest slow    [--bin PATH] [--connections N] [--deadline S] [--open-per-second N]
 //! loadtest outage  [--bin PATH] [--pgdata DIR --pg-ctl PATH --pg-port N] [--clients N]
 //! loadtest races   [--bin PATH] [--postgres URL] [--rounds N]
+//! loadtest enumeration [--bin PATH] [--users N] [--pairs N]
 //! ```
 #![forbid(unsafe_code)]
 
 mod client;
+mod enumeration;
 mod flood;
 mod http;
 mod load;
@@ -54,6 +56,10 @@ modes:
   races    two sessions of one account remove its last two passkeys at once; an
            account left without passkeys is a lock-out
              --rounds N (default 20, max 1000)  --postgres URL (else a fresh SQLite file)
+  enumeration  sign-in starts by name, a known and an unknown name in alternating
+           pairs: both medians, the difference (95 % bootstrap), Mann-Whitney U,
+           answer sizes; fails when p < 0.01
+             --users N (default 50, max 1000)  --pairs N (default 1000, min 200)
 
 common:
   --bin PATH   the demo binary (default target/release/relypass-demo if present,
@@ -178,6 +184,10 @@ async fn main() -> ExitCode {
         },
         "races" => match opts.only(&["bin", "postgres", "rounds"]) {
             Ok(()) => races::run(&opts).await,
+            Err(e) => Err(e),
+        },
+        "enumeration" => match opts.only(&["bin", "users", "pairs"]) {
+            Ok(()) => enumeration::run(&opts).await,
             Err(e) => Err(e),
         },
         other => Err(format!("unknown mode `{other}` (see --help)")),
