@@ -57,5 +57,5 @@ pub use error::{Error, RETRY_AFTER_SECONDS, kind_message};
 pub use hygiene::StrictJson;
 pub use routes::PasskeyRoutes;
 #[cfg(feature = "serve")]
-pub use serve::{ServerLimits, serve, serve_with_shutdown};
+pub use serve::{ServerLimits, bind, serve, serve_with_shutdown};
 pub use session::{CookieSessions, SessionSecret, Sessions, SignedIn};

@@ -101,6 +101,43 @@ impl ServerLimits {
     }
 }
 
+/// A listening socket for [`serve`] with room for `backlog` connections
+/// waiting to be accepted; pass [`ServerLimits::max_connections`].
+///
+/// Why not `TcpListener::bind`: it asks the kernel for a backlog of 128, and a
+/// burst of new connections beyond that (measured: 1,000 opened at once,
+/// `loadtest slow`) leaves some whose handshake completed on the client's side
+/// only: they wait unanswered and are never accepted, so no limit applies to
+/// them. The kernel still caps the backlog (`net.core.somaxconn`).
+///
+/// ```no_run
+/// # async fn run(app: axum::Router) -> std::io::Result<()> {
+/// let limits = relypass_axum::ServerLimits::default();
+/// let listener = relypass_axum::bind("127.0.0.1:8080", limits.max_connections).await?;
+/// relypass_axum::serve(listener, app, limits).await
+/// # }
+/// ```
+pub async fn bind(addr: impl tokio::net::ToSocketAddrs, backlog: usize) -> io::Result<TcpListener> {
+    let backlog = u32::try_from(backlog).unwrap_or(u32::MAX).max(1);
+    let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address to listen on");
+    for addr in tokio::net::lookup_host(addr).await? {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        // As `TcpListener::bind` does on Unix: a restarted server can listen
+        // again while connections of its previous run are in TIME_WAIT.
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr).and_then(|()| socket.listen(backlog)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
 /// Serves `app` on `listener` over HTTP/1.1 within `limits`, until the process
 /// ends. See [`serve_with_shutdown`] to stop it.
 ///

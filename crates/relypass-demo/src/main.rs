@@ -96,7 +96,9 @@ async fn serve(config: Config) -> Result<(), (u8, String)> {
     db.init_setting(PASSKEY_SIGN_IN, config.passkey_sign_in_default)
         .await
         .map_err(|e| (1, format!("cannot write settings: {e}")))?;
-    let listener = tokio::net::TcpListener::bind(&config.listen)
+    // A backlog as large as the connection cap, so a burst of connections
+    // waits to be accepted instead of overflowing tokio's default of 128.
+    let listener = relypass_axum::bind(&config.listen, config.limits.max_connections)
         .await
         .map_err(|e| (1, format!("cannot listen on {}: {e}", config.listen)))?;
 
