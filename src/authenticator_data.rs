@@ -480,4 +480,105 @@ mod tests {
         assert!(Aaguid::parse("zz").is_none());
         assert!(Aaguid::parse("cb69481e-8ff7-4039-93ec-0a2729a154ag").is_none());
     }
+
+    /// Mutation testing: `raw()` returning other bytes was not caught by the
+    /// ceremony tests (only attestation statements sign over it): it must be
+    /// exactly the bytes parsed, which `packed`, `tpm` and others verify.
+    #[test]
+    fn raw_is_exactly_the_parsed_bytes() {
+        let mut d = base(Flags::UP | Flags::ED);
+        d.extend_from_slice(&[0xa1, 0x63, b'f', b'o', b'o', 0xf5]); // {"foo": true}
+        let a = AuthenticatorData::parse(&d).unwrap();
+        assert_eq!(a.raw(), &d[..]);
+    }
+
+    /// Mutation testing: with the "too many entries" arm deleted, an
+    /// oversized map was still refused, but as "not a CBOR map"; the operator
+    /// must be told which limit the authenticator exceeded.
+    #[test]
+    fn extension_map_over_the_entry_limit_refused_as_too_many() {
+        let map = |n: usize| {
+            let mut d = base(Flags::UP | Flags::ED);
+            // A CBOR map header with n (24..256) entries, then n pairs
+            // uint -> true, each key minimally encoded.
+            d.extend_from_slice(&[0xb8, u8::try_from(n).unwrap()]);
+            for k in 0..u8::try_from(n).unwrap() {
+                if k < 24 {
+                    d.push(k);
+                } else {
+                    d.extend_from_slice(&[0x18, k]);
+                }
+                d.push(0xf5);
+            }
+            d
+        };
+        let at = map(limits::MAX_EXTENSION_ENTRIES);
+        assert!(AuthenticatorData::parse(&at).is_ok());
+        let over = map(limits::MAX_EXTENSION_ENTRIES + 1);
+        assert!(matches!(
+            AuthenticatorData::parse(&over),
+            Err(Error::Malformed {
+                reason: "too many extension entries",
+                ..
+            })
+        ));
+    }
+
+    /// Mutation testing: an `Aaguid` deserializer that ignored its input was not
+    /// caught. Stored records and metadata carry AAGUIDs as strings; they must
+    /// come back as the same AAGUID, and anything else must be refused.
+    #[test]
+    fn aaguid_serde_round_trips_and_refuses_non_uuids() {
+        let a = Aaguid::parse("cb69481e-8ff7-4039-93ec-0a2729a154a8").unwrap();
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(json, r#""cb69481e-8ff7-4039-93ec-0a2729a154a8""#);
+        assert_eq!(serde_json::from_str::<Aaguid>(&json).unwrap(), a);
+        assert!(serde_json::from_str::<Aaguid>(r#""not-a-uuid""#).is_err());
+    }
+
+    /// An Ed25519 COSE_Key (`{1: 1, 3: -8, -1: 6, -2: x}`, x the base point):
+    /// not the canonical ES256 layout, so it takes the generic CBOR path.
+    fn ed25519_cose_key() -> Vec<u8> {
+        let mut k = vec![0xa4, 0x01, 0x01, 0x03, 0x27, 0x20, 0x06, 0x21, 0x58, 0x20];
+        k.push(0x58);
+        k.extend_from_slice(&[0x66; 31]);
+        k
+    }
+
+    /// Authenticator data with attested credential data for `id` and `key`.
+    fn attested(id: &[u8], key: &[u8], flags: u8) -> Vec<u8> {
+        let mut d = base(Flags::UP | Flags::AT | flags);
+        d.extend_from_slice(&[0x11; 16]);
+        d.extend_from_slice(&u16::try_from(id.len()).unwrap().to_be_bytes());
+        d.extend_from_slice(id);
+        d.extend_from_slice(key);
+        d
+    }
+
+    /// Mutation testing: `len > MAX_CREDENTIAL_ID` weakened to `>=` was not
+    /// caught. Registration allows credential ids of up to 1023 bytes, so one
+    /// of exactly 1023 must parse.
+    #[test]
+    fn credential_id_of_exactly_the_limit_accepted() {
+        let id = vec![7; limits::MAX_CREDENTIAL_ID];
+        let d = attested(&id, &ed25519_cose_key(), 0);
+        let a = AuthenticatorData::parse(&d).unwrap();
+        assert_eq!(a.attested_credential_data().unwrap().credential_id, &id[..]);
+    }
+
+    /// Mutation testing: computing the COSE key's length as `before + rest`
+    /// instead of `before - rest` was not caught, as it agrees whenever the key
+    /// is the last thing in the data. With extensions after it, the key's
+    /// bytes must still end where the key ends.
+    #[test]
+    fn cose_key_bytes_end_where_the_key_ends_when_extensions_follow() {
+        let key = ed25519_cose_key();
+        let mut d = attested(b"id", &key, Flags::ED);
+        d.extend_from_slice(&[0xa1, 0x63, b'f', b'o', b'o', 0xf5]); // {"foo": true}
+        let a = AuthenticatorData::parse(&d).unwrap();
+        let acd = a.attested_credential_data().unwrap();
+        assert_eq!(acd.public_key_bytes, &key[..]);
+        assert_eq!(acd.aaguid, Aaguid([0x11; 16]));
+        assert!(matches!(a.extensions(), Some(Value::Map(m)) if m.len() == 1));
+    }
 }

@@ -607,4 +607,184 @@ mod tests {
             assert!(CredentialPublicKey::from_cose_bytes(input).is_err());
         }
     }
+
+    /// Mutation testing: with `head != HEAD || mid != MID` weakened to `&&`,
+    /// a 77-byte key in the canonical layout but with another header was read
+    /// by position as ES256. Only the exact canonical bytes may take the fast
+    /// path; any other header goes through the generic checks, which refuse
+    /// these (`crv` P-384 or `alg` EdDSA on a P-256 point).
+    #[test]
+    fn canonical_layout_with_another_header_is_not_read_as_es256() {
+        let good = b64(ES256_KEY);
+        for (at, byte) in [(6, 0x02), (4, 0x27)] {
+            let mut k = good.clone();
+            k[at] = byte;
+            assert!(
+                CredentialPublicKey::from_canonical_es256(&k).is_none(),
+                "byte {at}"
+            );
+            assert!(
+                matches!(
+                    CredentialPublicKey::from_cose_bytes(&k),
+                    Err(Error::InvalidPublicKey(_) | Error::UnsupportedAlgorithm(_))
+                ),
+                "byte {at}"
+            );
+        }
+        // And the same for the label between the coordinates (-3 → -4).
+        let mut k = good.clone();
+        k[42] = 0x23;
+        assert!(CredentialPublicKey::from_canonical_es256(&k).is_none());
+        assert!(CredentialPublicKey::from_cose_bytes(&k).is_err());
+    }
+
+    fn ec2(alg: i64, crv: i64, point: &[u8], len: usize) -> Vec<u8> {
+        // `point` is SEC1 uncompressed: 0x04 || x || y.
+        let v = Value::Map(vec![
+            (Value::from(1), Value::from(2)),
+            (Value::from(3), Value::from(alg)),
+            (Value::from(-1), Value::from(crv)),
+            (Value::from(-2), Value::Bytes(point[1..=len].to_vec())),
+            (Value::from(-3), Value::Bytes(point[len + 1..].to_vec())),
+        ]);
+        let mut out = Vec::new();
+        ciborium::ser::into_writer(&v, &mut out).unwrap();
+        out
+    }
+
+    /// Mutation testing: deleting the P-384 or the P-521 arm was not caught,
+    /// as no selected test registers such a key. Each curve's key (here its
+    /// generator) must parse, under its own alg, to its own family.
+    #[test]
+    fn es384_and_es512_keys_parse_to_their_curves() {
+        let g384 = p384::ecdsa::VerifyingKey::from_affine(p384::AffinePoint::GENERATOR)
+            .unwrap()
+            .to_sec1_point(false);
+        let k = CredentialPublicKey::from_cose_bytes(&ec2(-35, 2, g384.as_bytes(), 48)).unwrap();
+        assert_eq!(k.algorithm(), CoseAlgorithm::ES384);
+        assert!(matches!(k.key(), PublicKey::P384(_)));
+
+        let g521 = p521::ecdsa::VerifyingKey::from_affine(p521::AffinePoint::GENERATOR)
+            .unwrap()
+            .to_sec1_point(false);
+        let k = CredentialPublicKey::from_cose_bytes(&ec2(-36, 3, g521.as_bytes(), 66)).unwrap();
+        assert_eq!(k.algorithm(), CoseAlgorithm::ES512);
+        assert!(matches!(k.key(), PublicKey::P521(_)));
+    }
+
+    /// Mutation testing: deleting the `(6, _)` or `(7, _)` arm turned an
+    /// Ed25519/Ed448 key under a non-EdDSA alg from a key that contradicts
+    /// itself into an unsupported algorithm. A host must be told the key is
+    /// invalid, not that it could be supported.
+    #[test]
+    fn okp_key_under_a_non_eddsa_alg_refused_as_a_mismatch() {
+        let sk = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+        for crv in [6, 7] {
+            let r =
+                CredentialPublicKey::from_cose_bytes(&okp(-7, crv, sk.verifying_key().as_bytes()));
+            assert!(
+                matches!(r, Err(Error::InvalidPublicKey("alg does not match crv"))),
+                "crv {crv}: {r:?}"
+            );
+        }
+    }
+
+    fn rsa_cose(n: &[u8], e: &[u8]) -> Vec<u8> {
+        let v = Value::Map(vec![
+            (Value::from(1), Value::from(3)),
+            (Value::from(3), Value::from(-257)),
+            (Value::from(-1), Value::Bytes(n.to_vec())),
+            (Value::from(-2), Value::Bytes(e.to_vec())),
+        ]);
+        let mut out = Vec::new();
+        ciborium::ser::into_writer(&v, &mut out).unwrap();
+        out
+    }
+
+    /// Mutation testing: `e.len() > 8` changed (to `== 8` or `>= 8`, or joined
+    /// to the next test with `&&`) was not caught, since a longer exponent fails
+    /// conversion later anyway. The size bound is the check that runs before
+    /// any big-integer work, so it must be the one that refuses.
+    #[test]
+    fn rsa_exponent_over_eight_bytes_refused_by_the_size_bound() {
+        let mut n = vec![0xc5; 256];
+        n[255] |= 1;
+        let r = CredentialPublicKey::from_cose_bytes(&rsa_cose(&n, &[1, 0, 0, 0, 0, 0, 0, 0, 1]));
+        assert!(
+            matches!(r, Err(Error::InvalidPublicKey("RSA parameter size"))),
+            "{r:?}"
+        );
+        // Eight bytes are within the bound (what the rsa crate then makes of
+        // such an exponent is its own check).
+        let r = CredentialPublicKey::from_cose_bytes(&rsa_cose(&n, &[1, 0, 0, 0, 0, 0, 0, 1]));
+        assert!(
+            !matches!(r, Err(Error::InvalidPublicKey("RSA parameter size"))),
+            "{r:?}"
+        );
+        // The same key with e = 65537 is a key.
+        assert!(CredentialPublicKey::from_cose_bytes(&rsa_cose(&n, &[1, 0, 1])).is_ok());
+    }
+
+    /// Mutation testing: `x.len() != len || y.len() != len` joined with `&&`
+    /// was not caught: a short x then failed later as "point not on curve".
+    /// Each coordinate's length is checked on its own.
+    #[test]
+    fn ec_coordinate_of_the_wrong_length_refused_by_the_length_check() {
+        let good = b64(ES256_KEY);
+        let (x, y) = (&good[10..42], &good[45..77]);
+        for (x, y) in [(&x[1..], y), (x, &y[1..])] {
+            let len = x.len();
+            let v = Value::Map(vec![
+                (Value::from(1), Value::from(2)),
+                (Value::from(3), Value::from(-7)),
+                (Value::from(-1), Value::from(1)),
+                (Value::from(-2), Value::Bytes(x.to_vec())),
+                (Value::from(-3), Value::Bytes(y.to_vec())),
+            ]);
+            let mut bytes = Vec::new();
+            ciborium::ser::into_writer(&v, &mut bytes).unwrap();
+            let r = CredentialPublicKey::from_cose_bytes(&bytes);
+            assert!(
+                matches!(r, Err(Error::InvalidPublicKey("EC coordinate length"))),
+                "x {len}: {r:?}"
+            );
+        }
+    }
+
+    /// Mutation testing: `same_key_as` (the check that keeps a revoked key out
+    /// when it comes back re-encoded) was not exercised by any selected test.
+    /// One key of each family: each is the same key as itself, also when
+    /// re-encoded, and never the same as another.
+    #[test]
+    fn same_key_as_compares_key_material_across_families() {
+        let g384 = p384::ecdsa::VerifyingKey::from_affine(p384::AffinePoint::GENERATOR)
+            .unwrap()
+            .to_sec1_point(false);
+        let g521 = p521::ecdsa::VerifyingKey::from_affine(p521::AffinePoint::GENERATOR)
+            .unwrap()
+            .to_sec1_point(false);
+        let ed = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+        let mut n = vec![0xc5; 256];
+        n[255] |= 1;
+        let keys: Vec<CredentialPublicKey> = [
+            b64(ES256_KEY),
+            ec2(-35, 2, g384.as_bytes(), 48),
+            ec2(-36, 3, g521.as_bytes(), 66),
+            okp(-8, 6, ed.verifying_key().as_bytes()),
+            rsa_cose(&n, &[1, 0, 1]),
+        ]
+        .iter()
+        .map(|b| CredentialPublicKey::from_cose_bytes(b).unwrap())
+        .collect();
+        for (i, a) in keys.iter().enumerate() {
+            for (j, b) in keys.iter().enumerate() {
+                assert_eq!(a.same_key_as(b), i == j, "{i} vs {j}");
+            }
+        }
+        // The P-256 key with its members in another order (generic path).
+        let reordered = rebuild(|k| k.params.reverse());
+        assert_ne!(reordered, b64(ES256_KEY));
+        let k = CredentialPublicKey::from_cose_bytes(&reordered).unwrap();
+        assert!(k.same_key_as(&keys[0]) && !k.same_key_as(&keys[1]));
+    }
 }

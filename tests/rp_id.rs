@@ -610,3 +610,41 @@ fn example_binary_exit_status() {
     assert!(bad.stdout.is_empty());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("mutually exclusive"));
 }
+
+/// Mutation testing: `c.is_control() || c.is_whitespace() || c == '\\'` in
+/// `Origin::parse` joined with `&&` was not caught, as such input then failed
+/// later with another error. A space, a control character or a backslash is
+/// refused as what it is, before the URL parser strips or reinterprets it.
+#[test]
+fn origin_with_whitespace_control_or_backslash_refused_as_invalid_character() {
+    for input in [
+        "https://exa mple.com",
+        "https://example.com\t",
+        "https://exa\u{7}mple.com",
+        "https://example.com\\",
+    ] {
+        assert!(
+            matches!(
+                Origin::parse(input),
+                Err(OriginError::InvalidCharacter { .. })
+            ),
+            "{input:?}"
+        );
+    }
+}
+
+/// Mutation testing: the `WebOrigin`/`OriginHost` accessors a host reads
+/// (`port`, `port_or_default`, `as_domain`) could return constants with no
+/// test failing.
+#[test]
+fn web_origin_reports_its_host_and_port() {
+    let o = Origin::parse("https://a.example:8443").unwrap();
+    let w = o.as_web().unwrap();
+    assert_eq!((w.port(), w.port_or_default()), (Some(8443), 8443));
+    assert_eq!(w.host().as_domain(), Some("a.example"));
+    let o = Origin::parse("https://a.example").unwrap();
+    let w = o.as_web().unwrap();
+    assert_eq!((w.port(), w.port_or_default()), (None, 443));
+    let o = Origin::parse("http://127.0.0.1:8080").unwrap();
+    assert_eq!(o.as_web().unwrap().host().as_domain(), None);
+}

@@ -116,3 +116,55 @@ impl<'de> serde::Deserialize<'de> for CoseAlgorithm {
         i64::deserialize(d).map(CoseAlgorithm::from_i64)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CoseAlgorithm::{self, *};
+
+    /// Mutation testing: dropping the minus sign of most labels in `to_i64`
+    /// was not caught, as only ES256, EdDSA and RS256 reach the selected tests.
+    /// The labels are what options and stored records carry (IANA "COSE
+    /// Algorithms"), so each is pinned in both directions.
+    #[test]
+    fn every_algorithm_has_its_iana_label_both_ways() {
+        let table: [(CoseAlgorithm, i64); 16] = [
+            (ES256, -7),
+            (ES384, -35),
+            (ES512, -36),
+            (EdDSA, -8),
+            (Ed25519, -19),
+            (Ed448, -53),
+            (RS256, -257),
+            (RS384, -258),
+            (RS512, -259),
+            (PS256, -37),
+            (PS384, -38),
+            (PS512, -39),
+            (RS1, -65535),
+            (MlDsa44, -48),
+            (MlDsa65, -49),
+            (MlDsa87, -50),
+        ];
+        for (alg, label) in table {
+            assert_eq!(alg.to_i64(), label, "{alg:?}");
+            assert_eq!(CoseAlgorithm::from_i64(label), alg, "{label}");
+        }
+        assert_eq!(CoseAlgorithm::from_i64(-7000), Other(-7000));
+        assert_eq!(Other(-7000).to_i64(), -7000);
+    }
+
+    /// Mutation testing: `is_implemented` replaced by `true`, or with its
+    /// `Other`, Ed448 or ML-DSA arm deleted, was not caught. An RP must not be
+    /// configured with an algorithm this build cannot verify.
+    #[test]
+    fn implemented_algorithms_follow_the_build() {
+        assert!(!Other(-7000).is_implemented());
+        assert_eq!(Ed448.is_implemented(), cfg!(feature = "ed448"));
+        for alg in [MlDsa44, MlDsa65, MlDsa87] {
+            assert_eq!(alg.is_implemented(), cfg!(feature = "ml-dsa"), "{alg:?}");
+        }
+        for alg in [ES256, ES384, ES512, EdDSA, Ed25519, RS256, PS256, RS1] {
+            assert!(alg.is_implemented(), "{alg:?}");
+        }
+    }
+}
