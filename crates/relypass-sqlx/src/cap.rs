@@ -16,7 +16,7 @@
 //! behind the store's back; the estimate needs none of this. Its price:
 //! inserts by *other* processes sharing the database are seen only at the
 //! next count, so the table may pass the cap by at most what those processes
-//! insert within one interval (on SQLite, one process: by nothing). States
+//! insert within one interval (by nothing when one process uses it). States
 //! deleted by other processes are likewise seen only at the next count; until
 //! then the estimate is high, which refuses early rather than late.
 
