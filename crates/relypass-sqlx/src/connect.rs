@@ -1,9 +1,11 @@
 //! Opening the pool: backend detection, timeouts, SQLite pragmas.
 
+use crate::cap::CeremonyCap;
 use crate::{SqlxStore, db};
 use relypass::Error;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AssertSqlSafe, Executor};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database a store talks to.
@@ -17,7 +19,7 @@ pub enum Backend {
 }
 
 /// How to connect: pool size, timeouts, the ceremony cap. Defaults:
-/// 2 s acquire timeout, 5 s SQLite busy timeout, 8 connections (4 on SQLite,
+/// 1.5 s acquire timeout, 5 s SQLite busy timeout, 8 connections (4 on SQLite,
 /// which has one writer anyway), 100 000 unfinished ceremonies.
 #[derive(Debug, Clone)]
 pub struct SqlxStoreOptions {
@@ -25,15 +27,17 @@ pub struct SqlxStoreOptions {
     acquire_timeout: Duration,
     busy_timeout: Duration,
     ceremony_limit: usize,
+    ceremony_recount_interval: Duration,
 }
 
 impl Default for SqlxStoreOptions {
     fn default() -> Self {
         SqlxStoreOptions {
             max_connections: None,
-            acquire_timeout: Duration::from_secs(2),
+            acquire_timeout: Self::DEFAULT_ACQUIRE_TIMEOUT,
             busy_timeout: Duration::from_secs(5),
             ceremony_limit: Self::DEFAULT_CEREMONY_LIMIT,
+            ceremony_recount_interval: Self::DEFAULT_CEREMONY_RECOUNT_INTERVAL,
         }
     }
 }
@@ -42,6 +46,14 @@ impl SqlxStoreOptions {
     /// The default cap on unfinished ceremony states (100 000: at most a few
     /// hundred bytes each on disk).
     pub const DEFAULT_CEREMONY_LIMIT: usize = 100_000;
+
+    /// The default [`ceremony_recount_interval`](Self::ceremony_recount_interval): 1 s.
+    pub const DEFAULT_CEREMONY_RECOUNT_INTERVAL: Duration = Duration::from_secs(1);
+
+    /// The default [`acquire_timeout`](Self::acquire_timeout): 1.5 s, so a
+    /// request that fails over an unavailable database still answers well
+    /// within 2 s (the wait is only part of a request's time).
+    pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
 
     /// The defaults.
     pub fn new() -> Self {
@@ -56,9 +68,10 @@ impl SqlxStoreOptions {
     }
 
     /// How long an operation waits for a pooled connection (or a new one)
-    /// before failing with [`Error::StoreUnavailable`]. Keep it short: a host
-    /// should answer 503 quickly rather than queue requests behind a database
-    /// that is down.
+    /// before failing with [`Error::StoreUnavailable`] (default 1.5 s). Keep
+    /// it short: a host should answer 503 quickly rather than queue requests
+    /// behind a database that is down, and the answer comes this long plus
+    /// the rest of the request's work after the request arrived.
     #[must_use]
     pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
         self.acquire_timeout = timeout;
@@ -73,11 +86,35 @@ impl SqlxStoreOptions {
         self
     }
 
-    /// The cap on unfinished ceremony states; see
-    /// [`CredentialStore::put_ceremony_state`](relypass::CredentialStore::put_ceremony_state).
+    /// The cap on unfinished ceremony states (default 100 000); a start at
+    /// the cap fails with [`Error::TooManyCeremonies`] (see
+    /// [`CredentialStore::put_ceremony_state`](relypass::CredentialStore::put_ceremony_state)).
+    ///
+    /// A start does not count the table: the store counts it at most once per
+    /// [recount interval](Self::ceremony_recount_interval) and in between
+    /// adds the states it inserted and subtracts those it took or purged.
+    /// Within one process (SQLite, or one server on PostgreSQL) the cap is
+    /// exact. Processes sharing a database see each other's inserts only at
+    /// their next count, so the table may pass the cap by at most what the
+    /// *other* processes insert within one interval (say 3 servers starting
+    /// 500 ceremonies a second each, 1 s interval: by at most the other two
+    /// servers' 1 000); lower the cap by that much if the bound must be hard.
     #[must_use]
     pub fn ceremony_limit(mut self, limit: usize) -> Self {
         self.ceremony_limit = limit;
+        self
+    }
+
+    /// How often the store counts the ceremony table for the cap (default
+    /// 1 s; see [`ceremony_limit`](Self::ceremony_limit)). A count costs up
+    /// to one index entry per state held, paid by one start per interval;
+    /// between counts a start costs the same however full the table is, and
+    /// starts at the cap are refused without a query. Shorter tightens the
+    /// bound across processes; [`Duration::ZERO`] counts on every start (the
+    /// exact cost scales with the table again).
+    #[must_use]
+    pub fn ceremony_recount_interval(mut self, interval: Duration) -> Self {
+        self.ceremony_recount_interval = interval;
         self
     }
 
@@ -147,6 +184,10 @@ impl SqlxStoreOptions {
             pool,
             backend,
             ceremony_limit: self.ceremony_limit,
+            cap: Arc::new(CeremonyCap::new(
+                self.ceremony_limit,
+                self.ceremony_recount_interval,
+            )),
         })
     }
 }

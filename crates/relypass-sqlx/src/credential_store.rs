@@ -1,6 +1,7 @@
 //! relypass's `CredentialStore` over the crate's tables: every rule in one
 //! statement or one transaction serialised on the account.
 
+use crate::cap::Admit;
 use crate::rows::{credential_columns, credential_from_row, state_name, user_from_row};
 use crate::{Backend, EXPIRED_GRACE_SECONDS, SqlxStore, db, to_i64};
 use relypass::danger::unix_now;
@@ -153,6 +154,10 @@ impl SqlxStore {
             .execute(&self.pool)
             .await
             .map_err(db)?;
+        // Frees the places at once; rows another process had inserted since
+        // the last count are subtracted too, which offsets their missing
+        // insert (the bound documented at `ceremony_limit` holds).
+        self.cap.removed(done.rows_affected());
         Ok(done.rows_affected())
     }
 
@@ -431,25 +436,35 @@ impl CredentialStore for SqlxStore {
         expires_at: u64,
     ) -> relypass::Result<()> {
         self.purge_expired_ceremonies().await?;
-        // The cap, counted through the primary key and never past the limit
-        // (so the count costs at most `limit` index entries, however large
-        // the table got). Not in one transaction with the insert: starts
-        // racing at the limit may overshoot it by at most the pool size,
-        // which keeps every start off a single hot counter row.
-        let limit = i64::try_from(self.ceremony_limit).unwrap_or(i64::MAX);
-        let held: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM relypass_ceremony_states LIMIT $1) AS held",
-        )
-        .bind(limit)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db)?;
-        if held >= limit {
+        // The cap, from the store's estimate (see `cap.rs`): one start per
+        // recount interval counts the table, the others cost the same
+        // however full it is.
+        let admitted = match self.cap.admit() {
+            Admit::Count(ticket) => {
+                // Counted through the primary key and never past the limit,
+                // so a count costs at most `limit` index entries.
+                let held: Result<i64, _> = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM relypass_ceremony_states LIMIT $1) AS held",
+                )
+                .bind(self.cap.count_limit())
+                .fetch_one(&self.pool)
+                .await;
+                match held.map_err(db).and_then(crate::to_u64) {
+                    Ok(n) => self.cap.counted(ticket, Some(n)),
+                    Err(e) => {
+                        self.cap.counted(ticket, None);
+                        return Err(e);
+                    }
+                }
+            }
+            decided => decided,
+        };
+        if admitted != Admit::Reserved {
             return Err(Error::TooManyCeremonies {
                 limit: self.ceremony_limit,
             });
         }
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO relypass_ceremony_states (key, state, expires_at) VALUES ($1, $2, $3)
              ON CONFLICT (key) DO UPDATE SET state = excluded.state, expires_at = excluded.expires_at",
         )
@@ -457,8 +472,12 @@ impl CredentialStore for SqlxStore {
         .bind(state)
         .bind(to_i64(expires_at)?)
         .execute(&self.pool)
-        .await
-        .map_err(db)?;
+        .await;
+        if let Err(e) = inserted {
+            // The place reserved above was not used.
+            self.cap.release();
+            return Err(db(e));
+        }
         Ok(())
     }
 
@@ -466,11 +485,18 @@ impl CredentialStore for SqlxStore {
         // Take-once across every process sharing the database: deleted and
         // returned in one statement, so of two concurrent calls at most one
         // gets the row.
-        sqlx::query_scalar("DELETE FROM relypass_ceremony_states WHERE key = $1 RETURNING state")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)
+        let taken: Option<Vec<u8>> = sqlx::query_scalar(
+            "DELETE FROM relypass_ceremony_states WHERE key = $1 RETURNING state",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        if taken.is_some() {
+            // A finish frees its place at once, not at the next count.
+            self.cap.removed(1);
+        }
+        Ok(taken)
     }
 
     async fn health(&self) -> relypass::Result<()> {
@@ -487,5 +513,99 @@ impl CredentialStore for SqlxStore {
                 .await
                 .map_err(db)?;
         Ok(policy(flag.unwrap_or(0)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::SqlxStoreOptions;
+    use relypass::danger::unix_now;
+    use relypass::{CredentialStore, Error};
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    /// A fresh SQLite file with `limit` and the recount `interval`; the path
+    /// to remove afterwards.
+    async fn store(limit: usize, interval: Duration) -> (crate::SqlxStore, std::path::PathBuf) {
+        let mut r = [0u8; 8];
+        getrandom::fill(&mut r).unwrap();
+        let name: String = r.iter().map(|b| format!("{b:02x}")).collect();
+        let file = std::env::temp_dir().join(format!("relypass-sqlx-cap-{name}.db"));
+        let s = SqlxStoreOptions::new()
+            .ceremony_limit(limit)
+            .ceremony_recount_interval(interval)
+            .connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        s.migrate().await.unwrap();
+        (s, file)
+    }
+
+    fn remove(file: &std::path::Path) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+    }
+
+    /// Issue 14: starts at the cap must not count the table each time (a
+    /// count costs up to `limit` index entries). Counted, not timed: the
+    /// interval is an hour, so one count serves the whole burst; with a zero
+    /// interval (the old behaviour: count on every start) each start counts.
+    #[tokio::test]
+    async fn starts_at_the_cap_do_not_count_the_table() {
+        let later = unix_now() + 300;
+        for (interval, counts) in [(Duration::from_secs(3600), 1), (Duration::ZERO, 55)] {
+            let (s, file) = store(5, interval).await;
+            for i in 0..5u8 {
+                s.put_ceremony_state(&[i], vec![1], later).await.unwrap();
+            }
+            for i in 5..55u8 {
+                assert!(matches!(
+                    s.put_ceremony_state(&[i], vec![1], later).await,
+                    Err(Error::TooManyCeremonies { limit: 5 })
+                ));
+            }
+            assert_eq!(s.cap.counts.load(Ordering::Relaxed), counts, "{interval:?}");
+            // Take-once still frees a place at once, without a count; the
+            // table stays at the cap.
+            assert_eq!(s.take_ceremony_state(&[0]).await.unwrap(), Some(vec![1]));
+            assert!(s.take_ceremony_state(&[0]).await.unwrap().is_none());
+            s.put_ceremony_state(b"again", vec![2], later)
+                .await
+                .unwrap();
+            assert!(matches!(
+                s.put_ceremony_state(b"more", vec![2], later).await,
+                Err(Error::TooManyCeremonies { limit: 5 })
+            ));
+            assert_eq!(s.outstanding_ceremonies().await.unwrap(), 5);
+            if !interval.is_zero() {
+                assert_eq!(s.cap.counts.load(Ordering::Relaxed), 1);
+            }
+            s.close().await;
+            remove(&file);
+        }
+    }
+
+    /// Purged states free their places at once; a clone shares the estimate.
+    #[tokio::test]
+    async fn purge_frees_places_and_clones_share_the_cap() {
+        let (s, file) = store(3, Duration::from_secs(3600)).await;
+        let later = unix_now() + 300;
+        s.put_ceremony_state(b"old-1", vec![1], 10).await.unwrap();
+        s.put_ceremony_state(b"old-2", vec![1], 10).await.unwrap();
+        s.put_ceremony_state(b"old-3", vec![1], 10).await.unwrap();
+        // Purged by this start (long expired): room for three again.
+        let c = s.clone();
+        c.put_ceremony_state(b"a", vec![1], later).await.unwrap();
+        s.put_ceremony_state(b"b", vec![1], later).await.unwrap();
+        c.put_ceremony_state(b"c", vec![1], later).await.unwrap();
+        assert!(matches!(
+            s.put_ceremony_state(b"d", vec![1], later).await,
+            Err(Error::TooManyCeremonies { limit: 3 })
+        ));
+        assert_eq!(s.outstanding_ceremonies().await.unwrap(), 3);
+        assert_eq!(s.cap.counts.load(Ordering::Relaxed), 1);
+        s.close().await;
+        remove(&file);
     }
 }

@@ -27,7 +27,10 @@
 //!   a new account with its first credential;
 //! * **never remove the last way in** of a passkey-only account, decided in
 //!   the transaction that removes;
-//! * a **cap on unfinished ceremonies** ([`Error::TooManyCeremonies`]), with
+//! * a **cap on unfinished ceremonies** ([`Error::TooManyCeremonies`]),
+//!   checked against a per-store estimate recounted once a second (so a start
+//!   costs the same however full the table is; see
+//!   [`SqlxStoreOptions::ceremony_limit`] for the bound across servers), with
 //!   expired states purged through an index on their expiry.
 //!
 //! Transactions that check a rule serialise on the account: PostgreSQL locks
@@ -36,7 +39,7 @@
 //! timeout.
 //!
 //! When the database cannot be reached, or no pooled connection frees up
-//! within the acquire timeout (2 s unless set), operations fail with
+//! within the acquire timeout (1.5 s unless set), operations fail with
 //! [`Error::StoreUnavailable`] so hosts can answer 503 at once; the pool
 //! reconnects by itself when the database is back.
 //!
@@ -56,6 +59,7 @@
     )
 )]
 
+mod cap;
 mod connect;
 mod credential_store;
 mod rows;
@@ -63,8 +67,10 @@ mod schema;
 
 pub use connect::{Backend, SqlxStoreOptions};
 
+use cap::CeremonyCap;
 use relypass::Error;
 use sqlx::AnyPool;
+use std::sync::Arc;
 
 /// The store: a connection pool, the backend it talks to and its limits.
 /// Clones share the pool.
@@ -73,6 +79,9 @@ pub struct SqlxStore {
     pool: AnyPool,
     backend: Backend,
     ceremony_limit: usize,
+    /// The cap's estimate, shared by clones (they share the pool, hence the
+    /// table).
+    cap: Arc<CeremonyCap>,
 }
 
 /// States stay this long past their expiry before the purge drops them, so a
