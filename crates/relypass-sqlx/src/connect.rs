@@ -25,6 +25,7 @@ pub enum Backend {
 pub struct SqlxStoreOptions {
     max_connections: Option<u32>,
     acquire_timeout: Duration,
+    connect_timeout: Duration,
     busy_timeout: Duration,
     ceremony_limit: usize,
     ceremony_recount_interval: Duration,
@@ -35,6 +36,7 @@ impl Default for SqlxStoreOptions {
         SqlxStoreOptions {
             max_connections: None,
             acquire_timeout: Self::DEFAULT_ACQUIRE_TIMEOUT,
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             busy_timeout: Duration::from_secs(5),
             ceremony_limit: Self::DEFAULT_CEREMONY_LIMIT,
             ceremony_recount_interval: Self::DEFAULT_CEREMONY_RECOUNT_INTERVAL,
@@ -54,6 +56,9 @@ impl SqlxStoreOptions {
     /// request that fails over an unavailable database still answers well
     /// within 2 s (the wait is only part of a request's time).
     pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
+
+    /// The default [`connect_timeout`](Self::connect_timeout): 30 s.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
     /// The defaults.
     pub fn new() -> Self {
@@ -75,6 +80,21 @@ impl SqlxStoreOptions {
     #[must_use]
     pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
         self.acquire_timeout = timeout;
+        self
+    }
+
+    /// How long [`connect`](Self::connect) keeps trying to open its first
+    /// connection when the database cannot be reached (default 30 s), each
+    /// attempt bounded by the [acquire timeout](Self::acquire_timeout).
+    ///
+    /// Why apart from the acquire timeout: that one is short so requests fail
+    /// fast while a database is down; a server starting beside its database
+    /// (or on a machine busy enough that the first SQLite open takes longer
+    /// than 1.5 s, which happened in this repository's load tests) should wait
+    /// for it rather than exit. A wrong URL or a refused login fails at once.
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
         self
     }
 
@@ -176,10 +196,25 @@ impl SqlxStoreOptions {
                     Ok(())
                 })
             });
-        let pool = options.connect(&url).await.map_err(|e| match e {
-            sqlx::Error::Configuration(e) => Error::Config(format!("database URL: {e}")),
-            e => db(e),
-        })?;
+        let deadline = std::time::Instant::now() + self.connect_timeout;
+        let pool = loop {
+            match options.clone().connect(&url).await {
+                Ok(pool) => break pool,
+                Err(sqlx::Error::Configuration(e)) => {
+                    return Err(Error::Config(format!("database URL: {e}")));
+                }
+                Err(e) => {
+                    let e = db(e);
+                    // Only "cannot reach it (yet)" is worth another attempt.
+                    if !matches!(e, Error::StoreUnavailable(_))
+                        || std::time::Instant::now() >= deadline
+                    {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        };
         Ok(SqlxStore {
             pool,
             backend,

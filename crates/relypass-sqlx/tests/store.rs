@@ -213,6 +213,7 @@ async fn unavailable_database_is_store_unavailable() {
     // Nothing listens on port 1.
     let e = SqlxStore::options()
         .acquire_timeout(Duration::from_millis(300))
+        .connect_timeout(Duration::from_millis(500))
         .connect("postgres://postgres@127.0.0.1:1/none")
         .await
         .unwrap_err();
