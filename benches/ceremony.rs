@@ -21,7 +21,7 @@
 use relypass_testkit::soft_authenticator as common;
 
 use common::{Alg, SoftAuthenticator, Tamper};
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group};
 use relypass::attestation::{TrustMode, TrustPolicy};
 use relypass::danger::{AuthenticationState, Challenge, RegistrationState};
 use relypass::internal::authenticator_data::AuthenticatorData;
@@ -656,4 +656,120 @@ criterion_group! {
     config = config();
     targets = bench_authentication, bench_registration, bench_parsing, bench_overhead
 }
-criterion_main!(benches);
+
+/// `CEREMONY_CALLGRIND=ALG:WHAT:N` (ALG `es256`, `ed25519` or `rs256`): instead of
+/// criterion, run N of one operation on that fixture and exit, for instruction
+/// counts under `valgrind --tool=callgrind`, which the load of a shared machine
+/// does not change (wall-clock rows cannot resolve 0.1 µs there). WHAT is
+/// - `full`: `from_json` + `finish_authentication_at` (parses the stored key);
+/// - `cached`: `from_json` + `verify_assertion` with the key parsed once;
+/// - `sig`: `signature::verify` alone, clientDataJSON hash taken ahead (the
+///   `overhead/...` rows' baseline);
+/// - `crate`: the crypto crate alone (the `raw_verify/.../<crate>` rows);
+/// - `none`: nothing (the setup alone).
+///
+/// Every mode deserializes N states first, so setup cancels out of a
+/// difference: per-operation instructions are (count at N = 101 − count at
+/// N = 1) ÷ 100, and the ceremony's overhead is `cached` (or `full`) minus `sig`
+/// (or `crate`). `benches/callgrind.sh` runs the whole table.
+fn callgrind_mode(spec: &str) {
+    let mut it = spec.split(':');
+    let (alg, what, n) = match (
+        it.next(),
+        it.next(),
+        it.next().and_then(|n| n.parse::<usize>().ok()),
+    ) {
+        (Some(a), Some(w), Some(n)) => (a, w, n),
+        _ => panic!("CEREMONY_CALLGRIND=ALG:WHAT:N, e.g. ed25519:cached:101"),
+    };
+    let case = auth_cases()
+        .into_iter()
+        .find(|c| c.name == alg)
+        .expect("ALG is es256, ed25519 or rs256");
+    let key = CredentialPublicKey::from_cose_bytes(case.record.public_key()).expect("stored key");
+    let cached = relypass::danger::CachedKey::for_record(&case.record).expect("stored key");
+    let cd_hash = Sha256::digest(&case.client_data_json);
+    let parts: [&[u8]; 2] = [&case.auth_data, cd_hash.as_slice()];
+    let msg = [case.auth_data.as_slice(), cd_hash.as_slice()].concat();
+    let states: Vec<AuthenticationState> = (0..n).map(|_| case.state()).collect();
+    for state in states {
+        match what {
+            "full" => {
+                let resp = AuthenticationResponse::from_json(black_box(&case.response_json))
+                    .expect("JSON");
+                black_box(
+                    relypass::danger::finish_authentication_at(
+                        &case.rp,
+                        state,
+                        &resp,
+                        &case.record,
+                        NOW,
+                    )
+                    .expect("verifies"),
+                );
+            }
+            "cached" => {
+                let resp = AuthenticationResponse::from_json(black_box(&case.response_json))
+                    .expect("JSON");
+                black_box(
+                    relypass::danger::verify_assertion(
+                        &case.rp,
+                        state,
+                        &resp,
+                        &case.record,
+                        &cached,
+                        NOW,
+                    )
+                    .expect("verifies"),
+                );
+            }
+            "sig" => {
+                drop(state);
+                relypass::internal::signature::verify(
+                    black_box(&key),
+                    black_box(&parts),
+                    black_box(&case.signature),
+                )
+                .expect("verifies");
+            }
+            "crate" => {
+                drop(state);
+                match key.key() {
+                    PublicKey::P256(vk) => {
+                        use p256::ecdsa::signature::hazmat::PrehashVerifier;
+                        let sig = p256::ecdsa::Signature::from_der(black_box(&case.signature))
+                            .expect("DER");
+                        vk.verify_prehash(&Sha256::digest(black_box(&msg)), &sig)
+                            .expect("verifies");
+                    }
+                    PublicKey::Ed25519(vk) => {
+                        let sig = ed25519_dalek::Signature::from_slice(black_box(&case.signature))
+                            .expect("64 bytes");
+                        vk.verify_strict(black_box(&msg), &sig).expect("verifies");
+                    }
+                    PublicKey::Rsa(k) => {
+                        let scheme = rsa::Pkcs1v15Sign::new::<sha2::Sha256>();
+                        k.verify(
+                            scheme,
+                            &Sha256::digest(black_box(&msg)),
+                            black_box(&case.signature),
+                        )
+                        .expect("verifies");
+                    }
+                    _ => unreachable!("only the three algorithms above are benchmarked"),
+                }
+            }
+            "none" => drop(black_box(state)),
+            _ => panic!("WHAT is full, cached, sig, crate or none"),
+        }
+    }
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("CEREMONY_CALLGRIND") {
+        callgrind_mode(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
