@@ -648,3 +648,42 @@ fn web_origin_reports_its_host_and_port() {
     let o = Origin::parse("http://127.0.0.1:8080").unwrap();
     assert_eq!(o.as_web().unwrap().host().as_domain(), None);
 }
+
+/// Mutation testing (docs/mutation-testing.md): the accessors of a built
+/// related-origins set report exactly what it was built from — `contains`
+/// answering `true` for everything, or `origins`/`max_labels`/`document`
+/// returning constants, were not caught by any test.
+#[test]
+fn related_origins_accessors_report_the_set() {
+    let set = RelatedOrigins::builder()
+        .origin("https://a.example")
+        .origin("https://b.example")
+        .max_labels(3)
+        .build()
+        .expect("valid set");
+    let listed: Vec<&str> = set.origins().iter().map(Origin::as_str).collect();
+    assert_eq!(listed, ["https://a.example", "https://b.example"]);
+    assert_eq!(set.max_labels(), 3);
+    assert!(set.contains(&Origin::parse("https://b.example").unwrap()));
+    assert!(!set.contains(&Origin::parse("https://c.example").unwrap()));
+    assert_eq!(
+        set.document().origins,
+        ["https://a.example", "https://b.example"]
+    );
+}
+
+/// Mutation testing: an RP ID in brackets that is not an IPv6 address is a
+/// malformed domain, not an IP address (the bracket check and the IPv6 parse
+/// must both hold); a domain's effective domain is not an IP.
+#[test]
+fn bracketed_non_ipv6_rp_id_is_not_reported_as_an_ip_address() {
+    assert!(matches!(
+        RpId::parse("[2001:db8::1]"),
+        Err(RpIdError::IpAddressNotAllowed { .. })
+    ));
+    assert!(!matches!(
+        RpId::parse("[not-an-ip]"),
+        Err(RpIdError::IpAddressNotAllowed { .. }) | Ok(_)
+    ));
+    assert!(effective_domain("https://example.com").is_ok_and(|d| !d.is_ip()));
+}
