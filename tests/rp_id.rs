@@ -670,6 +670,15 @@ fn related_origins_accessors_report_the_set() {
         set.document().origins,
         ["https://a.example", "https://b.example"]
     );
+    // `builder()` starts from the spec's label limit, not from zero.
+    let default = RelatedOrigins::builder()
+        .origin("https://a.example")
+        .build()
+        .expect("valid set");
+    assert_eq!(
+        default.max_labels(),
+        relypass::rp_id::DEFAULT_MAX_RELATED_ORIGIN_LABELS
+    );
 }
 
 /// Mutation testing: an RP ID in brackets that is not an IPv6 address is a
