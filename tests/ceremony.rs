@@ -794,3 +794,77 @@ fn up_relaxation_is_fixed_in_the_registration_state() {
         Err(Error::UserNotPresent)
     ));
 }
+
+/// Mutation testing (docs/mutation-testing.md): the authentication state
+/// reports what `start` put in it — the named user, the expiry, the AppID
+/// offered — and the response its user handle. `user`, `expires_at`, `appid`
+/// and `AuthenticationResponse::user_handle` returning constants were not
+/// caught by any selected test (only the `Passkeys` service reads them).
+#[test]
+fn authentication_state_and_response_report_what_was_given() {
+    let (rp, mut a, rec) = registered(Alg::Es256);
+    let handle = relypass::UserHandle::new(rec.user_handle().as_bytes().to_vec()).unwrap();
+    let options = AuthenticationOptions {
+        extensions: Some(
+            relypass::extensions::AuthenticationExtensions::new()
+                .appid("https://example.com/appid.json")
+                .build(),
+        ),
+        ..Default::default()
+    };
+    let creds = [rec.clone()];
+    let (_, named) = relypass::danger::start_authentication_with(
+        &rp,
+        Some((&handle, &creds[..])),
+        &options,
+        Challenge::from_bytes(vec![3; 32]),
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(named.user(), Some(&handle));
+    assert!(named.expires_at() > NOW);
+    assert_eq!(named.appid(), Some("https://example.com/appid.json"));
+    let (request, anyone) = relypass::danger::start_authentication_with(
+        &rp,
+        None,
+        &Default::default(),
+        Challenge::from_bytes(vec![4; 32]),
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(anyone.user(), None);
+    assert_eq!(anyone.appid(), None);
+    let resp =
+        AuthenticationResponse::from_json(&a.authenticate(&request, &Tamper::default())).unwrap();
+    assert_eq!(resp.user_handle(), Some(handle.as_bytes()));
+}
+
+/// Mutation testing: a state is good up to and including the second it
+/// expires (`expires_at`: "Unix seconds after which finish refuses"), and
+/// refused one second later — `>` weakened to `>=` was not caught.
+#[test]
+fn auth_state_is_good_through_its_expiry_second() {
+    let (rp, mut a, rec) = registered(Alg::Es256);
+    let start = |c: u8| {
+        relypass::danger::start_authentication_with(
+            &rp,
+            None,
+            &Default::default(),
+            Challenge::from_bytes(vec![c; 32]),
+            NOW,
+        )
+        .unwrap()
+    };
+    let (options, state) = start(5);
+    let last = state.expires_at();
+    let resp =
+        AuthenticationResponse::from_json(&a.authenticate(&options, &Tamper::default())).unwrap();
+    assert!(relypass::danger::finish_authentication_at(&rp, state, &resp, &rec, last).is_ok());
+    let (options, state) = start(6);
+    let resp =
+        AuthenticationResponse::from_json(&a.authenticate(&options, &Tamper::default())).unwrap();
+    assert!(matches!(
+        relypass::danger::finish_authentication_at(&rp, state, &resp, &rec, last + 1),
+        Err(Error::StateExpired)
+    ));
+}
