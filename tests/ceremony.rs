@@ -224,6 +224,7 @@ fn auth_counter_regression_under_warn() {
     )
     .unwrap();
     assert!(v.possibly_cloned());
+    assert!(v.update().possibly_cloned(), "the store is told too");
     assert_eq!(v.sign_count(), 10, "the counter never moves backwards");
 }
 
@@ -867,4 +868,46 @@ fn auth_state_is_good_through_its_expiry_second() {
         relypass::danger::finish_authentication_at(&rp, state, &resp, &rec, last + 1),
         Err(Error::StateExpired)
     ));
+}
+
+/// Mutation testing: the update a verified sign-in hands the store carries
+/// exactly what the assertion proved — the credential, the counter it was
+/// verified against (the store's compare-and-set guard), the new counter, the
+/// backup state, the time, the clone flag — and the response reports the
+/// challenge it signed. Constants in any of these accessors were not caught
+/// by the selected tests (only the `Passkeys` service and the stores read
+/// them); a wrong counter there would defeat clone detection.
+#[test]
+fn credential_update_carries_what_the_assertion_proved() {
+    let (rp, mut a, rec) = registered(Alg::Es256);
+    let rec = relypass_testkit::records::with(&rec, "sign_count", serde_json::json!(7));
+    // A synced passkey now backed up: BE as registered, BS set.
+    let rec = relypass_testkit::records::with(&rec, "backup_eligible", serde_json::json!(true));
+    a.flags = common::UP | UV | common::BE | common::BS;
+    let (options, state) = relypass::danger::start_authentication_with(
+        &rp,
+        None,
+        &Default::default(),
+        Challenge::from_bytes(vec![9; 32]),
+        NOW,
+    )
+    .unwrap();
+    let t = Tamper {
+        sign_count: Some(12),
+        ..Default::default()
+    };
+    let resp = AuthenticationResponse::from_json(&a.authenticate(&options, &t)).unwrap();
+    assert_eq!(resp.challenge(), Some(vec![9; 32]));
+    let v = relypass::danger::finish_authentication_at(&rp, state, &resp, &rec, NOW + 5).unwrap();
+    let u = v.update();
+    assert_eq!(u.credential_id(), rec.id());
+    assert_eq!(u.previous_sign_count(), 7);
+    assert_eq!(u.sign_count(), 12);
+    assert!(u.backup_state());
+    assert_eq!(u.last_used_at(), NOW + 5);
+    assert!(!u.possibly_cloned());
+    let mut applied = rec.clone();
+    u.apply_to(&mut applied);
+    assert_eq!(applied.sign_count(), 12);
+    assert_eq!(applied.last_used_at(), Some(NOW + 5));
 }
