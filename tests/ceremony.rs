@@ -911,3 +911,59 @@ fn credential_update_carries_what_the_assertion_proved() {
     assert_eq!(applied.sign_count(), 12);
     assert_eq!(applied.last_used_at(), Some(NOW + 5));
 }
+
+/// Mutation testing: `verify_assertion` refuses a cached key parsed for
+/// another record — another credential id, or the same id with other key
+/// bytes (a key replaced by another server) — with `CachedKeyMismatch`
+/// before any step runs; `belongs_to` answering `true`, or needing only one
+/// of the two to match, was not caught by the selected tests. The verified
+/// result reports the credential, its flags and UV.
+#[test]
+fn cached_key_of_another_record_is_refused() {
+    let (rp, mut a, rec) = registered(Alg::Es256);
+    let other_id = relypass_testkit::records::with(
+        &rec,
+        "id",
+        serde_json::json!(relypass::json::b64url(&[0xAB; 16])),
+    );
+    let (_, _, ed) = registered(Alg::Ed25519);
+    let other_key = relypass_testkit::records::with(
+        &rec,
+        "public_key",
+        serde_json::json!(relypass::json::b64url(ed.public_key())),
+    );
+    let start = |c: u8| {
+        relypass::danger::start_authentication_with(
+            &rp,
+            None,
+            &Default::default(),
+            Challenge::from_bytes(vec![c; 32]),
+            NOW,
+        )
+        .unwrap()
+    };
+    for (what, wrong) in [
+        ("another credential id", &other_id),
+        ("same id, other key", &other_key),
+    ] {
+        let key = relypass::danger::CachedKey::for_record(wrong).unwrap();
+        let (options, state) = start(7);
+        let resp = AuthenticationResponse::from_json(&a.authenticate(&options, &Tamper::default()))
+            .unwrap();
+        assert!(
+            matches!(
+                relypass::danger::verify_assertion(&rp, state, &resp, &rec, &key, NOW),
+                Err(Error::CachedKeyMismatch)
+            ),
+            "{what}"
+        );
+    }
+    let key = relypass::danger::CachedKey::for_record(&rec).unwrap();
+    assert_eq!(key.credential_id(), rec.id());
+    let (options, state) = start(8);
+    let resp =
+        AuthenticationResponse::from_json(&a.authenticate(&options, &Tamper::default())).unwrap();
+    let v = relypass::danger::verify_assertion(&rp, state, &resp, &rec, &key, NOW).unwrap();
+    assert_eq!(v.credential_id(), rec.id());
+    assert!(v.user_verified() && v.flags().user_verified() && v.flags().user_present());
+}
