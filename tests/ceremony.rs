@@ -272,14 +272,7 @@ fn auth_inactive_credentials_refused() {
 #[test]
 fn auth_id_and_raw_id_must_agree() {
     let (rp, mut a, rec) = registered(Alg::Es256);
-    let (options, state) = relypass::danger::start_authentication_with(
-        &rp,
-        None,
-        &Default::default(),
-        Challenge::from_bytes(vec![2; 32]),
-        NOW,
-    )
-    .unwrap();
+    let (options, state) = start_discoverable(&rp, 2);
     let mut v: serde_json::Value =
         serde_json::from_str(&a.authenticate(&options, &Tamper::default())).unwrap();
     v["id"] = "AAAA".into();
@@ -293,14 +286,7 @@ fn auth_id_and_raw_id_must_agree() {
 #[test]
 fn auth_expired_state() {
     let (rp, mut a, rec) = registered(Alg::Es256);
-    let (options, state) = relypass::danger::start_authentication_with(
-        &rp,
-        None,
-        &Default::default(),
-        Challenge::from_bytes(vec![2; 32]),
-        NOW,
-    )
-    .unwrap();
+    let (options, state) = start_discoverable(&rp, 2);
     let resp =
         AuthenticationResponse::from_json(&a.authenticate(&options, &Tamper::default())).unwrap();
     assert!(matches!(
@@ -825,14 +811,7 @@ fn authentication_state_and_response_report_what_was_given() {
     assert_eq!(named.user(), Some(&handle));
     assert!(named.expires_at() > NOW);
     assert_eq!(named.appid(), Some("https://example.com/appid.json"));
-    let (request, anyone) = relypass::danger::start_authentication_with(
-        &rp,
-        None,
-        &Default::default(),
-        Challenge::from_bytes(vec![4; 32]),
-        NOW,
-    )
-    .unwrap();
+    let (request, anyone) = start_discoverable(&rp, 4);
     assert_eq!(anyone.user(), None);
     assert_eq!(anyone.appid(), None);
     let resp =
@@ -846,16 +825,7 @@ fn authentication_state_and_response_report_what_was_given() {
 #[test]
 fn auth_state_is_good_through_its_expiry_second() {
     let (rp, mut a, rec) = registered(Alg::Es256);
-    let start = |c: u8| {
-        relypass::danger::start_authentication_with(
-            &rp,
-            None,
-            &Default::default(),
-            Challenge::from_bytes(vec![c; 32]),
-            NOW,
-        )
-        .unwrap()
-    };
+    let start = |c: u8| start_discoverable(&rp, c);
     let (options, state) = start(5);
     let last = state.expires_at();
     let resp =
@@ -884,14 +854,7 @@ fn credential_update_carries_what_the_assertion_proved() {
     // A synced passkey now backed up: BE as registered, BS set.
     let rec = relypass_testkit::records::with(&rec, "backup_eligible", serde_json::json!(true));
     a.flags = common::UP | UV | common::BE | common::BS;
-    let (options, state) = relypass::danger::start_authentication_with(
-        &rp,
-        None,
-        &Default::default(),
-        Challenge::from_bytes(vec![9; 32]),
-        NOW,
-    )
-    .unwrap();
+    let (options, state) = start_discoverable(&rp, 9);
     let t = Tamper {
         sign_count: Some(12),
         ..Default::default()
@@ -932,16 +895,7 @@ fn cached_key_of_another_record_is_refused() {
         "public_key",
         serde_json::json!(relypass::json::b64url(ed.public_key())),
     );
-    let start = |c: u8| {
-        relypass::danger::start_authentication_with(
-            &rp,
-            None,
-            &Default::default(),
-            Challenge::from_bytes(vec![c; 32]),
-            NOW,
-        )
-        .unwrap()
-    };
+    let start = |c: u8| start_discoverable(&rp, c);
     for (what, wrong) in [
         ("another credential id", &other_id),
         ("same id, other key", &other_key),
@@ -966,4 +920,22 @@ fn cached_key_of_another_record_is_refused() {
     let v = relypass::danger::verify_assertion(&rp, state, &resp, &rec, &key, NOW).unwrap();
     assert_eq!(v.credential_id(), rec.id());
     assert!(v.user_verified() && v.flags().user_verified() && v.flags().user_present());
+}
+
+/// A discoverable sign-in's start (no user named) with the challenge `[c; 32]`.
+fn start_discoverable(
+    rp: &RelyingParty,
+    c: u8,
+) -> (
+    relypass::json::RequestOptionsJson,
+    relypass::danger::AuthenticationState,
+) {
+    relypass::danger::start_authentication_with(
+        rp,
+        None,
+        &Default::default(),
+        Challenge::from_bytes(vec![c; 32]),
+        NOW,
+    )
+    .unwrap()
 }
