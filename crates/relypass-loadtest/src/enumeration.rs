@@ -9,7 +9,7 @@
 
 use crate::Opts;
 use crate::client::Browser;
-use crate::server::{free_port, loadavg, random_hex, start_demo, temp_dir};
+use crate::server::{loadavg, random_hex, start_one_demo, temp_dir};
 use relypass_testkit::stats::{Rng, bootstrap, mann_whitney, median};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -23,22 +23,9 @@ const WARM_UP: u64 = 100;
 pub async fn run(opts: &Opts) -> Result<bool, String> {
     let users = opts.num("users", 50, 1..=1000)?;
     let pairs = opts.num("pairs", 1000, 200..=100_000)?;
-    let bin = opts.demo_bin();
-    if !bin.is_file() {
-        return Err(format!("no demo binary at {}", bin.display()));
-    }
     let dir = temp_dir("enumeration")?;
-    let port = free_port()?;
-    let origin = format!("http://localhost:{port}");
-    let demo = start_demo(
-        &bin,
-        port,
-        &[origin],
-        &format!("sqlite://{}", dir.join("enumeration.db").display()),
-        &random_hex(32),
-        &dir,
-    )
-    .await?;
+    let database = format!("sqlite://{}", dir.join("enumeration.db").display());
+    let demo = start_one_demo(&opts.demo_bin(), &dir, &database).await?;
     let tag = random_hex(4);
     let mut b = Browser::new(std::slice::from_ref(&demo.target));
     let mut known = Vec::new();

@@ -6,7 +6,7 @@
 
 use crate::Opts;
 use crate::client::{Browser, REQUEST_TIMEOUT};
-use crate::server::{Target, free_port, loadavg, random_hex, start_demo, temp_dir};
+use crate::server::{Target, loadavg, random_hex, start_one_demo, temp_dir};
 use crate::stats::{Endpoint, Stats};
 use std::path::Path;
 use std::sync::Arc;
@@ -22,21 +22,12 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
     let starts = opts.num("starts", 100_000, 1..=1_000_000)?;
     let signups = opts.num("signups", 10_000, 0..=1_000_000)?;
     let concurrency = opts.num("concurrency", 16, 1..=256)? as usize;
-    let bin = opts.demo_bin();
-    if !bin.is_file() {
-        return Err(format!("no demo binary at {}", bin.display()));
-    }
     let dir = temp_dir("flood")?;
     let db = dir.join("flood.db");
-    let port = free_port()?;
-    let origin = format!("http://localhost:{port}");
-    let demo = start_demo(
-        &bin,
-        port,
-        &[origin],
-        &format!("sqlite://{}", db.display()),
-        &random_hex(32),
+    let demo = start_one_demo(
+        &opts.demo_bin(),
         &dir,
+        &format!("sqlite://{}", db.display()),
     )
     .await?;
     println!(

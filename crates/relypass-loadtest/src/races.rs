@@ -5,7 +5,7 @@
 
 use crate::Opts;
 use crate::client::{Account, Browser, StepError, new_authenticator};
-use crate::server::{Target, free_port, loadavg, random_hex, start_demo, temp_dir};
+use crate::server::{Target, loadavg, random_hex, start_one_demo, temp_dir};
 use relypass::json::{CreationOptionsJson, b64url};
 use relypass_testkit::soft_authenticator::Tamper;
 use serde_json::{Value, json};
@@ -13,13 +13,7 @@ use serde_json::{Value, json};
 /// Runs `races`; `Ok(false)` when an account was locked out.
 pub async fn run(opts: &Opts) -> Result<bool, String> {
     let rounds = opts.num("rounds", 20, 1..=1000)?;
-    let bin = opts.demo_bin();
-    if !bin.is_file() {
-        return Err(format!("no demo binary at {}", bin.display()));
-    }
     let dir = temp_dir("races")?;
-    let port = free_port()?;
-    let origin = format!("http://localhost:{port}");
     let database = match opts.get("postgres") {
         Some(url) => {
             crate::server::require_loopback(
@@ -30,7 +24,7 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
         }
         None => format!("sqlite://{}", dir.join("races.db").display()),
     };
-    let demo = start_demo(&bin, port, &[origin], &database, &random_hex(32), &dir).await?;
+    let demo = start_one_demo(&opts.demo_bin(), &dir, &database).await?;
     println!("races: {rounds} rounds; load average {}", loadavg());
     let run_id = random_hex(4);
     let (mut lockouts, mut both_refused, mut errors) = (0u64, 0u64, 0u64);

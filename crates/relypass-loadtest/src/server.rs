@@ -169,6 +169,17 @@ pub async fn start_demo(
     }
 }
 
+/// One demo on a free loopback port, on `database`, its log in `dir`: what
+/// every single-server mode starts with.
+pub async fn start_one_demo(bin: &Path, dir: &Path, database: &str) -> Result<Demo, String> {
+    if !bin.is_file() {
+        return Err(format!("no demo binary at {}", bin.display()));
+    }
+    let port = free_port()?;
+    let origin = format!("http://localhost:{port}");
+    start_demo(bin, port, &[origin], database, &random_hex(32), dir).await
+}
+
 /// A fresh temp directory under /tmp for logs and the SQLite file.
 pub fn temp_dir(label: &str) -> Result<PathBuf, String> {
     let dir = std::env::temp_dir().join(format!("relypass-loadtest-{label}-{}", random_hex(6)));

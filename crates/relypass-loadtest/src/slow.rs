@@ -7,7 +7,7 @@
 
 use crate::Opts;
 use crate::http::read_response;
-use crate::server::{Target, fd_count, free_port, loadavg, random_hex, start_demo, temp_dir};
+use crate::server::{Target, fd_count, loadavg, start_one_demo, temp_dir};
 use crate::stats::percentile;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
@@ -68,14 +68,8 @@ pub async fn run(opts: &Opts) -> Result<bool, String> {
     let (target, demo) = match opts.get("url") {
         Some(url) => (Target::from_url(url)?, None),
         None => {
-            let bin = opts.demo_bin();
-            if !bin.is_file() {
-                return Err(format!("no demo binary at {}", bin.display()));
-            }
-            let port = free_port()?;
-            let origin = format!("http://localhost:{port}");
             let db = format!("sqlite://{}", dir.join("slow.db").display());
-            let d = start_demo(&bin, port, &[origin], &db, &random_hex(32), &dir).await?;
+            let d = start_one_demo(&opts.demo_bin(), &dir, &db).await?;
             (d.target.clone(), Some(d))
         }
     };
