@@ -939,3 +939,25 @@ fn start_discoverable(
     )
     .unwrap()
 }
+
+/// §7.2 step 22 "If authData.signCount is nonzero or credentialRecord.signCount
+/// is nonzero, then run the following sub-step": a stored counter of 5 and a
+/// received 0 is a counter that went backwards, refused under the default
+/// (strict) policy. Mutation testing found `||` weakened to `&&` uncaught
+/// (every test had both counters zero or both nonzero).
+#[test]
+fn auth_received_zero_after_a_nonzero_stored_counter_refused() {
+    let (rp, mut a, rec) = registered(Alg::Es256);
+    let rec = relypass_testkit::records::with(&rec, "sign_count", serde_json::json!(5));
+    let t = Tamper {
+        sign_count: Some(0),
+        ..Default::default()
+    };
+    assert!(matches!(
+        authenticate(&rp, &mut a, &rec, &t),
+        Err(Error::Counter {
+            stored: 5,
+            received: 0
+        })
+    ));
+}
