@@ -94,7 +94,7 @@ pub(crate) fn verify_with(
         (PublicKey::MlDsa87(vk), CoseAlgorithm::MlDsa87) => ml_dsa_verify(vk, parts, signature)?,
         (PublicKey::Rsa(k), alg) => {
             use crate::crypto::rsa_vartime::{digest_info, verify_pkcs1v15};
-            use rsa::{Pkcs1v15Sign, Pss};
+            use rsa::Pkcs1v15Sign;
             // PKCS#1 v1.5 goes through the variable-time RSAVP1 when the key
             // suits it, else (and for PSS) through the `rsa` crate; both give
             // the same verdicts (tests/rsa_wycheproof.rs).
@@ -123,33 +123,25 @@ pub(crate) fn verify_with(
                     &digest::<sha1::Sha1>(parts),
                     Pkcs1v15Sign::new::<sha1::Sha1>(),
                 ),
-                CoseAlgorithm::PS256 => k
-                    .verify(
-                        Pss::<sha2::Sha256>::new(),
-                        &digest::<sha2::Sha256>(parts),
-                        signature,
-                    )
-                    .is_ok(),
-                CoseAlgorithm::PS384 => k
-                    .verify(
-                        Pss::<sha2::Sha384>::new(),
-                        &digest::<sha2::Sha384>(parts),
-                        signature,
-                    )
-                    .is_ok(),
-                CoseAlgorithm::PS512 => k
-                    .verify(
-                        Pss::<sha2::Sha512>::new(),
-                        &digest::<sha2::Sha512>(parts),
-                        signature,
-                    )
-                    .is_ok(),
+                CoseAlgorithm::PS256 => rsa_pss::<sha2::Sha256>(k, parts, signature),
+                CoseAlgorithm::PS384 => rsa_pss::<sha2::Sha384>(k, parts, signature),
+                CoseAlgorithm::PS512 => rsa_pss::<sha2::Sha512>(k, parts, signature),
                 other => return Err(Error::UnsupportedAlgorithm(other)),
             }
         }
         (_, alg) => return Err(Error::UnsupportedAlgorithm(alg)),
     };
     if ok { Ok(()) } else { Err(Error::Signature) }
+}
+
+/// RSASSA-PSS through the `rsa` crate with the digest `D` (one helper for
+/// PS256/384/512).
+fn rsa_pss<D>(k: &rsa::PublicKey, parts: &[&[u8]], signature: &[u8]) -> bool
+where
+    D: Digest + sha2::digest::FixedOutputReset + 'static,
+{
+    k.verify(rsa::Pss::<D>::new(), &digest::<D>(parts), signature)
+        .is_ok()
 }
 
 /// Pure ML-DSA (FIPS 204 §5.3) with an empty context string, as COSE uses it.
