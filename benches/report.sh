@@ -16,7 +16,11 @@ if [ "${1:-}" = "--no-run" ]; then
   (cd benches/webauthn-rs && env -u CARGO_TARGET_DIR cargo bench --no-run)
   exit 0
 fi
-target=${CARGO_TARGET_DIR:-target}
+# Absolute: criterion runs each bench with the package directory (benches/)
+# as its working directory, so a relative CRITERION_HOME landed in
+# benches/target/ while the tables below read target/ (the ring rows came out
+# empty).
+target=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 echo "load average at start: $(cat /proc/loadavg 2>/dev/null || echo n/a)" | tee "$logs/load"
@@ -100,18 +104,23 @@ fc, f, w = g("finish_authentication_cached_key/rs256"), g("finish_authentication
 v = fc / w if fc and w else None
 row("RS256 sign-in ≤ 0.85× webauthn-rs-core (key cached, as `Passkeys` does)",
     f"{cell(fc)} vs {cell(w)}: {times(fc, w)} (key parsed per call: {times(f, w)})", v, lambda x: x <= 0.85)
+ed = ratio_of.get("verify_assertion/ed25519")
 fc, raw_ed = g("finish_authentication_cached_key/ed25519"), g("raw_verify/ed25519/ed25519_dalek_verify_strict")
-v = fc / raw_ed if fc and raw_ed else None
-row("Ed25519 sign-in ≤ 1.03× a bare strict verify (key cached)", f"{cell(fc)} vs {cell(raw_ed)}: {times(fc, raw_ed)}", v, lambda x: x <= 1.03)
-pct = ratio_of.get("finish_authentication/es256")
-row("ES256 sign-in overhead ≤ 1 % beyond its signature check (interleaved pairs)", f"{pct} %", pct, lambda x: x <= 1.0)
+row("Ed25519 sign-in ≤ 1.03× a bare strict verify (key cached; interleaved pairs)",
+    f"{'—' if ed is None else f'{1 + ed / 100:.3f}×'} (separate rows: {cell(fc)} vs {cell(raw_ed)}, {times(fc, raw_ed)})",
+    ed, lambda x: x <= 3.0)
+pct = ratio_of.get("verify_assertion/es256")
+full = ratio_of.get("finish_authentication/es256")
+row("ES256 sign-in overhead ≤ 1 % beyond its signature check (key cached, as `Passkeys` does; interleaved pairs)",
+    f"{pct} % (key parsed per call: {full} %)", pct, lambda x: x <= 1.0)
 rr = grab("p256", r"ratio relypass ÷ +ring: ([0-9.]+)")
 rp = grab("p256", r"ratio relypass ÷ +p256[^:]*: ([0-9.]+)")
 row("pure-Rust ES256 verify ≤ 1.35× ring's verify (interleaved)", f"{rr}× (÷ p256: {rp}×)", rr, lambda x: x <= 1.35)
-rpct = ring_ratio_of.get("finish_authentication/es256")
-row("ring build: ES256 sign-in ≤ 1.02× ring's bare verify (interleaved pairs)",
-    f"{'—' if rpct is None else f'{1 + rpct / 100:.3f}×'} ({cell(ring.get('finish_authentication/es256'))} vs {cell(ring.get('raw_verify/es256/relypass_signature'))})",
-    rpct, lambda x: x <= 2.0)
+rpct = ring_ratio_of.get("verify_assertion/es256")
+rfull = ring_ratio_of.get("finish_authentication/es256")
+ratio = lambda p: "—" if p is None else f"{1 + p / 100:.3f}×"
+row("ring build: ES256 sign-in ≤ 1.02× ring's bare verify (key cached; interleaved pairs)",
+    f"{ratio(rpct)} (key parsed per call: {ratio(rfull)})", rpct, lambda x: x <= 2.0)
 print()
 # Issue 7's targets, kept.
 rs = g("raw_verify/es256/relypass_signature")

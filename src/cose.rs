@@ -751,6 +751,15 @@ mod tests {
         }
     }
 
+    /// Every key is the same key as itself and as no other in `keys`.
+    fn each_is_only_itself(keys: &[CredentialPublicKey]) {
+        for (i, a) in keys.iter().enumerate() {
+            for (j, b) in keys.iter().enumerate() {
+                assert_eq!(a.same_key_as(b), i == j, "{i} vs {j}");
+            }
+        }
+    }
+
     /// Mutation testing: `same_key_as` (the check that keeps a revoked key out
     /// when it comes back re-encoded) was not exercised by any selected test.
     /// One key of each family: each is the same key as itself, also when
@@ -776,15 +785,50 @@ mod tests {
         .iter()
         .map(|b| CredentialPublicKey::from_cose_bytes(b).unwrap())
         .collect();
-        for (i, a) in keys.iter().enumerate() {
-            for (j, b) in keys.iter().enumerate() {
-                assert_eq!(a.same_key_as(b), i == j, "{i} vs {j}");
-            }
-        }
+        each_is_only_itself(&keys);
         // The P-256 key with its members in another order (generic path).
         let reordered = rebuild(|k| k.params.reverse());
         assert_ne!(reordered, b64(ES256_KEY));
         let k = CredentialPublicKey::from_cose_bytes(&reordered).unwrap();
         assert!(k.same_key_as(&keys[0]) && !k.same_key_as(&keys[1]));
+    }
+
+    /// Mutation testing with `--features ed448,ml-dsa`: `same_key_as` compares
+    /// Ed448 and ML-DSA keys by their material too. A deleted arm read every
+    /// such key as a new one (a revoked key could come back), and `a == b`
+    /// turned into `!=` read two keys as one; neither was caught.
+    #[cfg(all(feature = "ed448", feature = "ml-dsa"))]
+    #[test]
+    fn same_key_as_covers_ed448_and_ml_dsa_keys() {
+        let ed448 = |seed: u8| {
+            let sk = ed448_goldilocks::SigningKey::try_from(&[seed; 57][..]).unwrap();
+            okp(-8, 7, sk.verifying_key().as_bytes())
+        };
+        fn akp<P: ml_dsa::MlDsaParams>(alg: i64, seed: u8) -> Vec<u8> {
+            let sk = ml_dsa::SigningKey::<P>::from_seed(&[seed; 32].into());
+            let vk: &ml_dsa::VerifyingKey<P> = sk.as_ref();
+            let v = Value::Map(vec![
+                (Value::from(1), Value::from(7)),
+                (Value::from(3), Value::from(alg)),
+                (Value::from(-1), Value::Bytes(vk.encode().to_vec())),
+            ]);
+            let mut out = Vec::new();
+            ciborium::ser::into_writer(&v, &mut out).unwrap();
+            out
+        }
+        let keys: Vec<CredentialPublicKey> = [
+            ed448(1),
+            ed448(2),
+            akp::<ml_dsa::MlDsa44>(-48, 1),
+            akp::<ml_dsa::MlDsa44>(-48, 2),
+            akp::<ml_dsa::MlDsa65>(-49, 1),
+            akp::<ml_dsa::MlDsa65>(-49, 2),
+            akp::<ml_dsa::MlDsa87>(-50, 1),
+            akp::<ml_dsa::MlDsa87>(-50, 2),
+        ]
+        .iter()
+        .map(|b| CredentialPublicKey::from_cose_bytes(b).unwrap())
+        .collect();
+        each_is_only_itself(&keys);
     }
 }

@@ -9,6 +9,11 @@
 pub mod spec_steps {
     pub use crate::ceremony::steps::*;
 }
+/// The one-pass reader of plain sign-in responses, for the differential fuzz
+/// target (it must agree with `serde_json` or answer `None`).
+pub mod assertion_scan {
+    pub use crate::json::assertion_scan::scan;
+}
 /// §6.1 authenticator data.
 pub mod authenticator_data {
     pub use crate::authenticator_data::*;

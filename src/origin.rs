@@ -512,9 +512,9 @@ fn split_host_port(authority: &str) -> (&str, Option<&str>) {
             let (host, after) = authority.split_at(close + 1);
             return match after.strip_prefix(':') {
                 Some(port) => (host, Some(port)),
-                // Anything else after `]` is left for the port parser to
-                // refuse (it is not a valid `:port`).
-                None if after.is_empty() => (host, None),
+                // Nothing after `]` reads as no port (`parse_port` takes ""
+                // for none, as after a bare `:`); anything else is left for
+                // the port parser to refuse (it is not a valid `:port`).
                 None => (host, Some(after)),
             };
         }

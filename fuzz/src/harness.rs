@@ -211,6 +211,17 @@ pub fn authentication_json(data: &[u8]) -> bool {
     let Ok(s) = core::str::from_utf8(data) else {
         return false;
     };
+    // The one-pass reader of plain responses agrees with serde_json or stands
+    // aside (`json::assertion_scan`).
+    if let Some(fast) = relypass::internal::assertion_scan::scan(s) {
+        let slow: relypass::json::AuthenticationResponseJson = serde_json::from_str(s)
+            .unwrap_or_else(|e| panic!("the scan read what serde_json refuses: {e}"));
+        assert_eq!(
+            serde_json::to_value(&fast).expect("serializes"),
+            serde_json::to_value(&slow).expect("serializes"),
+            "the scan and serde_json read different values"
+        );
+    }
     match AuthenticationResponse::from_json(s) {
         Ok(r) => {
             let _ = (r.credential_id().len(), r.user_handle(), r.challenge());

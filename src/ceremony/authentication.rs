@@ -156,9 +156,15 @@ impl AuthenticationResponse {
                 max: limits::MAX_RESPONSE_JSON,
             });
         }
-        let json = serde_json::from_str(json).map_err(|_| {
-            Error::malformed(Field::ResponseJson, "not an AuthenticationResponseJSON")
-        })?;
+        // The plain form every browser sends is read in one pass; anything
+        // else goes to serde_json, which defines what is accepted
+        // (`json::assertion_scan`).
+        let json = match crate::json::assertion_scan::scan(json) {
+            Some(json) => json,
+            None => serde_json::from_str(json).map_err(|_| {
+                Error::malformed(Field::ResponseJson, "not an AuthenticationResponseJSON")
+            })?,
+        };
         Ok(AuthenticationResponse { json })
     }
 

@@ -5,30 +5,12 @@
 use crate::error::{Error, Result};
 use crate::json::b64url;
 use serde::{Deserialize, Serialize};
+// The clock: the host's, or on wasm the JavaScript host's (chosen here, so
+// that `wasm_clock` and `clock` need not know each other).
 #[cfg(not(all(target_arch = "wasm32", feature = "wasm")))]
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// The current Unix time in seconds.
-#[cfg(not(all(target_arch = "wasm32", feature = "wasm")))]
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// The current Unix time in seconds, from the JavaScript host's clock:
-/// `std::time::SystemTime::now()` panics on `wasm32-unknown-unknown`.
+pub use super::clock::unix_now;
 #[cfg(all(target_arch = "wasm32", feature = "wasm"))]
-pub fn unix_now() -> u64 {
-    // Milliseconds since the epoch as an f64; a clock before 1970 or NaN gives 0.
-    let ms = js_sys::Date::now();
-    if ms.is_finite() && ms > 0.0 {
-        (ms / 1000.0) as u64
-    } else {
-        0
-    }
-}
+pub use super::wasm_clock::unix_now;
 
 /// A ceremony challenge: 32 bytes from the OS random source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,10 @@
 
 pub(crate) mod authentication;
 pub(crate) mod challenge;
+mod clock;
 pub(crate) mod registration;
+#[cfg(all(target_arch = "wasm32", feature = "wasm"))]
+mod wasm_clock;
 // The §7.1 / §7.2 step table every step citation and negative test is keyed by.
 pub mod steps;
 

@@ -2,9 +2,7 @@
 //! host-chosen rules (explicit, derived, skip-N-labels, keep-N-levels) that
 //! pick one.
 
-use super::syntax::{
-    EffectiveDomain, RpId, RpIdError, effective_domain, is_label_suffix, is_localhost,
-};
+use super::syntax::{EffectiveDomain, RpId, RpIdError, effective_domain, is_label_suffix};
 
 /// Checks a parsed RP ID against an effective domain (rules 2–4 of the
 /// module documentation; rule 1 and the RP ID half of rule 3 are enforced by
@@ -26,8 +24,9 @@ pub fn check_rp_id(rp_id: &RpId, effective_domain: &EffectiveDomain) -> Result<(
             effective_domain: domain.to_owned(),
         });
     }
-    // Local development: `localhost` covers every `*.localhost` origin.
-    if rp == "localhost" && is_localhost(domain) {
+    // Local development: `localhost` covers every `*.localhost` origin (the
+    // suffix check above has made `domain` one).
+    if rp == "localhost" {
         return Ok(());
     }
     // Step 4.3: the suffix must not reach into originalHost's public suffix,

@@ -393,7 +393,3 @@ pub(crate) fn is_label_suffix(domain: &str, suffix: &str) -> bool {
             .strip_suffix(suffix)
             .is_some_and(|prefix| prefix.ends_with('.'))
 }
-
-pub(crate) fn is_localhost(domain: &str) -> bool {
-    domain == "localhost" || domain.ends_with(".localhost")
-}

@@ -7,7 +7,7 @@ use crate::soft_authenticator::{Alg, SoftAuthenticator, Tamper};
 use relypass::danger::Challenge;
 use relypass::{
     AuthenticationOptions, AuthenticationResponse, CredentialRecord, Error, RegistrationOptions,
-    RegistrationResponse, RelyingParty, User, UserHandle,
+    RegistrationResponse, RelyingParty, User, UserHandle, VerifiedRegistration,
 };
 
 pub const ORIGIN: &str = "https://login.example.com";
@@ -44,6 +44,18 @@ pub fn register_json(
     t: &Tamper,
     edit: impl FnOnce(&mut serde_json::Value),
 ) -> Result<CredentialRecord, Error> {
+    register_verified_json(rp, auth, opts, t, edit).map(|v| v.into_record())
+}
+
+/// [`register_json`], returning the whole verified result (flags, extension
+/// outputs, attestation) rather than only the record.
+pub fn register_verified_json(
+    rp: &RelyingParty,
+    auth: &mut SoftAuthenticator,
+    opts: &RegistrationOptions,
+    t: &Tamper,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> Result<VerifiedRegistration, Error> {
     let (options, state) = relypass::danger::start_registration_with(
         rp,
         &user(),
@@ -56,7 +68,7 @@ pub fn register_json(
     let mut json: serde_json::Value = serde_json::from_str(&auth.register(&options, t)).unwrap();
     edit(&mut json);
     let resp = RegistrationResponse::from_json(&json.to_string())?;
-    relypass::danger::finish_registration_at(rp, state, &resp, NOW + 1).map(|v| v.into_record())
+    relypass::danger::finish_registration_at(rp, state, &resp, NOW + 1)
 }
 
 pub fn register_with(

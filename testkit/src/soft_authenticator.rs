@@ -143,6 +143,7 @@ pub const UV: u8 = 0x04;
 pub const BE: u8 = 0x08;
 pub const BS: u8 = 0x10;
 pub const AT: u8 = 0x40;
+pub const ED: u8 = 0x80;
 
 /// A software authenticator holding one credential.
 pub struct SoftAuthenticator {

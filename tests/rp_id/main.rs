@@ -10,7 +10,7 @@ use relypass::rp_id::{
 // The example's own code, compiled into this test so its argument handling is
 // exercised without spawning a nested cargo.
 #[allow(dead_code)]
-#[path = "../examples/rp_id.rs"]
+#[path = "../../examples/rp_id.rs"]
 mod example;
 
 /// A short name for each error variant, so tables can state which rule fired.
@@ -611,88 +611,4 @@ fn example_binary_exit_status() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("mutually exclusive"));
 }
 
-/// Mutation testing: `c.is_control() || c.is_whitespace() || c == '\\'` in
-/// `Origin::parse` joined with `&&` was not caught, as such input then failed
-/// later with another error. A space, a control character or a backslash is
-/// refused as what it is, before the URL parser strips or reinterprets it.
-#[test]
-fn origin_with_whitespace_control_or_backslash_refused_as_invalid_character() {
-    for input in [
-        "https://exa mple.com",
-        "https://example.com\t",
-        "https://exa\u{7}mple.com",
-        "https://example.com\\",
-    ] {
-        assert!(
-            matches!(
-                Origin::parse(input),
-                Err(OriginError::InvalidCharacter { .. })
-            ),
-            "{input:?}"
-        );
-    }
-}
-
-/// Mutation testing: the `WebOrigin`/`OriginHost` accessors a host reads
-/// (`port`, `port_or_default`, `as_domain`) could return constants with no
-/// test failing.
-#[test]
-fn web_origin_reports_its_host_and_port() {
-    let o = Origin::parse("https://a.example:8443").unwrap();
-    let w = o.as_web().unwrap();
-    assert_eq!((w.port(), w.port_or_default()), (Some(8443), 8443));
-    assert_eq!(w.host().as_domain(), Some("a.example"));
-    let o = Origin::parse("https://a.example").unwrap();
-    let w = o.as_web().unwrap();
-    assert_eq!((w.port(), w.port_or_default()), (None, 443));
-    let o = Origin::parse("http://127.0.0.1:8080").unwrap();
-    assert_eq!(o.as_web().unwrap().host().as_domain(), None);
-}
-
-/// Mutation testing (docs/mutation-testing.md): the accessors of a built
-/// related-origins set report exactly what it was built from — `contains`
-/// answering `true` for everything, or `origins`/`max_labels`/`document`
-/// returning constants, were not caught by any test.
-#[test]
-fn related_origins_accessors_report_the_set() {
-    let set = RelatedOrigins::builder()
-        .origin("https://a.example")
-        .origin("https://b.example")
-        .max_labels(3)
-        .build()
-        .expect("valid set");
-    let listed: Vec<&str> = set.origins().iter().map(Origin::as_str).collect();
-    assert_eq!(listed, ["https://a.example", "https://b.example"]);
-    assert_eq!(set.max_labels(), 3);
-    assert!(set.contains(&Origin::parse("https://b.example").unwrap()));
-    assert!(!set.contains(&Origin::parse("https://c.example").unwrap()));
-    assert_eq!(
-        set.document().origins,
-        ["https://a.example", "https://b.example"]
-    );
-    // `builder()` starts from the spec's label limit, not from zero.
-    let default = RelatedOrigins::builder()
-        .origin("https://a.example")
-        .build()
-        .expect("valid set");
-    assert_eq!(
-        default.max_labels(),
-        relypass::rp_id::DEFAULT_MAX_RELATED_ORIGIN_LABELS
-    );
-}
-
-/// Mutation testing: an RP ID in brackets that is not an IPv6 address is a
-/// malformed domain, not an IP address (the bracket check and the IPv6 parse
-/// must both hold); a domain's effective domain is not an IP.
-#[test]
-fn bracketed_non_ipv6_rp_id_is_not_reported_as_an_ip_address() {
-    assert!(matches!(
-        RpId::parse("[2001:db8::1]"),
-        Err(RpIdError::IpAddressNotAllowed { .. })
-    ));
-    assert!(!matches!(
-        RpId::parse("[not-an-ip]"),
-        Err(RpIdError::IpAddressNotAllowed { .. }) | Ok(_)
-    ));
-    assert!(effective_domain("https://example.com").is_ok_and(|d| !d.is_ip()));
-}
+mod edges;

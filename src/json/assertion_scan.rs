@@ -1,0 +1,416 @@
+//! A single-pass reader for the shape every browser sends as an
+//! AuthenticationResponseJSON (§5.1.9), the hot path of every sign-in.
+//!
+//! It reads only the plain form: the six members of §5.1.9 and the four of
+//! §5.2.2 (AuthenticatorAssertionResponseJSON), each at most once, strings
+//! without escapes or control characters, base64url in the unpadded URL
+//! alphabet, `clientExtensionResults` empty. Anything else — an unknown
+//! member, an escape, padding, extension outputs, a duplicate, an error of
+//! any kind — makes it answer `None`, and the caller parses the same text
+//! with `serde_json` and the derived `Deserialize`, which stays the
+//! definition of what is accepted. So this reader can only ever agree with
+//! `serde_json` or stand aside; `scan_agrees_with_serde_json` (below) and the
+//! `authentication_json` fuzz target check that on every input they see.
+//!
+//! Why: parsing the response is the largest part of a sign-in besides its
+//! signature check and the stored key. Per response (callgrind,
+//! `benches/callgrind.sh`), `serde_json` through the derived visitors takes
+//! 6,640 instructions and this reader 5,533: what is left is the five base64
+//! decodes and the allocations of the owned result, which both share. (The
+//! same kind of reader for clientDataJSON, already parsed with borrowed
+//! strings, was slower than `serde_json`: 2,429 against 2,167, and was not
+//! kept.)
+
+use super::{AssertionResponseJson, AuthenticationResponseJson, AuthenticatorAttachment};
+use base64urlsafedata::Base64UrlSafeData;
+
+/// Reads `json` if it has the plain form (see the module comment), else `None`.
+pub fn scan(json: &str) -> Option<AuthenticationResponseJson> {
+    let mut r = Reader::new(json);
+    let mut id = None;
+    let mut raw_id = None;
+    let mut response = None;
+    let mut attachment = None;
+    let mut extensions = None;
+    let mut ty = None;
+    r.object(|r, key| match key {
+        b"id" => once(&mut id, r.text()?.to_owned()),
+        b"rawId" => once(&mut raw_id, base64url(r)?),
+        b"response" => once(&mut response, assertion(r)?),
+        b"authenticatorAttachment" => {
+            // As the derived code reads it: null, or a string of which only
+            // the known values count (browsers may add values).
+            let v = if r.null() {
+                None
+            } else {
+                AuthenticatorAttachment::from_str_opt(r.text()?)
+            };
+            once(&mut attachment, v)
+        }
+        b"clientExtensionResults" => {
+            r.byte(b'{')?;
+            r.byte(b'}')?;
+            once(&mut extensions, ())
+        }
+        b"type" => once(&mut ty, r.text()?.to_owned()),
+        _ => None,
+    })?;
+    r.end()?;
+    Some(AuthenticationResponseJson {
+        id: id?,
+        raw_id: raw_id?,
+        response: response?,
+        authenticator_attachment: attachment.flatten(),
+        client_extension_results: Default::default(),
+        type_: ty?,
+    })
+}
+
+/// The `response` member: AuthenticatorAssertionResponseJSON.
+fn assertion(r: &mut Reader<'_>) -> Option<AssertionResponseJson> {
+    let mut client_data_json = None;
+    let mut authenticator_data = None;
+    let mut signature = None;
+    let mut user_handle = None;
+    r.object(|r, key| match key {
+        b"clientDataJSON" => once(&mut client_data_json, base64url(r)?),
+        b"authenticatorData" => once(&mut authenticator_data, base64url(r)?),
+        b"signature" => once(&mut signature, base64url(r)?),
+        b"userHandle" => {
+            // null and "" both mean absent (`b64_member::empty_as_none`).
+            let v = if r.null() {
+                None
+            } else {
+                let text = r.raw()?;
+                if text.is_empty() {
+                    None
+                } else {
+                    Some(decode(text)?)
+                }
+            };
+            once(&mut user_handle, v)
+        }
+        _ => None,
+    })?;
+    Some(AssertionResponseJson {
+        client_data_json: client_data_json?,
+        authenticator_data: authenticator_data?,
+        signature: signature?,
+        user_handle: user_handle.flatten(),
+    })
+}
+
+/// A string of unpadded URL-alphabet base64, decoded. The decoder refuses
+/// any other byte, so `\` and control characters end up refused too.
+fn base64url(r: &mut Reader<'_>) -> Option<Base64UrlSafeData> {
+    decode(r.raw()?)
+}
+
+fn decode(text: &[u8]) -> Option<Base64UrlSafeData> {
+    base64_simd::URL_SAFE_NO_PAD
+        .decode_to_vec(text)
+        .ok()
+        .map(Into::into)
+}
+
+/// Sets a member seen for the first time; a second sighting is a duplicate,
+/// which the derived code refuses, so the scan stands aside.
+fn once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+    if slot.is_some() {
+        return None;
+    }
+    *slot = Some(value);
+    Some(())
+}
+
+/// A cursor over the JSON text. Every method answers `None` for anything
+/// outside the plain form.
+struct Reader<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `json`.
+    fn new(json: &'a str) -> Self {
+        Reader {
+            s: json.as_bytes(),
+            i: 0,
+        }
+    }
+
+    /// Skips JSON whitespace (RFC 8259 §2: space, tab, line feed, carriage return).
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    /// The next non-whitespace byte, not consumed.
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.s.get(self.i).copied()
+    }
+
+    /// Consumes `c` (after whitespace).
+    fn byte(&mut self, c: u8) -> Option<()> {
+        if self.peek()? != c {
+            return None;
+        }
+        self.i += 1;
+        Some(())
+    }
+
+    /// Consumes a `null` literal if one is next.
+    fn null(&mut self) -> bool {
+        self.ws();
+        let found = self.s.get(self.i..).is_some_and(|r| r.starts_with(b"null"));
+        if found {
+            self.i += 4;
+        }
+        found
+    }
+
+    /// A string's raw contents, up to the first `"`: the whole string when it
+    /// has no escape. Callers refuse contents with a `\` (an escape, which
+    /// may also have hidden that quote) or a control character (which JSON
+    /// forbids raw): `text` checks, and no base64url digit is either.
+    fn raw(&mut self) -> Option<&'a [u8]> {
+        self.byte(b'"')?;
+        let rest = self.s.get(self.i..)?;
+        let len = memchr::memchr(b'"', rest)?;
+        self.i += len + 1;
+        rest.get(..len)
+    }
+
+    /// A string with neither escapes nor control characters, as text. The
+    /// input is a `str` and the cut is at ASCII quotes, so this is valid
+    /// UTF-8; checked anyway, as nothing here is unsafe.
+    fn text(&mut self) -> Option<&'a str> {
+        let raw = self.raw()?;
+        if raw.iter().any(|&b| b == b'\\' || b < 0x20) {
+            return None;
+        }
+        core::str::from_utf8(raw).ok()
+    }
+
+    /// A non-empty object: `member` reads each value, given the member's
+    /// name. (Both objects read here have required members, so `{}` is never
+    /// the plain form.)
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &[u8]) -> Option<()>) -> Option<()> {
+        self.byte(b'{')?;
+        loop {
+            // Compared as raw bytes with the known names, which have no
+            // escape: an escaped or unknown name matches none of them.
+            let key = self.raw()?;
+            self.byte(b':')?;
+            member(self, key)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Only whitespace may follow the value (`serde_json` refuses the rest).
+    fn end(&mut self) -> Option<()> {
+        self.ws();
+        (self.i == self.s.len()).then_some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAIN: &str = r#"{"id":"BQoPFBkeIygtMjc8QUZLUFVaX2RpbnN4fYKHjJGWm6A","rawId":"BQoPFBkeIygtMjc8QUZLUFVaX2RpbnN4fYKHjJGWm6A","response":{"clientDataJSON":"eyJ0eXBlIjoid2ViYXV0aG4uZ2V0In0","authenticatorData":"o3mm9u6vuaVeN4wRgDTidR5oL6ufLTCrE9ISVYbOGUcFAAAAAQ","signature":"MEUCIAJSrYoMY3Uzny5OHFNP_wd3b5lC-GDuhx4QJyYEwxDnAiEAkq58iWVO56IYc1xzc73QYkS-_9C6m3wxqnB73F7gEC4","userHandle":"BwcHBwcHBwcHBwcHBwcHBw"},"authenticatorAttachment":"platform","clientExtensionResults":{},"type":"public-key"}"#;
+
+    /// The scan's answer, after checking it against `serde_json`: when the
+    /// scan reads a text, `serde_json` reads the same text to the same value.
+    fn checked(json: &str) -> Option<AuthenticationResponseJson> {
+        let fast = scan(json);
+        if let Some(fast) = &fast {
+            let slow: AuthenticationResponseJson = serde_json::from_str(json)
+                .unwrap_or_else(|e| panic!("scan read what serde_json refuses ({e}): {json}"));
+            assert_eq!(
+                serde_json::to_value(fast).unwrap(),
+                serde_json::to_value(&slow).unwrap(),
+                "{json}"
+            );
+        }
+        fast
+    }
+
+    fn read(json: &str) -> AuthenticationResponseJson {
+        checked(json).unwrap_or_else(|| panic!("the scan stood aside: {json}"))
+    }
+
+    #[test]
+    fn plain_response_is_read_member_by_member() {
+        let r = read(PLAIN);
+        assert_eq!(r.id, "BQoPFBkeIygtMjc8QUZLUFVaX2RpbnN4fYKHjJGWm6A");
+        assert_eq!(r.raw_id.as_slice()[..4], [5, 10, 15, 20]);
+        assert_eq!(
+            r.response.client_data_json.as_slice(),
+            br#"{"type":"webauthn.get"}"#
+        );
+        assert_eq!(r.response.authenticator_data.as_slice().len(), 37);
+        assert_eq!(r.response.signature.as_slice().len(), 71);
+        assert_eq!(r.response.user_handle.as_ref().unwrap().as_slice(), [7; 16]);
+        assert_eq!(
+            r.authenticator_attachment,
+            Some(AuthenticatorAttachment::Platform)
+        );
+        assert!(r.client_extension_results.is_empty());
+        assert_eq!(r.type_, "public-key");
+    }
+
+    #[test]
+    fn whitespace_and_member_order_do_not_matter() {
+        let spaced = PLAIN
+            .replace('{', " {\n\t")
+            .replace(':', " :\r\n ")
+            .replace(',', "\t, ")
+            .replace('}', " } ");
+        read(&spaced);
+        // The members in another order, `response`'s too.
+        let v: serde_json::Value = serde_json::from_str(PLAIN).unwrap();
+        let mut reordered = String::from("{");
+        for k in [
+            "type",
+            "clientExtensionResults",
+            "response",
+            "rawId",
+            "authenticatorAttachment",
+            "id",
+        ] {
+            if k == "response" {
+                let r = &v["response"];
+                reordered.push_str(&format!(
+                    r#""response":{{"userHandle":{},"signature":{},"authenticatorData":{},"clientDataJSON":{}}},"#,
+                    r["userHandle"], r["signature"], r["authenticatorData"], r["clientDataJSON"]
+                ));
+            } else {
+                reordered.push_str(&format!("{:?}:{},", k, v[k]));
+            }
+        }
+        reordered.pop();
+        reordered.push('}');
+        assert_eq!(
+            serde_json::to_value(read(&reordered)).unwrap(),
+            serde_json::to_value(read(PLAIN)).unwrap()
+        );
+    }
+
+    #[test]
+    fn optional_members_absent_null_or_empty() {
+        let without = |member: &str| -> String {
+            let mut v: serde_json::Value = serde_json::from_str(PLAIN).unwrap();
+            v.as_object_mut().unwrap().remove(member);
+            v["response"].as_object_mut().unwrap().remove(member);
+            v.to_string()
+        };
+        assert_eq!(read(&without("userHandle")).response.user_handle, None);
+        let r = read(&PLAIN.replace(r#""BwcHBwcHBwcHBwcHBwcHBw""#, "null"));
+        assert_eq!(r.response.user_handle, None);
+        let r = read(&PLAIN.replace(r#""BwcHBwcHBwcHBwcHBwcHBw""#, r#""""#));
+        assert_eq!(r.response.user_handle, None);
+        assert_eq!(
+            read(&without("authenticatorAttachment")).authenticator_attachment,
+            None
+        );
+        for (value, expected) in [
+            (
+                r#""cross-platform""#,
+                Some(AuthenticatorAttachment::CrossPlatform),
+            ),
+            (r#""some-future-value""#, None),
+            // A space is no control character (mutation testing: `< 0x20`
+            // turned into `<= 0x20` was uncaught).
+            (r#""some future value""#, None),
+            ("null", None),
+        ] {
+            let r = read(&PLAIN.replace(r#""platform""#, value));
+            assert_eq!(r.authenticator_attachment, expected, "{value}");
+        }
+        assert!(
+            read(&without("clientExtensionResults"))
+                .client_extension_results
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn empty_objects_are_left_to_serde_json() {
+        assert!(checked("{}").is_none());
+        assert!(checked(&PLAIN.replace(r#""response":{"#, r#""response":{},"x":{"#)).is_none());
+    }
+
+    /// What the scan leaves to `serde_json`: each still parses (or fails) there.
+    #[test]
+    fn anything_beyond_the_plain_form_is_left_to_serde_json() {
+        let stand_aside = [
+            // An escape in a name or a value (serde_json reads both).
+            PLAIN.replace(r#""rawId""#, r#""r\u0061wId""#),
+            PLAIN.replace(r#""public-key""#, r#""public\u002dkey""#),
+            // Padding and the standard alphabet (the lenient decoder reads them).
+            PLAIN.replace("BwcHBwcHBwcHBwcHBwcHBw", "BwcHBwcHBwcHBwcHBwcHBw=="),
+            PLAIN.replace("_wd3b5lC-GDu", "/wd3b5lC+GDu"),
+            // Extension outputs and unknown members.
+            PLAIN.replace(
+                r#""clientExtensionResults":{}"#,
+                r#""clientExtensionResults":{"appid":true}"#,
+            ),
+            PLAIN.replace(
+                r#""type":"public-key""#,
+                r#""type":"public-key","future":1"#,
+            ),
+            // Refused by serde_json too: duplicates, trailing bytes, wrong types.
+            PLAIN.replace(
+                r#""type":"public-key""#,
+                r#""type":"public-key","type":"public-key""#,
+            ),
+            format!("{PLAIN}x"),
+            PLAIN.replace(r#""public-key""#, "7"),
+            PLAIN.replace(
+                r#""clientExtensionResults":{}"#,
+                r#""clientExtensionResults":null"#,
+            ),
+            PLAIN.replace(r#""public-key""#, "\"public\u{1}key\""),
+            String::new(),
+            "[]".into(),
+        ];
+        for json in &stand_aside {
+            assert!(checked(json).is_none(), "{json}");
+        }
+    }
+
+    /// Every prefix, and every byte replaced by each JSON-significant
+    /// character: wherever the scan still reads the text, serde_json agrees.
+    #[test]
+    fn scan_agrees_with_serde_json() {
+        let mut read_count = 0;
+        for end in 0..=PLAIN.len() {
+            if checked(&PLAIN[..end]).is_some() {
+                read_count += 1;
+            }
+        }
+        assert_eq!(read_count, 1, "only the whole text is a response");
+        let bytes = PLAIN.as_bytes();
+        for i in 0..bytes.len() {
+            for c in [
+                b'"', b'\\', b'{', b'}', b',', b':', b' ', b'A', b'=', b'n', b'\n', 0x01,
+            ] {
+                let mut b = bytes.to_vec();
+                b[i] = c;
+                if let Ok(json) = core::str::from_utf8(&b) {
+                    checked(json);
+                }
+            }
+        }
+    }
+}
