@@ -1,8 +1,9 @@
 //! [`MemoryStore`], the embedded default [`CredentialStore`].
 //!
 //! Every operation costs the same whatever the number of users and
-//! credentials: users are indexed by handle and by name, credentials by id and
-//! by user, and expired ceremony states leave through an expiry queue instead of
+//! credentials: one entry per user handle holds the user, the ids of their
+//! credentials and their policy; names index handles, credentials are indexed
+//! by id, and expired ceremony states leave through an expiry queue instead of
 //! a scan. Accounts (users, credentials, policies) sit behind one lock, because
 //! the rules that span them (the registration limit, a dead record's
 //! replacement) must be atomic; every critical section is a few hash lookups.
@@ -31,23 +32,56 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// How many independently locked shards hold ceremony states.
 const STATE_SHARDS: usize = 16;
 
+/// Everything the store keeps under one user handle. One entry per handle
+/// (rather than one map each for users, credential lists and policies) means
+/// one hash lookup per handle per operation: with 100k credentials every
+/// lookup is a cache miss or two, and registration made four of them.
+#[derive(Default)]
+struct Account {
+    /// `None` while only credentials or a policy name the handle.
+    user: Option<User>,
+    /// Ids of the handle's credentials, oldest first.
+    credentials: Vec<Vec<u8>>,
+    policy: AccountPolicy,
+}
+
+impl Account {
+    /// Whether the entry holds nothing worth keeping.
+    fn is_empty(&self) -> bool {
+        self.user.is_none()
+            && self.credentials.is_empty()
+            && self.policy == AccountPolicy::default()
+    }
+}
+
 #[derive(Default)]
 struct Accounts {
-    users: HashMap<UserHandle, User>,
+    by_handle: HashMap<UserHandle, Account>,
     /// Account name → handle (names are unique).
     names: HashMap<String, UserHandle>,
     credentials: HashMap<Vec<u8>, CredentialRecord>,
-    /// User handle → ids of that user's credentials.
-    by_user: HashMap<UserHandle, Vec<Vec<u8>>>,
-    policies: HashMap<UserHandle, AccountPolicy>,
 }
 
 impl Accounts {
-    fn user_credentials(&self, handle: &UserHandle) -> impl Iterator<Item = &CredentialRecord> {
-        self.by_user
+    fn user(&self, handle: &UserHandle) -> Option<&User> {
+        self.by_handle.get(handle).and_then(|a| a.user.as_ref())
+    }
+
+    fn policy(&self, handle: &UserHandle) -> AccountPolicy {
+        self.by_handle
             .get(handle)
+            .map(|a| a.policy)
+            .unwrap_or_default()
+    }
+
+    /// The handle's credentials and its account entry, from one lookup.
+    fn user_credentials<'a>(
+        &'a self,
+        account: Option<&'a Account>,
+    ) -> impl Iterator<Item = &'a CredentialRecord> {
+        account
             .into_iter()
-            .flatten()
+            .flat_map(|a| a.credentials.iter())
             .filter_map(|id| self.credentials.get(id))
     }
 
@@ -58,17 +92,9 @@ impl Accounts {
         target: &CredentialRecord,
         to: Option<CredentialState>,
     ) -> bool {
-        let policy = self
-            .policies
-            .get(&target.user_handle)
-            .copied()
-            .unwrap_or_default();
-        guard.refuses(
-            policy,
-            target,
-            to,
-            self.user_credentials(&target.user_handle),
-        )
+        let account = self.by_handle.get(&target.user_handle);
+        let policy = account.map(|a| a.policy).unwrap_or_default();
+        guard.refuses(policy, target, to, self.user_credentials(account))
     }
 }
 
@@ -199,7 +225,12 @@ impl MemoryStore {
 
     /// Sets an account's sign-in policy (see [`CredentialStore::account_policy`]).
     pub fn set_account_policy(&self, handle: &UserHandle, policy: AccountPolicy) -> Result<()> {
-        self.accounts()?.policies.insert(handle.clone(), policy);
+        let mut g = self.accounts()?;
+        let account = g.by_handle.entry(handle.clone()).or_default();
+        account.policy = policy;
+        if account.is_empty() {
+            g.by_handle.remove(handle);
+        }
         Ok(())
     }
 
@@ -223,23 +254,27 @@ impl MemoryStore {
 
 impl CredentialStore for MemoryStore {
     async fn user_by_handle(&self, handle: &UserHandle) -> Result<Option<User>> {
-        Ok(self.accounts()?.users.get(handle).cloned())
+        Ok(self.accounts()?.user(handle).cloned())
     }
     async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
         let g = self.accounts()?;
-        Ok(g.names.get(name).and_then(|h| g.users.get(h)).cloned())
+        Ok(g.names.get(name).and_then(|h| g.user(h)).cloned())
     }
     async fn insert_user(&self, user: &User) -> Result<()> {
         let mut g = self.accounts()?;
-        if g.users.contains_key(&user.handle) || g.names.contains_key(&user.name) {
+        if g.user(&user.handle).is_some() || g.names.contains_key(&user.name) {
             return Err(Error::UsernameTaken);
         }
         g.names.insert(user.name.clone(), user.handle.clone());
-        g.users.insert(user.handle.clone(), user.clone());
+        g.by_handle.entry(user.handle.clone()).or_default().user = Some(user.clone());
         Ok(())
     }
     async fn credentials_for_user(&self, handle: &UserHandle) -> Result<Vec<CredentialRecord>> {
-        let mut v: Vec<_> = self.accounts()?.user_credentials(handle).cloned().collect();
+        let g = self.accounts()?;
+        let mut v: Vec<_> = g
+            .user_credentials(g.by_handle.get(handle))
+            .cloned()
+            .collect();
         v.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
         Ok(v)
     }
@@ -260,10 +295,11 @@ impl CredentialStore for MemoryStore {
             Some(_) => return Err(Error::CredentialAlreadyRegistered),
             None => false,
         };
+        let account = g.by_handle.get(&record.user_handle);
         // A new account: its name must still be free. Checked before anything
         // is written, so a refusal leaves the store as it was.
         let new_user = match conditions.creating_user {
-            Some(u) if !g.users.contains_key(&record.user_handle) => {
+            Some(u) if account.is_none_or(|a| a.user.is_none()) => {
                 if u.handle != record.user_handle {
                     return Err(Error::Storage(
                         "creating_user is not the credential's user".into(),
@@ -278,7 +314,7 @@ impl CredentialStore for MemoryStore {
         };
         if let Some(limit) = conditions.registration_limit {
             let live = g
-                .user_credentials(&record.user_handle)
+                .user_credentials(account)
                 .filter(|c| c.id != record.id && c.state.is_excluded_from_registration())
                 .count();
             if live >= limit {
@@ -287,15 +323,15 @@ impl CredentialStore for MemoryStore {
         }
         if let Some(u) = new_user {
             g.names.insert(u.name.clone(), u.handle.clone());
-            g.users.insert(u.handle.clone(), u.clone());
+        }
+        let account = g.by_handle.entry(record.user_handle.clone()).or_default();
+        if let Some(u) = new_user {
+            account.user = Some(u.clone());
         }
         // A replaced record has the same id and the same user: the index
         // already lists it.
         if !replacing {
-            g.by_user
-                .entry(record.user_handle.clone())
-                .or_default()
-                .push(record.id().to_vec());
+            account.credentials.push(record.id().to_vec());
         }
         g.credentials.insert(record.id().to_vec(), record.clone());
         Ok(())
@@ -353,10 +389,10 @@ impl CredentialStore for MemoryStore {
         let Some(record) = g.credentials.remove(id) else {
             return Ok(false);
         };
-        if let Some(ids) = g.by_user.get_mut(&record.user_handle) {
-            ids.retain(|i| i.as_slice() != id);
-            if ids.is_empty() {
-                g.by_user.remove(&record.user_handle);
+        if let Some(account) = g.by_handle.get_mut(&record.user_handle) {
+            account.credentials.retain(|i| i.as_slice() != id);
+            if account.is_empty() {
+                g.by_handle.remove(&record.user_handle);
             }
         }
         Ok(true)
@@ -403,12 +439,7 @@ impl CredentialStore for MemoryStore {
         Ok(self.states(key)?.take(key, &self.shared.outstanding))
     }
     async fn account_policy(&self, handle: &UserHandle) -> Result<AccountPolicy> {
-        Ok(self
-            .accounts()?
-            .policies
-            .get(handle)
-            .copied()
-            .unwrap_or_default())
+        Ok(self.accounts()?.policy(handle))
     }
 }
 
@@ -482,6 +513,33 @@ mod tests {
             .unwrap();
         assert_eq!(store.outstanding_ceremonies(), 2);
         assert!(store.take_ceremony_state(b"x").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn one_entry_per_handle_keeps_a_policy_and_goes_when_empty() {
+        let store = MemoryStore::new();
+        let handle = UserHandle::new(vec![7]).unwrap();
+        let strict = AccountPolicy::passkey_only();
+        // A policy for a handle with no user yet is kept…
+        store.set_account_policy(&handle, strict).unwrap();
+        assert_eq!(store.account_policy(&handle).await.unwrap(), strict);
+        assert!(store.user_by_handle(&handle).await.unwrap().is_none());
+        // …and so is the user filed later, beside it.
+        let user = User {
+            handle: handle.clone(),
+            name: "ann".into(),
+            display_name: "Ann".into(),
+        };
+        store.insert_user(&user).await.unwrap();
+        assert_eq!(store.account_policy(&handle).await.unwrap(), strict);
+        assert_eq!(store.user_by_name("ann").await.unwrap(), Some(user));
+        // An entry holding nothing leaves the map.
+        let other = UserHandle::new(vec![8]).unwrap();
+        store
+            .set_account_policy(&other, AccountPolicy::default())
+            .unwrap();
+        assert!(!store.accounts().unwrap().by_handle.contains_key(&other));
+        assert_eq!(store.accounts().unwrap().by_handle.len(), 1);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::{
     Challenge, UserPresence, check_auth_data, check_client_data, check_expiry, check_type_and_id,
-    constant_time_eq, decode_limited,
+    constant_time_eq, within_limit,
 };
 use crate::authenticator_data::{AuthenticatorData, Flags};
 use crate::client_data::{ClientDataType, CollectedClientData};
@@ -143,7 +143,20 @@ pub struct AuthenticationOptions {
 /// A parsed authentication response (the browser's `credential.toJSON()`).
 #[derive(Debug, Clone)]
 pub struct AuthenticationResponse {
-    json: AuthenticationResponseJson,
+    repr: Repr,
+}
+
+/// How the response was read.
+#[derive(Debug, Clone)]
+enum Repr {
+    /// By `serde_json` (or handed in already deserialized).
+    Json(AuthenticationResponseJson),
+    /// By the one-pass reader, into one buffer; the JSON structure is built
+    /// only if [`AuthenticationResponse::json`] asks for it.
+    Plain {
+        plain: crate::json::assertion_scan::Plain,
+        json: std::sync::OnceLock<AuthenticationResponseJson>,
+    },
 }
 
 impl AuthenticationResponse {
@@ -159,44 +172,94 @@ impl AuthenticationResponse {
         // The plain form every browser sends is read in one pass; anything
         // else goes to serde_json, which defines what is accepted
         // (`json::assertion_scan`).
-        let json = match crate::json::assertion_scan::scan(json) {
-            Some(json) => json,
-            None => serde_json::from_str(json).map_err(|_| {
+        let repr = match crate::json::assertion_scan::scan(json) {
+            Some(plain) => Repr::Plain {
+                plain,
+                json: std::sync::OnceLock::new(),
+            },
+            None => Repr::Json(serde_json::from_str(json).map_err(|_| {
                 Error::malformed(Field::ResponseJson, "not an AuthenticationResponseJSON")
-            })?,
+            })?),
         };
-        Ok(AuthenticationResponse { json })
+        Ok(AuthenticationResponse { repr })
     }
 
     /// Wraps an already deserialized response.
     pub fn from_parsed(json: AuthenticationResponseJson) -> Self {
-        AuthenticationResponse { json }
+        AuthenticationResponse {
+            repr: Repr::Json(json),
+        }
     }
 
     /// The JSON structure.
     pub fn json(&self) -> &AuthenticationResponseJson {
-        &self.json
+        match &self.repr {
+            Repr::Json(j) => j,
+            Repr::Plain { plain, json } => json.get_or_init(|| plain.to_json()),
+        }
     }
 
     /// The credential id, for looking up the stored record.
     pub fn credential_id(&self) -> &[u8] {
-        self.json.raw_id.as_slice()
+        match &self.repr {
+            Repr::Json(j) => j.raw_id.as_slice(),
+            Repr::Plain { plain, .. } => plain.raw_id(),
+        }
     }
 
     /// The user handle the authenticator returned, if any.
     pub fn user_handle(&self) -> Option<&[u8]> {
-        self.json
-            .response
-            .user_handle
-            .as_ref()
-            .map(|u| u.as_slice())
+        match &self.repr {
+            Repr::Json(j) => j.response.user_handle.as_ref().map(|u| u.as_slice()),
+            Repr::Plain { plain, .. } => plain.user_handle(),
+        }
     }
 
     /// The challenge the client signed, read from clientDataJSON (`None` if the
     /// client data does not parse). A store may use it to find the ceremony state.
     pub fn challenge(&self) -> Option<Vec<u8>> {
-        challenge_of(self.json.response.client_data_json.as_slice())
+        challenge_of(self.parts().client_data_json)
     }
+
+    /// The members the ceremony reads, whichever way the response was read.
+    fn parts(&self) -> Parts<'_> {
+        match &self.repr {
+            Repr::Json(j) => Parts {
+                type_: j.type_.as_bytes(),
+                id: j.id.as_bytes(),
+                raw_id: j.raw_id.as_slice(),
+                client_data_json: j.response.client_data_json.as_slice(),
+                authenticator_data: j.response.authenticator_data.as_slice(),
+                signature: j.response.signature.as_slice(),
+                user_handle: j.response.user_handle.as_ref().map(|u| u.as_slice()),
+                extensions: Some(&j.client_extension_results),
+            },
+            Repr::Plain { plain, .. } => Parts {
+                type_: plain.type_(),
+                id: plain.id(),
+                raw_id: plain.raw_id(),
+                client_data_json: plain.client_data_json(),
+                authenticator_data: plain.authenticator_data(),
+                signature: plain.signature(),
+                user_handle: plain.user_handle(),
+                // The one-pass reader takes only `clientExtensionResults: {}`.
+                extensions: None,
+            },
+        }
+    }
+}
+
+/// A response's members, borrowed.
+struct Parts<'a> {
+    type_: &'a [u8],
+    id: &'a [u8],
+    raw_id: &'a [u8],
+    client_data_json: &'a [u8],
+    authenticator_data: &'a [u8],
+    signature: &'a [u8],
+    user_handle: Option<&'a [u8]>,
+    /// `None`: no extension outputs.
+    extensions: Option<&'a ExtensionsJson>,
 }
 
 pub(crate) fn challenge_of(client_data_json: &[u8]) -> Option<Vec<u8>> {
@@ -466,12 +529,12 @@ impl RelyingParty {
         // The RP's key policy (RSA modulus floor), also for keys stored under a
         // laxer policy or before the floor existed.
         self.check_credential_key(key)?;
-        let r = &response.json;
-        check_type_and_id(&r.type_, &r.id, r.raw_id.as_slice())?;
-        let cred_id = r.raw_id.as_slice();
+        let r = response.parts();
+        check_type_and_id(r.type_, r.id, r.raw_id)?;
+        let cred_id = r.raw_id;
         // §5.4.3: a user handle is at most 64 bytes; a longer one can never match
         // a stored handle, so refuse it before comparing anything.
-        if let Some(h) = &r.response.user_handle
+        if let Some(h) = r.user_handle
             && h.len() > limits::MAX_USER_HANDLE
         {
             return Err(Error::TooLarge {
@@ -494,7 +557,7 @@ impl RelyingParty {
         }
         // §7.2 step 6 "Identify the user being authenticated and let…" and check
         // that the credential is theirs.
-        let response_handle = r.response.user_handle.as_ref().map(|u| u.as_slice());
+        let response_handle = r.user_handle;
         match &state.user {
             Some(user) => {
                 if credential.user_handle != *user {
@@ -516,21 +579,17 @@ impl RelyingParty {
 
         // §7.2 step 7 "Let cData, authData and sig denote the value of…" Decoded
         // with size bounds; steps 8–9 parse cData (`client_data`).
-        let cdj = decode_limited(
-            &r.response.client_data_json,
+        let cdj = within_limit(
+            r.client_data_json,
             Field::ClientDataJson,
             limits::MAX_CLIENT_DATA_JSON,
         )?;
-        let ad_bytes = decode_limited(
-            &r.response.authenticator_data,
+        let ad_bytes = within_limit(
+            r.authenticator_data,
             Field::AuthenticatorData,
             limits::MAX_AUTHENTICATOR_DATA,
         )?;
-        let sig = decode_limited(
-            &r.response.signature,
-            Field::Signature,
-            limits::MAX_SIGNATURE,
-        )?;
+        let sig = within_limit(r.signature, Field::Signature, limits::MAX_SIGNATURE)?;
         let c = CollectedClientData::parse(cdj)?;
         // §7.2 steps 10–14: type, challenge, origin, crossOrigin, topOrigin (each
         // cited where it is checked, in `client_data`).
@@ -542,7 +601,7 @@ impl RelyingParty {
         // SHA-256(AppID). The AppID is the one stored in the state at `start`;
         // without one, the RP ID hash stands.
         let appid_hash: Option<[u8; 32]> = match &state.appid {
-            Some(appid) if crate::extensions::appid_used(&r.client_extension_results) => {
+            Some(appid) if r.extensions.is_some_and(crate::extensions::appid_used) => {
                 Some(Sha256::digest(appid.as_bytes()).into())
             }
             _ => None,
@@ -592,7 +651,7 @@ impl RelyingParty {
                 last_used_at: now,
                 possibly_cloned,
             },
-            client_extension_results: r.client_extension_results.clone(),
+            client_extension_results: r.extensions.cloned().unwrap_or_default(),
             authenticator_extensions: auth_data.extensions().cloned(),
         })
     }

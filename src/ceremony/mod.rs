@@ -74,11 +74,7 @@ pub(crate) fn check_auth_data(
     Ok(())
 }
 
-pub(crate) fn decode_limited(
-    data: &crate::json::Base64Url,
-    field: Field,
-    max: usize,
-) -> Result<&[u8]> {
+pub(crate) fn within_limit(data: &[u8], field: Field, max: usize) -> Result<&[u8]> {
     if data.len() > max {
         return Err(Error::TooLarge {
             field,
@@ -86,14 +82,14 @@ pub(crate) fn decode_limited(
             max,
         });
     }
-    Ok(data.as_slice())
+    Ok(data)
 }
 
-pub(crate) fn check_type_and_id(type_: &str, id: &str, raw_id: &[u8]) -> Result<()> {
+pub(crate) fn check_type_and_id(type_: &[u8], id: &[u8], raw_id: &[u8]) -> Result<()> {
     // §7.1 step 3 "Let response be credential.response. If response is not an…"
     // §7.2 step 3 "Let response be credential.response. If response is not an…"
     // Checked as the JSON form has it: PublicKeyCredential.type is public-key.
-    if type_ != "public-key" {
+    if type_ != b"public-key" {
         return Err(Error::CredentialType);
     }
     if raw_id.is_empty() {
@@ -106,7 +102,7 @@ pub(crate) fn check_type_and_id(type_: &str, id: &str, raw_id: &[u8]) -> Result<
         return Err(Error::CredentialIdTooLong { len: raw_id.len() });
     }
     // `id` is the base64url encoding of `rawId`; a mismatch means the JSON was edited.
-    if !b64url_eq(id.as_bytes(), raw_id) {
+    if !b64url_eq(id, raw_id) {
         return Err(Error::CredentialIdMismatch);
     }
     Ok(())

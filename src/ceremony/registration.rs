@@ -2,7 +2,7 @@
 
 use super::{
     Challenge, UserPresence, check_auth_data, check_client_data, check_expiry, check_type_and_id,
-    decode_limited,
+    within_limit,
 };
 use crate::attestation::{self, AttestationObject, AttestationOutcome, AttestationType};
 use crate::authenticator_data::{Aaguid, AuthenticatorData, Flags};
@@ -382,11 +382,11 @@ impl RelyingParty {
         }
         check_expiry(state.expires_at, now)?;
         let r = &response.json;
-        check_type_and_id(&r.type_, &r.id, r.raw_id.as_slice())?;
+        check_type_and_id(r.type_.as_bytes(), r.id.as_bytes(), r.raw_id.as_slice())?;
 
         // §7.1 steps 5–6: decode and parse clientDataJSON (`client_data`).
-        let cdj = decode_limited(
-            &r.response.client_data_json,
+        let cdj = within_limit(
+            r.response.client_data_json.as_slice(),
             Field::ClientDataJson,
             limits::MAX_CLIENT_DATA_JSON,
         )?;
@@ -399,8 +399,8 @@ impl RelyingParty {
         let client_data_hash: [u8; 32] = Sha256::digest(cdj).into();
 
         // §7.1 step 13 "Perform CBOR decoding on the attestationObject field of…"
-        let att_bytes = decode_limited(
-            &r.response.attestation_object,
+        let att_bytes = within_limit(
+            r.response.attestation_object.as_slice(),
             Field::AttestationObject,
             limits::MAX_ATTESTATION_OBJECT,
         )?;

@@ -22,10 +22,87 @@
 //! kept.)
 
 use super::{AssertionResponseJson, AuthenticationResponseJson, AuthenticatorAttachment};
-use base64urlsafedata::Base64UrlSafeData;
+
+/// Where one member sits in [`Plain`]'s buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+/// A plain response as read: the two text members and the five decoded byte
+/// members in one buffer (one allocation instead of seven, which was a fifth
+/// of the time a sign-in spends outside its signature check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plain {
+    buf: Vec<u8>,
+    id: Span,
+    type_: Span,
+    raw_id: Span,
+    client_data_json: Span,
+    authenticator_data: Span,
+    signature: Span,
+    user_handle: Option<Span>,
+    authenticator_attachment: Option<AuthenticatorAttachment>,
+}
+
+impl Plain {
+    fn get(&self, span: Span) -> &[u8] {
+        // Spans are made by `Builder` over this very buffer; `get` keeps a
+        // mistake from becoming a panic.
+        self.buf.get(span.start..span.end).unwrap_or_default()
+    }
+    /// `id` as sent (the base64url text of `rawId`).
+    pub fn id(&self) -> &[u8] {
+        self.get(self.id)
+    }
+    /// `type` as sent.
+    pub fn type_(&self) -> &[u8] {
+        self.get(self.type_)
+    }
+    /// The credential id.
+    pub fn raw_id(&self) -> &[u8] {
+        self.get(self.raw_id)
+    }
+    /// The clientDataJSON bytes.
+    pub fn client_data_json(&self) -> &[u8] {
+        self.get(self.client_data_json)
+    }
+    /// The authenticatorData bytes.
+    pub fn authenticator_data(&self) -> &[u8] {
+        self.get(self.authenticator_data)
+    }
+    /// The signature bytes.
+    pub fn signature(&self) -> &[u8] {
+        self.get(self.signature)
+    }
+    /// The user handle, if one was sent.
+    pub fn user_handle(&self) -> Option<&[u8]> {
+        self.user_handle.map(|s| self.get(s))
+    }
+    /// The same response as the derived `Deserialize` reads it.
+    pub fn to_json(&self) -> AuthenticationResponseJson {
+        // Both texts were `&str` slices cut at ASCII quotes: valid UTF-8, so
+        // nothing is lost here.
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        AuthenticationResponseJson {
+            id: text(self.id()),
+            raw_id: self.raw_id().to_vec().into(),
+            response: AssertionResponseJson {
+                client_data_json: self.client_data_json().to_vec().into(),
+                authenticator_data: self.authenticator_data().to_vec().into(),
+                signature: self.signature().to_vec().into(),
+                user_handle: self.user_handle().map(|h| h.to_vec().into()),
+            },
+            authenticator_attachment: self.authenticator_attachment,
+            client_extension_results: Default::default(),
+            type_: text(self.type_()),
+        }
+    }
+}
 
 /// Reads `json` if it has the plain form (see the module comment), else `None`.
-pub fn scan(json: &str) -> Option<AuthenticationResponseJson> {
+pub fn scan(json: &str) -> Option<Plain> {
     let mut r = Reader::new(json);
     let mut id = None;
     let mut raw_id = None;
@@ -34,8 +111,8 @@ pub fn scan(json: &str) -> Option<AuthenticationResponseJson> {
     let mut extensions = None;
     let mut ty = None;
     r.object(|r, key| match key {
-        b"id" => once(&mut id, r.text()?.to_owned()),
-        b"rawId" => once(&mut raw_id, base64url(r)?),
+        b"id" => once(&mut id, r.text()?),
+        b"rawId" => once(&mut raw_id, r.raw()?),
         b"response" => once(&mut response, assertion(r)?),
         b"authenticatorAttachment" => {
             // As the derived code reads it: null, or a string of which only
@@ -52,47 +129,80 @@ pub fn scan(json: &str) -> Option<AuthenticationResponseJson> {
             r.byte(b'}')?;
             once(&mut extensions, ())
         }
-        b"type" => once(&mut ty, r.text()?.to_owned()),
+        b"type" => once(&mut ty, r.text()?),
         _ => None,
     })?;
     r.end()?;
-    Some(AuthenticationResponseJson {
-        id: id?,
-        raw_id: raw_id?,
-        response: response?,
+    let (id, ty, raw_id, response) = (id?, ty?, raw_id?, response?);
+    // Room for everything, so no member moves the buffer.
+    let base64 = [
+        Some(raw_id),
+        Some(response.client_data_json),
+        Some(response.authenticator_data),
+        Some(response.signature),
+        response.user_handle,
+    ];
+    let room = base64
+        .iter()
+        .flatten()
+        .map(|t| base64_simd::URL_SAFE_NO_PAD.estimated_decoded_length(t.len()))
+        .fold(id.len() + ty.len(), usize::saturating_add);
+    let mut b = Builder {
+        buf: Vec::with_capacity(room),
+    };
+    let id = b.copy(id.as_bytes());
+    let type_ = b.copy(ty.as_bytes());
+    let raw_id = b.decode(raw_id)?;
+    let client_data_json = b.decode(response.client_data_json)?;
+    let authenticator_data = b.decode(response.authenticator_data)?;
+    let signature = b.decode(response.signature)?;
+    let user_handle = match response.user_handle {
+        Some(t) => Some(b.decode(t)?),
+        None => None,
+    };
+    Some(Plain {
+        buf: b.buf,
+        id,
+        type_,
+        raw_id,
+        client_data_json,
+        authenticator_data,
+        signature,
+        user_handle,
         authenticator_attachment: attachment.flatten(),
-        client_extension_results: Default::default(),
-        type_: ty?,
     })
 }
 
-/// The `response` member: AuthenticatorAssertionResponseJSON.
-fn assertion(r: &mut Reader<'_>) -> Option<AssertionResponseJson> {
+/// The `response` member (AuthenticatorAssertionResponseJSON), its base64url
+/// members as sent; `user_handle` is `None` for `null` and `""`.
+struct RawAssertion<'a> {
+    client_data_json: &'a [u8],
+    authenticator_data: &'a [u8],
+    signature: &'a [u8],
+    user_handle: Option<&'a [u8]>,
+}
+
+fn assertion<'a>(r: &mut Reader<'a>) -> Option<RawAssertion<'a>> {
     let mut client_data_json = None;
     let mut authenticator_data = None;
     let mut signature = None;
     let mut user_handle = None;
     r.object(|r, key| match key {
-        b"clientDataJSON" => once(&mut client_data_json, base64url(r)?),
-        b"authenticatorData" => once(&mut authenticator_data, base64url(r)?),
-        b"signature" => once(&mut signature, base64url(r)?),
+        b"clientDataJSON" => once(&mut client_data_json, r.raw()?),
+        b"authenticatorData" => once(&mut authenticator_data, r.raw()?),
+        b"signature" => once(&mut signature, r.raw()?),
         b"userHandle" => {
             // null and "" both mean absent (`b64_member::empty_as_none`).
             let v = if r.null() {
                 None
             } else {
-                let text = r.raw()?;
-                if text.is_empty() {
-                    None
-                } else {
-                    Some(decode(text)?)
-                }
+                Some(r.raw()?).filter(|t| !t.is_empty())
             };
             once(&mut user_handle, v)
         }
         _ => None,
     })?;
-    Some(AssertionResponseJson {
+    Some(RawAssertion {
         client_data_json: client_data_json?,
         authenticator_data: authenticator_data?,
         signature: signature?,
@@ -100,17 +210,34 @@ fn assertion(r: &mut Reader<'_>) -> Option<AssertionResponseJson> {
     })
 }
 
-/// A string of unpadded URL-alphabet base64, decoded. The decoder refuses
-/// any other byte, so `\` and control characters end up refused too.
-fn base64url(r: &mut Reader<'_>) -> Option<Base64UrlSafeData> {
-    decode(r.raw()?)
+/// Fills [`Plain`]'s buffer member by member.
+struct Builder {
+    buf: Vec<u8>,
 }
 
-fn decode(text: &[u8]) -> Option<Base64UrlSafeData> {
-    base64_simd::URL_SAFE_NO_PAD
-        .decode_to_vec(text)
-        .ok()
-        .map(Into::into)
+impl Builder {
+    fn copy(&mut self, bytes: &[u8]) -> Span {
+        let start = self.buf.len();
+        self.buf.extend_from_slice(bytes);
+        Span {
+            start,
+            end: self.buf.len(),
+        }
+    }
+
+    /// Decodes unpadded URL-alphabet base64. The decoder refuses any other
+    /// byte, so `\` and control characters (escapes, raw controls) end up
+    /// refused too.
+    fn decode(&mut self, text: &[u8]) -> Option<Span> {
+        let start = self.buf.len();
+        base64_simd::URL_SAFE_NO_PAD
+            .decode_append(text, &mut self.buf)
+            .ok()?;
+        Some(Span {
+            start,
+            end: self.buf.len(),
+        })
+    }
 }
 
 /// Sets a member seen for the first time; a second sighting is a duplicate,
@@ -232,7 +359,7 @@ mod tests {
     /// The scan's answer, after checking it against `serde_json`: when the
     /// scan reads a text, `serde_json` reads the same text to the same value.
     fn checked(json: &str) -> Option<AuthenticationResponseJson> {
-        let fast = scan(json);
+        let fast = scan(json).map(|p| p.to_json());
         if let Some(fast) = &fast {
             let slow: AuthenticationResponseJson = serde_json::from_str(json)
                 .unwrap_or_else(|e| panic!("scan read what serde_json refuses ({e}): {json}"));

@@ -43,6 +43,34 @@ fn authentication_state_and_response_report_what_was_given() {
     assert_eq!(resp.user_handle(), Some(handle.as_bytes()));
 }
 
+/// A plain response is read by the one-pass reader into one buffer and an
+/// unusual one (here: an extra member) by serde_json; every accessor, the
+/// lazily built `json()` and the verdict must not depend on which.
+#[test]
+fn plain_and_serde_read_responses_answer_alike() {
+    let (rp, mut a, rec) = registered(Alg::Es256);
+    let (request, _) = start_discoverable(&rp, 6);
+    let plain = a.authenticate(&request, &Tamper::default());
+    let mut v: serde_json::Value = serde_json::from_str(&plain).unwrap();
+    v["unknownMember"] = serde_json::json!(1);
+    let unusual = v.to_string();
+    let fast = AuthenticationResponse::from_json(&plain).unwrap();
+    let slow = AuthenticationResponse::from_json(&unusual).unwrap();
+    assert_eq!(fast.credential_id(), slow.credential_id());
+    assert_eq!(fast.user_handle(), slow.user_handle());
+    assert_eq!(fast.challenge(), slow.challenge());
+    assert_eq!(
+        serde_json::to_value(fast.json()).unwrap(),
+        serde_json::to_value(slow.json()).unwrap()
+    );
+    let verdict = |r: &AuthenticationResponse| {
+        let (_, state) = start_discoverable(&rp, 6);
+        relypass::danger::finish_authentication_at(&rp, state, r, &rec, NOW)
+            .map(|v| v.update().clone())
+    };
+    assert_eq!(verdict(&fast).unwrap(), verdict(&slow).unwrap());
+}
+
 /// Mutation testing: a state is good up to and including the second it
 /// expires (`expires_at`: "Unix seconds after which finish refuses"), and
 /// refused one second later — `>` weakened to `>=` was not caught.
