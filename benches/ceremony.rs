@@ -486,23 +486,34 @@ fn bench_overhead(c: &mut Criterion) {
     /// Per criterion sample: (median extra time of the ceremony, median time of
     /// the signature check alone), both in ns, from the same interleaved pairs.
     type Samples = std::cell::RefCell<Vec<(f64, f64)>>;
-    fn interleaved(
+    fn interleaved<S>(
         iters: u64,
         samples: &Samples,
-        mut ceremony: impl FnMut(),
+        new_state: &impl Fn() -> S,
+        ceremony: &mut impl FnMut(S),
         signature: &mut impl FnMut(),
     ) -> Duration {
         use std::time::Instant;
         let mut extra: Vec<i128> = Vec::with_capacity(iters as usize);
         let mut sig: Vec<u128> = Vec::with_capacity(iters as usize);
         for i in 0..iters {
+            // Each pair's state is made just before it, outside both timings:
+            // a server deserializes the state it takes right before `finish`.
+            // Made all ahead, a sample's states (megabytes at high iteration
+            // counts) had gone cold by their turn, a cost no server pays.
+            let mut state = Some(new_state());
+            let mut run = || {
+                if let Some(s) = state.take() {
+                    ceremony(s)
+                }
+            };
             // The legs take turns going first: whichever runs first pays for
             // the caches and branch predictors the other left (a constant
             // bias of either sign, several per cent of an Ed25519 verify when
             // the ceremony always went first).
             let t0 = Instant::now();
             if i % 2 == 0 {
-                ceremony();
+                run();
             } else {
                 signature();
             }
@@ -510,7 +521,7 @@ fn bench_overhead(c: &mut Criterion) {
             if i % 2 == 0 {
                 signature();
             } else {
-                ceremony();
+                run();
             }
             let t2 = Instant::now();
             let (c, s) = if i % 2 == 0 {
@@ -568,16 +579,7 @@ fn bench_overhead(c: &mut Criterion) {
     ) {
         g.bench_function(name, |b| {
             b.iter_custom(|iters| {
-                let mut states = (0..iters)
-                    .map(|_| new_state())
-                    .collect::<Vec<_>>()
-                    .into_iter();
-                interleaved(
-                    iters,
-                    samples,
-                    || ceremony(states.next().expect("one state per iteration")),
-                    &mut baseline,
-                )
+                interleaved(iters, samples, &new_state, &mut ceremony, &mut baseline)
             })
         });
         report_ratio(name, samples);

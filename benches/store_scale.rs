@@ -239,6 +239,20 @@ fn main() {
         let rec = block_on(pk.finish_registration(&ceremony, &r)).expect("finish");
         relypass::json::b64url(rec.public_key())
     };
+    // Profiling aid: STORE_SCALE_PROFILE=N grows the store to N credentials,
+    // prints `grown`, then measures at that size until killed (attach
+    // `perf record -p` after `grown` to see only the ceremonies).
+    if let Some(n) = std::env::var("STORE_SCALE_PROFILE")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        grow(&pk, 0, n, &key);
+        println!("grown");
+        // New users every round: `measure` names them after its size.
+        for round in 1.. {
+            measure(&pk, n + round * 1000);
+        }
+    }
     println!(
         "| credentials | reg start µs | reg finish µs | sign-in start µs | sign-in finish µs |"
     );

@@ -59,7 +59,9 @@ struct Accounts {
     by_handle: HashMap<UserHandle, Account>,
     /// Account name → handle (names are unique).
     names: HashMap<String, UserHandle>,
-    credentials: HashMap<Vec<u8>, CredentialRecord>,
+    /// Boxed: a record is a few hundred bytes, and stored inline every
+    /// insert into a table of 100k wrote them into cold memory.
+    credentials: HashMap<Vec<u8>, Box<CredentialRecord>>,
 }
 
 impl Accounts {
@@ -82,7 +84,7 @@ impl Accounts {
         account
             .into_iter()
             .flat_map(|a| a.credentials.iter())
-            .filter_map(|id| self.credentials.get(id))
+            .filter_map(|id| self.credentials.get(id).map(|r| &**r))
     }
 
     /// Whether `guard` refuses moving `target` to `to` (`None`: deleting it).
@@ -279,7 +281,7 @@ impl CredentialStore for MemoryStore {
         Ok(v)
     }
     async fn credential_by_id(&self, id: &[u8]) -> Result<Option<CredentialRecord>> {
-        Ok(self.accounts()?.credentials.get(id).cloned())
+        Ok(self.accounts()?.credentials.get(id).map(|r| (**r).clone()))
     }
     async fn insert_credential(
         &self,
@@ -333,7 +335,8 @@ impl CredentialStore for MemoryStore {
         if !replacing {
             account.credentials.push(record.id().to_vec());
         }
-        g.credentials.insert(record.id().to_vec(), record.clone());
+        g.credentials
+            .insert(record.id().to_vec(), Box::new(record.clone()));
         Ok(())
     }
     async fn update_after_authentication(&self, u: &CredentialUpdate) -> Result<bool> {
