@@ -149,13 +149,15 @@ pub struct AuthenticationResponse {
 /// How the response was read.
 #[derive(Debug, Clone)]
 enum Repr {
-    /// By `serde_json` (or handed in already deserialized).
-    Json(AuthenticationResponseJson),
+    /// By `serde_json` (or handed in already deserialized). Boxed, as is the
+    /// lazily built structure below: it is large, and the plain form, the
+    /// common case, should not be moved around at its size.
+    Json(Box<AuthenticationResponseJson>),
     /// By the one-pass reader, into one buffer; the JSON structure is built
     /// only if [`AuthenticationResponse::json`] asks for it.
     Plain {
         plain: crate::json::assertion_scan::Plain,
-        json: std::sync::OnceLock<AuthenticationResponseJson>,
+        json: std::sync::OnceLock<Box<AuthenticationResponseJson>>,
     },
 }
 
@@ -177,9 +179,9 @@ impl AuthenticationResponse {
                 plain,
                 json: std::sync::OnceLock::new(),
             },
-            None => Repr::Json(serde_json::from_str(json).map_err(|_| {
+            None => Repr::Json(Box::new(serde_json::from_str(json).map_err(|_| {
                 Error::malformed(Field::ResponseJson, "not an AuthenticationResponseJSON")
-            })?),
+            })?)),
         };
         Ok(AuthenticationResponse { repr })
     }
@@ -187,7 +189,7 @@ impl AuthenticationResponse {
     /// Wraps an already deserialized response.
     pub fn from_parsed(json: AuthenticationResponseJson) -> Self {
         AuthenticationResponse {
-            repr: Repr::Json(json),
+            repr: Repr::Json(Box::new(json)),
         }
     }
 
@@ -195,7 +197,7 @@ impl AuthenticationResponse {
     pub fn json(&self) -> &AuthenticationResponseJson {
         match &self.repr {
             Repr::Json(j) => j,
-            Repr::Plain { plain, json } => json.get_or_init(|| plain.to_json()),
+            Repr::Plain { plain, json } => json.get_or_init(|| Box::new(plain.to_json())),
         }
     }
 

@@ -25,11 +25,13 @@
 
 use super::{AssertionResponseJson, AuthenticationResponseJson, AuthenticatorAttachment};
 
-/// Where one member sits in [`Plain`]'s buffer.
+/// Where one member sits in [`Plain`]'s buffer. (`u32`: a response is at
+/// most `limits::MAX_RESPONSE_JSON` bytes, and a smaller `Plain` is cheaper to
+/// move through the `Result`s it is returned in.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Span {
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 /// A plain response as read: the two text members and the five decoded byte
@@ -52,7 +54,9 @@ impl Plain {
     fn get(&self, span: Span) -> &[u8] {
         // Spans are made by `Builder` over this very buffer; `get` keeps a
         // mistake from becoming a panic.
-        self.buf.get(span.start..span.end).unwrap_or_default()
+        self.buf
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or_default()
     }
     /// `id` as sent (the base64url text of `rawId`).
     pub fn id(&self) -> &[u8] {
@@ -152,8 +156,8 @@ pub fn scan(json: &str) -> Option<Plain> {
     let mut b = Builder {
         buf: Vec::with_capacity(room),
     };
-    let id = b.copy(id.as_bytes());
-    let type_ = b.copy(ty.as_bytes());
+    let id = b.copy(id.as_bytes())?;
+    let type_ = b.copy(ty.as_bytes())?;
     let raw_id = b.decode(raw_id)?;
     let client_data_json = b.decode(response.client_data_json)?;
     let authenticator_data = b.decode(response.authenticator_data)?;
@@ -218,13 +222,19 @@ struct Builder {
 }
 
 impl Builder {
-    fn copy(&mut self, bytes: &[u8]) -> Span {
+    fn copy(&mut self, bytes: &[u8]) -> Option<Span> {
         let start = self.buf.len();
         self.buf.extend_from_slice(bytes);
-        Span {
-            start,
-            end: self.buf.len(),
-        }
+        self.span_from(start)
+    }
+
+    /// The span from `start` to the end of the buffer (`None` past 4 GiB,
+    /// which the response size limit keeps far away).
+    fn span_from(&self, start: usize) -> Option<Span> {
+        Some(Span {
+            start: u32::try_from(start).ok()?,
+            end: u32::try_from(self.buf.len()).ok()?,
+        })
     }
 
     /// Decodes unpadded URL-alphabet base64. The decoder refuses any other
@@ -235,10 +245,7 @@ impl Builder {
         base64_simd::URL_SAFE_NO_PAD
             .decode_append(text, &mut self.buf)
             .ok()?;
-        Some(Span {
-            start,
-            end: self.buf.len(),
-        })
+        self.span_from(start)
     }
 }
 
