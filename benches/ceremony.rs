@@ -155,30 +155,11 @@ fn bench_authentication(c: &mut Criterion) {
     let mut g = c.benchmark_group("finish_authentication");
     for case in &cases {
         // The response must verify, or the bench would time an early exit.
-        let resp = AuthenticationResponse::from_json(&case.response_json).expect("JSON");
-        relypass::danger::finish_authentication_at(
-            &case.rp,
-            case.state(),
-            &resp,
-            &case.record,
-            NOW,
-        )
-        .expect("assertion verifies");
+        case.sign_in(case.state(), None);
         g.bench_function(case.name, |b| {
             b.iter_batched(
                 || case.state(),
-                |state| {
-                    let resp = AuthenticationResponse::from_json(black_box(&case.response_json))
-                        .expect("JSON");
-                    relypass::danger::finish_authentication_at(
-                        &case.rp,
-                        state,
-                        &resp,
-                        &case.record,
-                        NOW,
-                    )
-                    .expect("verifies")
-                },
+                |state| case.sign_in(state, None),
                 BatchSize::SmallInput,
             )
         });
@@ -193,19 +174,7 @@ fn bench_authentication(c: &mut Criterion) {
         g.bench_function(case.name, |b| {
             b.iter_batched(
                 || case.state(),
-                |state| {
-                    let resp = AuthenticationResponse::from_json(black_box(&case.response_json))
-                        .expect("JSON");
-                    relypass::danger::verify_assertion(
-                        &case.rp,
-                        state,
-                        &resp,
-                        &case.record,
-                        &key,
-                        NOW,
-                    )
-                    .expect("verifies")
-                },
+                |state| case.sign_in(state, Some(&key)),
                 BatchSize::SmallInput,
             )
         });
@@ -265,6 +234,29 @@ fn bench_authentication(c: &mut Criterion) {
 
 /// A registration from a conformance vector, with the RP it describes.
 impl AuthCase {
+    /// One timed sign-in: the response JSON parsed, then the ceremony, with
+    /// the stored key parsed per call (`key: None`, `finish_authentication_at`)
+    /// or parsed once and cached (`verify_assertion`, as `Passkeys` does).
+    fn sign_in(
+        &self,
+        state: AuthenticationState,
+        key: Option<&relypass::danger::CachedKey>,
+    ) -> relypass::VerifiedAuthentication {
+        let resp = AuthenticationResponse::from_json(black_box(&self.response_json)).expect("JSON");
+        match key {
+            Some(key) => {
+                relypass::danger::verify_assertion(&self.rp, state, &resp, &self.record, key, NOW)
+            }
+            None => relypass::danger::finish_authentication_at(
+                &self.rp,
+                state,
+                &resp,
+                &self.record,
+                NOW,
+            ),
+        }
+        .expect("verifies")
+    }
     fn state(&self) -> AuthenticationState {
         AuthenticationState::from_bytes(&self.state).expect("state")
     }
@@ -602,20 +594,7 @@ fn bench_overhead(c: &mut Criterion) {
         };
         let key = relypass::danger::CachedKey::for_record(&case.record).expect("stored key");
         let ceremony = |state| {
-            let resp =
-                AuthenticationResponse::from_json(black_box(&case.response_json)).expect("JSON");
-            let v = if cached {
-                relypass::danger::verify_assertion(&case.rp, state, &resp, &case.record, &key, NOW)
-            } else {
-                relypass::danger::finish_authentication_at(
-                    &case.rp,
-                    state,
-                    &resp,
-                    &case.record,
-                    NOW,
-                )
-            };
-            black_box(v.expect("verifies"));
+            black_box(case.sign_in(state, cached.then_some(&key)));
         };
         pair_row(g, samples, &name, || case.state(), ceremony, baseline);
     }
@@ -760,33 +739,10 @@ fn callgrind_mode(spec: &str) {
     for state in states {
         match what {
             "full" => {
-                let resp = AuthenticationResponse::from_json(black_box(&case.response_json))
-                    .expect("JSON");
-                black_box(
-                    relypass::danger::finish_authentication_at(
-                        &case.rp,
-                        state,
-                        &resp,
-                        &case.record,
-                        NOW,
-                    )
-                    .expect("verifies"),
-                );
+                black_box(case.sign_in(state, None));
             }
             "cached" => {
-                let resp = AuthenticationResponse::from_json(black_box(&case.response_json))
-                    .expect("JSON");
-                black_box(
-                    relypass::danger::verify_assertion(
-                        &case.rp,
-                        state,
-                        &resp,
-                        &case.record,
-                        &cached,
-                        NOW,
-                    )
-                    .expect("verifies"),
-                );
+                black_box(case.sign_in(state, Some(&cached)));
             }
             "sig" => {
                 drop(state);
