@@ -385,6 +385,19 @@ mod tests {
         checked(json).unwrap_or_else(|| panic!("the scan stood aside: {json}"))
     }
 
+    /// Mutation testing: the buffer's size is computed up front (`id` and
+    /// `type` plus each member's decoded-length bound), so it is allocated
+    /// once and never moves; `+` turned into `*` there went unseen, as only
+    /// the capacity changed.
+    #[test]
+    fn plain_buffer_is_allocated_once_at_its_size() {
+        let p = scan(PLAIN).expect("plain");
+        // Each of the five members' bound is at most 2 bytes over its
+        // decoded length (a base64 tail of 2 or 3 characters).
+        assert!(p.buf.capacity() >= p.buf.len());
+        assert!(p.buf.capacity() - p.buf.len() <= 10, "{}", p.buf.capacity());
+    }
+
     #[test]
     fn plain_response_is_read_member_by_member() {
         let r = read(PLAIN);
