@@ -477,6 +477,7 @@ mod tests {
     #[tokio::test]
     async fn ceremony_cap_refuses_when_full_and_frees_on_take_and_expiry() {
         let store = MemoryStore::with_ceremony_limit(3);
+        assert_eq!(store.ceremony_limit(), 3);
         let later = unix_now() + 300;
         for k in [b"a", b"b", b"c"] {
             store.put_ceremony_state(k, vec![1], later).await.unwrap();
@@ -543,6 +544,128 @@ mod tests {
             .unwrap();
         assert!(!store.accounts().unwrap().by_handle.contains_key(&other));
         assert_eq!(store.accounts().unwrap().by_handle.len(), 1);
+    }
+
+    /// Mutation testing: the queue is rebuilt from the live states exactly
+    /// when it holds more than 2 × live + 64 entries, no sooner (a rebuild on
+    /// every take is O(live) each) and no later (`==` could step past the
+    /// bound and never rebuild). Every variant of the condition kept the queue
+    /// bounded in the test below, so none was seen.
+    #[test]
+    fn expiry_queue_is_rebuilt_exactly_past_twice_the_live_states_plus_64() {
+        let mut s = States::default();
+        let n = AtomicUsize::new(0);
+        let keys: Vec<Vec<u8>> = (0..100u32).map(|i| i.to_be_bytes().to_vec()).collect();
+        for key in &keys {
+            s.expiry.push(Reverse((u64::MAX, key.clone())));
+            s.live.insert(key.clone(), (vec![], u64::MAX));
+            n.fetch_add(1, Ordering::SeqCst);
+        }
+        // The rule, modelled: a take leaves its queue entry behind, then the
+        // queue is rebuilt if it is over the bound.
+        let mut model = keys.len();
+        for (k, key) in keys.iter().enumerate() {
+            assert!(s.take(key, &n).is_some());
+            let live = keys.len() - k - 1;
+            if model > 2 * live + 64 {
+                model = live;
+            }
+            assert_eq!(s.expiry.len(), model, "after take {}", k + 1);
+        }
+        assert_eq!(n.load(Ordering::SeqCst), 0);
+    }
+
+    /// A stored record for `user`, as registration would leave it.
+    fn record(id: u8, user: &UserHandle, key: &[u8], state: &str) -> CredentialRecord {
+        let b64 = crate::json::b64url;
+        serde_json::from_value(serde_json::json!({
+            "id": b64(&[id; 16]),
+            "user_handle": b64(user.as_bytes()),
+            "public_key": b64(key),
+            "algorithm": -7,
+            "sign_count": 0,
+            "backup_eligible": false,
+            "backup_state": false,
+            "user_verified": true,
+            "transports": ["internal"],
+            "aaguid": "00000000-0000-0000-0000-000000000000",
+            "attestation_format": "none",
+            "attestation_type": "none",
+            "discoverable": true,
+            "created_at": 1000,
+            "last_used_at": null,
+            "name": null,
+            "state": state,
+            "state_changed_at": 1000,
+            "possibly_cloned": false
+        }))
+        .expect("record JSON")
+    }
+
+    /// §7.1 step 26, in the store's atomic step: an id already stored is
+    /// refused, whatever the service checked before, unless the conditions
+    /// name that very record's key and it is the same user's dead record.
+    /// (Mutation testing: the replacement guard replaced by `true` went
+    /// unseen, as the service's earlier check stops every duplicate a test
+    /// made through it; two finishes racing past that check are what the
+    /// store must settle.)
+    #[tokio::test]
+    async fn stored_id_is_replaced_only_as_the_same_users_dead_record_with_its_key() {
+        let store = MemoryStore::new();
+        let ann = UserHandle::new(vec![1]).unwrap();
+        let bob = UserHandle::new(vec![2]).unwrap();
+        let (old_key, new_key) = (b"old key".as_slice(), b"new key".as_slice());
+        async fn insert(
+            store: &MemoryStore,
+            rec: CredentialRecord,
+            replacing: Option<&[u8]>,
+        ) -> Result<()> {
+            let conditions = InsertConditions::new().replacing(replacing);
+            store
+                .insert_credential(
+                    &crate::internal::store_testing::registration(rec),
+                    &conditions,
+                )
+                .await
+        }
+        insert(&store, record(7, &ann, old_key, "active"), None)
+            .await
+            .unwrap();
+        let refused = |r: Result<()>| matches!(r, Err(Error::CredentialAlreadyRegistered));
+        // An active record is never replaced, named or not.
+        assert!(refused(
+            insert(&store, record(7, &ann, new_key, "active"), None).await
+        ));
+        assert!(refused(
+            insert(&store, record(7, &ann, new_key, "active"), Some(old_key)).await
+        ));
+        // Revoked: replaced only when the conditions name its key, and only
+        // for its own user.
+        store
+            .set_credential_state(
+                &[7; 16],
+                CredentialState::Active,
+                CredentialState::Revoked,
+                2000,
+                RemovalGuard::Unguarded,
+            )
+            .await
+            .unwrap();
+        assert!(refused(
+            insert(&store, record(7, &ann, new_key, "active"), None).await
+        ));
+        assert!(refused(
+            insert(&store, record(7, &ann, new_key, "active"), Some(new_key)).await
+        ));
+        assert!(refused(
+            insert(&store, record(7, &bob, new_key, "active"), Some(old_key)).await
+        ));
+        insert(&store, record(7, &ann, new_key, "active"), Some(old_key))
+            .await
+            .unwrap();
+        let now = store.credential_by_id(&[7; 16]).await.unwrap().unwrap();
+        assert_eq!(now.public_key(), new_key);
+        assert_eq!(store.credentials_for_user(&ann).await.unwrap().len(), 1);
     }
 
     #[test]
