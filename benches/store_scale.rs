@@ -14,8 +14,8 @@
 use relypass_testkit::lifecycle as soft;
 
 use relypass::{
-    AuthenticationOptions, CeremonyId, CredentialRecord, CredentialStore, InsertConditions,
-    MemoryStore, Passkeys, RegistrationOptions, RelyingParty, User, UserHandle,
+    AuthenticationOptions, CeremonyId, CredentialRecord, CredentialState, CredentialStore,
+    InsertConditions, MemoryStore, Passkeys, RegistrationOptions, RelyingParty, User, UserHandle,
 };
 use soft::SoftAuthenticator;
 use std::sync::Arc;
@@ -51,35 +51,14 @@ fn new_user(i: u64, tag: &str) -> User {
     }
 }
 
-/// A stored record as registration would leave it (through serde: records
-/// are not built by struct literal).
-fn filler(id: u64, user: &UserHandle, key: &str) -> CredentialRecord {
-    serde_json::from_value(serde_json::json!({
-        "id": relypass::json::b64url(&id.to_be_bytes()),
-        "user_handle": relypass::json::b64url(user.as_bytes()),
-        "public_key": key,
-        "algorithm": -7,
-        "sign_count": 0,
-        "backup_eligible": false,
-        "backup_state": false,
-        "user_verified": true,
-        "transports": ["internal"],
-        "aaguid": "00000000-0000-0000-0000-000000000000",
-        "attestation_format": "none",
-        "attestation_type": "none",
-        "discoverable": true,
-        "created_at": 1000,
-        "last_used_at": null,
-        "name": null,
-        "state": "active",
-        "state_changed_at": 1000,
-        "possibly_cloned": false
-    }))
-    .expect("record JSON")
+/// A stored record as registration would leave it.
+fn filler(id: u64, user: &UserHandle, key: &[u8]) -> CredentialRecord {
+    relypass::internal::store_testing::record(&id.to_be_bytes(), user, key, CredentialState::Active)
+        .expect("record")
 }
 
 /// Grows the store to `target` credentials, two per filler user.
-fn grow(pk: &Passkeys<MemoryStore>, from: usize, target: usize, key: &str) {
+fn grow(pk: &Passkeys<MemoryStore>, from: usize, target: usize, key: &[u8]) {
     block_on(async {
         for i in from..target {
             let i = i as u64;
@@ -237,7 +216,7 @@ fn main() {
                 .expect("start");
         let r = a.create(&o).expect("create");
         let rec = block_on(pk.finish_registration(&ceremony, &r)).expect("finish");
-        relypass::json::b64url(rec.public_key())
+        rec.public_key().to_vec()
     };
     // Profiling aid: STORE_SCALE_PROFILE=N grows the store to N credentials,
     // prints `grown`, then measures at that size until killed (attach

@@ -110,7 +110,7 @@ pub mod attestation {
 pub mod store_testing {
     use crate::ceremony::authentication::CredentialUpdate;
     use crate::ceremony::registration::VerifiedRegistration;
-    use crate::credential::CredentialRecord;
+    use crate::credential::{CredentialRecord, CredentialState, UserHandle};
 
     /// Wraps `record` as if a registration had verified it.
     pub fn registration(record: CredentialRecord) -> VerifiedRegistration {
@@ -134,5 +134,38 @@ pub mod store_testing {
             last_used_at,
             possibly_cloned,
         }
+    }
+
+    /// A stored ES256 record as a `none` registration leaves it (created at
+    /// 1000, never used), with the given id, user, key bytes and state.
+    pub fn record(
+        id: &[u8],
+        user: &UserHandle,
+        public_key: &[u8],
+        state: CredentialState,
+    ) -> serde_json::Result<CredentialRecord> {
+        let b64 = crate::json::b64url;
+        // Through serde, as a store reads records back: the same checks apply.
+        serde_json::from_value(serde_json::json!({
+            "id": b64(id),
+            "user_handle": b64(user.as_bytes()),
+            "public_key": b64(public_key),
+            "algorithm": -7,
+            "sign_count": 0,
+            "backup_eligible": false,
+            "backup_state": false,
+            "user_verified": true,
+            "transports": ["internal"],
+            "aaguid": "00000000-0000-0000-0000-000000000000",
+            "attestation_format": "none",
+            "attestation_type": "none",
+            "discoverable": true,
+            "created_at": 1000,
+            "last_used_at": null,
+            "name": null,
+            "state": state,
+            "state_changed_at": 1000,
+            "possibly_cloned": false
+        }))
     }
 }

@@ -575,31 +575,9 @@ mod tests {
         assert_eq!(n.load(Ordering::SeqCst), 0);
     }
 
-    /// A stored record for `user`, as registration would leave it.
-    fn record(id: u8, user: &UserHandle, key: &[u8], state: &str) -> CredentialRecord {
-        let b64 = crate::json::b64url;
-        serde_json::from_value(serde_json::json!({
-            "id": b64(&[id; 16]),
-            "user_handle": b64(user.as_bytes()),
-            "public_key": b64(key),
-            "algorithm": -7,
-            "sign_count": 0,
-            "backup_eligible": false,
-            "backup_state": false,
-            "user_verified": true,
-            "transports": ["internal"],
-            "aaguid": "00000000-0000-0000-0000-000000000000",
-            "attestation_format": "none",
-            "attestation_type": "none",
-            "discoverable": true,
-            "created_at": 1000,
-            "last_used_at": null,
-            "name": null,
-            "state": state,
-            "state_changed_at": 1000,
-            "possibly_cloned": false
-        }))
-        .expect("record JSON")
+    /// A stored record for `user` with id `[id; 16]`.
+    fn record(id: u8, user: &UserHandle, key: &[u8], state: CredentialState) -> CredentialRecord {
+        crate::internal::store_testing::record(&[id; 16], user, key, state).expect("record")
     }
 
     /// §7.1 step 26, in the store's atomic step: an id already stored is
@@ -628,16 +606,30 @@ mod tests {
                 )
                 .await
         }
-        insert(&store, record(7, &ann, old_key, "active"), None)
-            .await
-            .unwrap();
+        insert(
+            &store,
+            record(7, &ann, old_key, CredentialState::Active),
+            None,
+        )
+        .await
+        .unwrap();
         let refused = |r: Result<()>| matches!(r, Err(Error::CredentialAlreadyRegistered));
         // An active record is never replaced, named or not.
         assert!(refused(
-            insert(&store, record(7, &ann, new_key, "active"), None).await
+            insert(
+                &store,
+                record(7, &ann, new_key, CredentialState::Active),
+                None
+            )
+            .await
         ));
         assert!(refused(
-            insert(&store, record(7, &ann, new_key, "active"), Some(old_key)).await
+            insert(
+                &store,
+                record(7, &ann, new_key, CredentialState::Active),
+                Some(old_key)
+            )
+            .await
         ));
         // Revoked: replaced only when the conditions name its key, and only
         // for its own user.
@@ -652,17 +644,36 @@ mod tests {
             .await
             .unwrap();
         assert!(refused(
-            insert(&store, record(7, &ann, new_key, "active"), None).await
-        ));
-        assert!(refused(
-            insert(&store, record(7, &ann, new_key, "active"), Some(new_key)).await
-        ));
-        assert!(refused(
-            insert(&store, record(7, &bob, new_key, "active"), Some(old_key)).await
-        ));
-        insert(&store, record(7, &ann, new_key, "active"), Some(old_key))
+            insert(
+                &store,
+                record(7, &ann, new_key, CredentialState::Active),
+                None
+            )
             .await
-            .unwrap();
+        ));
+        assert!(refused(
+            insert(
+                &store,
+                record(7, &ann, new_key, CredentialState::Active),
+                Some(new_key)
+            )
+            .await
+        ));
+        assert!(refused(
+            insert(
+                &store,
+                record(7, &bob, new_key, CredentialState::Active),
+                Some(old_key)
+            )
+            .await
+        ));
+        insert(
+            &store,
+            record(7, &ann, new_key, CredentialState::Active),
+            Some(old_key),
+        )
+        .await
+        .unwrap();
         let now = store.credential_by_id(&[7; 16]).await.unwrap().unwrap();
         assert_eq!(now.public_key(), new_key);
         assert_eq!(store.credentials_for_user(&ann).await.unwrap().len(), 1);
