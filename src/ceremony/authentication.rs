@@ -203,18 +203,12 @@ impl AuthenticationResponse {
 
     /// The credential id, for looking up the stored record.
     pub fn credential_id(&self) -> &[u8] {
-        match &self.repr {
-            Repr::Json(j) => j.raw_id.as_slice(),
-            Repr::Plain { plain, .. } => plain.raw_id(),
-        }
+        self.parts().raw_id
     }
 
     /// The user handle the authenticator returned, if any.
     pub fn user_handle(&self) -> Option<&[u8]> {
-        match &self.repr {
-            Repr::Json(j) => j.response.user_handle.as_ref().map(|u| u.as_slice()),
-            Repr::Plain { plain, .. } => plain.user_handle(),
-        }
+        self.parts().user_handle
     }
 
     /// The challenge the client signed, read from clientDataJSON (`None` if the
