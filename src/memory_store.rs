@@ -580,8 +580,9 @@ mod tests {
         crate::internal::store_testing::record(&[id; 16], user, key, state).expect("record")
     }
 
-    /// §7.1 step 26, in the store's atomic step: an id already stored is
-    /// refused, whatever the service checked before, unless the conditions
+    /// §7.1 step 26 "Verify that the credentialId is not yet registered for…",
+    /// in the store's atomic step: an id already stored is refused, whatever
+    /// the service checked before, unless the conditions
     /// name that very record's key and it is the same user's dead record.
     /// (Mutation testing: the replacement guard replaced by `true` went
     /// unseen, as the service's earlier check stops every duplicate a test
