@@ -575,11 +575,6 @@ mod tests {
         assert_eq!(n.load(Ordering::SeqCst), 0);
     }
 
-    /// A stored record for `user` with id `[id; 16]`.
-    fn record(id: u8, user: &UserHandle, key: &[u8], state: CredentialState) -> CredentialRecord {
-        crate::internal::store_testing::record(&[id; 16], user, key, state).expect("record")
-    }
-
     /// §7.1 step 26 "Verify that the credentialId is not yet registered for…",
     /// in the store's atomic step: an id already stored is refused, whatever
     /// the service checked before, unless the conditions
@@ -594,44 +589,33 @@ mod tests {
         let ann = UserHandle::new(vec![1]).unwrap();
         let bob = UserHandle::new(vec![2]).unwrap();
         let (old_key, new_key) = (b"old key".as_slice(), b"new key".as_slice());
+        /// Inserts an active record with id `[7; 16]` for `user` with `key`.
         async fn insert(
             store: &MemoryStore,
-            rec: CredentialRecord,
+            user: &UserHandle,
+            key: &[u8],
             replacing: Option<&[u8]>,
         ) -> Result<()> {
+            let record = crate::internal::store_testing::record(
+                &[7; 16],
+                user,
+                key,
+                CredentialState::Active,
+            )
+            .expect("record");
             let conditions = InsertConditions::new().replacing(replacing);
             store
                 .insert_credential(
-                    &crate::internal::store_testing::registration(rec),
+                    &crate::internal::store_testing::registration(record),
                     &conditions,
                 )
                 .await
         }
-        insert(
-            &store,
-            record(7, &ann, old_key, CredentialState::Active),
-            None,
-        )
-        .await
-        .unwrap();
+        insert(&store, &ann, old_key, None).await.unwrap();
         let refused = |r: Result<()>| matches!(r, Err(Error::CredentialAlreadyRegistered));
         // An active record is never replaced, named or not.
-        assert!(refused(
-            insert(
-                &store,
-                record(7, &ann, new_key, CredentialState::Active),
-                None
-            )
-            .await
-        ));
-        assert!(refused(
-            insert(
-                &store,
-                record(7, &ann, new_key, CredentialState::Active),
-                Some(old_key)
-            )
-            .await
-        ));
+        assert!(refused(insert(&store, &ann, new_key, None).await));
+        assert!(refused(insert(&store, &ann, new_key, Some(old_key)).await));
         // Revoked: replaced only when the conditions name its key, and only
         // for its own user.
         store
@@ -644,37 +628,10 @@ mod tests {
             )
             .await
             .unwrap();
-        assert!(refused(
-            insert(
-                &store,
-                record(7, &ann, new_key, CredentialState::Active),
-                None
-            )
-            .await
-        ));
-        assert!(refused(
-            insert(
-                &store,
-                record(7, &ann, new_key, CredentialState::Active),
-                Some(new_key)
-            )
-            .await
-        ));
-        assert!(refused(
-            insert(
-                &store,
-                record(7, &bob, new_key, CredentialState::Active),
-                Some(old_key)
-            )
-            .await
-        ));
-        insert(
-            &store,
-            record(7, &ann, new_key, CredentialState::Active),
-            Some(old_key),
-        )
-        .await
-        .unwrap();
+        assert!(refused(insert(&store, &ann, new_key, None).await));
+        assert!(refused(insert(&store, &ann, new_key, Some(new_key)).await));
+        assert!(refused(insert(&store, &bob, new_key, Some(old_key)).await));
+        insert(&store, &ann, new_key, Some(old_key)).await.unwrap();
         let now = store.credential_by_id(&[7; 16]).await.unwrap().unwrap();
         assert_eq!(now.public_key(), new_key);
         assert_eq!(store.credentials_for_user(&ann).await.unwrap().len(), 1);
