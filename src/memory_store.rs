@@ -29,19 +29,21 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+mod index;
+use index::{Index, Slab, Slot};
+
 /// How many independently locked shards hold ceremony states.
 const STATE_SHARDS: usize = 16;
 
-/// Everything the store keeps under one user handle. One entry per handle
-/// (rather than one map each for users, credential lists and policies) means
-/// one hash lookup per handle per operation: with 100k credentials every
-/// lookup is a cache miss or two, and registration made four of them.
-#[derive(Default)]
+/// Everything the store keeps under one user handle, in one slab entry found
+/// through one index lookup.
 struct Account {
+    handle: UserHandle,
     /// `None` while only credentials or a policy name the handle.
     user: Option<User>,
-    /// Ids of the handle's credentials, oldest first.
-    credentials: Vec<Vec<u8>>,
+    /// Positions of the handle's credentials in [`Accounts::records`], oldest
+    /// first.
+    credentials: Vec<Slot>,
     policy: AccountPolicy,
 }
 
@@ -54,29 +56,107 @@ impl Account {
     }
 }
 
+/// Users, credentials and policies, behind the store's one accounts lock.
 #[derive(Default)]
 struct Accounts {
-    by_handle: HashMap<UserHandle, Account>,
-    /// Account name → handle (names are unique).
-    names: HashMap<String, UserHandle>,
-    /// Boxed: a record is a few hundred bytes, and stored inline every
-    /// insert into a table of 100k wrote them into cold memory.
-    credentials: HashMap<Vec<u8>, Box<CredentialRecord>>,
+    accounts: Slab<Account>,
+    by_handle: Index,
+    /// Account name → the account holding it (names are unique; only
+    /// accounts with a user have one).
+    names: Index,
+    /// Boxed, so that the slab's growth moves pointers, not records.
+    records: Slab<Box<CredentialRecord>>,
+    by_id: Index,
 }
 
 impl Accounts {
+    fn account_at(&self, handle: &UserHandle) -> Option<Slot> {
+        self.by_handle.find(handle.as_bytes(), |at| {
+            self.accounts.get(at).is_some_and(|a| a.handle == *handle)
+        })
+    }
+
+    fn account(&self, handle: &UserHandle) -> Option<&Account> {
+        self.accounts.get(self.account_at(handle)?)
+    }
+
     fn user(&self, handle: &UserHandle) -> Option<&User> {
-        self.by_handle.get(handle).and_then(|a| a.user.as_ref())
+        self.account(handle)?.user.as_ref()
+    }
+
+    /// The user named `name`.
+    fn named(&self, name: &str) -> Option<&User> {
+        let user = |at| {
+            self.accounts
+                .get(at)
+                .and_then(|a: &Account| a.user.as_ref())
+        };
+        let at = self.names.find(name.as_bytes(), |at| {
+            user(at).is_some_and(|u| u.name == name)
+        })?;
+        user(at)
     }
 
     fn policy(&self, handle: &UserHandle) -> AccountPolicy {
-        self.by_handle
-            .get(handle)
-            .map(|a| a.policy)
-            .unwrap_or_default()
+        self.account(handle).map(|a| a.policy).unwrap_or_default()
     }
 
-    /// The handle's credentials and its account entry, from one lookup.
+    fn record_at(&self, id: &[u8]) -> Option<Slot> {
+        self.by_id
+            .find(id, |at| self.records.get(at).is_some_and(|r| r.id == id))
+    }
+
+    fn record(&self, id: &[u8]) -> Option<&CredentialRecord> {
+        self.records.get(self.record_at(id)?).map(|r| &**r)
+    }
+
+    fn record_mut(&mut self, id: &[u8]) -> Option<&mut CredentialRecord> {
+        let at = self.record_at(id)?;
+        self.records.get_mut(at).map(|r| &mut **r)
+    }
+
+    /// The account of `handle`, made (empty) if there is none.
+    fn account_entry(&mut self, handle: &UserHandle) -> Result<Slot> {
+        match self.account_at(handle) {
+            Some(at) => Ok(at),
+            None => self.new_account(handle),
+        }
+    }
+
+    /// Files an empty account for `handle`, which has none.
+    fn new_account(&mut self, handle: &UserHandle) -> Result<Slot> {
+        let at = self.accounts.insert(Account {
+            handle: handle.clone(),
+            user: None,
+            credentials: Vec::new(),
+            policy: AccountPolicy::default(),
+        })?;
+        self.by_handle
+            .insert(self.by_handle.hash(handle.as_bytes()), at);
+        Ok(at)
+    }
+
+    /// Files `user` in the account at `at` (its handle's) and indexes its
+    /// name. The caller has checked that neither is taken.
+    fn file_user(&mut self, at: Slot, user: &User) {
+        if let Some(a) = self.accounts.get_mut(at) {
+            a.user = Some(user.clone());
+            let hash = self.names.hash(user.name.as_bytes());
+            self.names.insert(hash, at);
+        }
+    }
+
+    /// Drops the account at `at` if it holds nothing (so no name either).
+    fn drop_if_empty(&mut self, at: Slot) {
+        if self.accounts.get(at).is_some_and(Account::is_empty)
+            && let Some(a) = self.accounts.remove(at)
+        {
+            self.by_handle
+                .remove(self.by_handle.hash(a.handle.as_bytes()), at);
+        }
+    }
+
+    /// The credentials of `account`.
     fn user_credentials<'a>(
         &'a self,
         account: Option<&'a Account>,
@@ -84,7 +164,7 @@ impl Accounts {
         account
             .into_iter()
             .flat_map(|a| a.credentials.iter())
-            .filter_map(|id| self.credentials.get(id).map(|r| &**r))
+            .filter_map(|&at| self.records.get(at).map(|r| &**r))
     }
 
     /// Whether `guard` refuses moving `target` to `to` (`None`: deleting it).
@@ -94,7 +174,7 @@ impl Accounts {
         target: &CredentialRecord,
         to: Option<CredentialState>,
     ) -> bool {
-        let account = self.by_handle.get(&target.user_handle);
+        let account = self.account(&target.user_handle);
         let policy = account.map(|a| a.policy).unwrap_or_default();
         guard.refuses(policy, target, to, self.user_credentials(account))
     }
@@ -228,11 +308,11 @@ impl MemoryStore {
     /// Sets an account's sign-in policy (see [`CredentialStore::account_policy`]).
     pub fn set_account_policy(&self, handle: &UserHandle, policy: AccountPolicy) -> Result<()> {
         let mut g = self.accounts()?;
-        let account = g.by_handle.entry(handle.clone()).or_default();
-        account.policy = policy;
-        if account.is_empty() {
-            g.by_handle.remove(handle);
+        let at = g.account_entry(handle)?;
+        if let Some(account) = g.accounts.get_mut(at) {
+            account.policy = policy;
         }
+        g.drop_if_empty(at);
         Ok(())
     }
 
@@ -259,29 +339,25 @@ impl CredentialStore for MemoryStore {
         Ok(self.accounts()?.user(handle).cloned())
     }
     async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
-        let g = self.accounts()?;
-        Ok(g.names.get(name).and_then(|h| g.user(h)).cloned())
+        Ok(self.accounts()?.named(name).cloned())
     }
     async fn insert_user(&self, user: &User) -> Result<()> {
         let mut g = self.accounts()?;
-        if g.user(&user.handle).is_some() || g.names.contains_key(&user.name) {
+        if g.user(&user.handle).is_some() || g.named(&user.name).is_some() {
             return Err(Error::UsernameTaken);
         }
-        g.names.insert(user.name.clone(), user.handle.clone());
-        g.by_handle.entry(user.handle.clone()).or_default().user = Some(user.clone());
+        let at = g.account_entry(&user.handle)?;
+        g.file_user(at, user);
         Ok(())
     }
     async fn credentials_for_user(&self, handle: &UserHandle) -> Result<Vec<CredentialRecord>> {
         let g = self.accounts()?;
-        let mut v: Vec<_> = g
-            .user_credentials(g.by_handle.get(handle))
-            .cloned()
-            .collect();
+        let mut v: Vec<_> = g.user_credentials(g.account(handle)).cloned().collect();
         v.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
         Ok(v)
     }
     async fn credential_by_id(&self, id: &[u8]) -> Result<Option<CredentialRecord>> {
-        Ok(self.accounts()?.credentials.get(id).map(|r| (**r).clone()))
+        Ok(self.accounts()?.record(id).cloned())
     }
     async fn insert_credential(
         &self,
@@ -292,12 +368,19 @@ impl CredentialStore for MemoryStore {
         // One lock for the whole rule: the duplicate check, the limit count and
         // the insert cannot interleave with another registration.
         let mut g = self.accounts()?;
-        let replacing = match g.credentials.get(record.id()) {
-            Some(existing) if conditions.may_replace(existing, record) => true,
+        let replacing = match g.record_at(record.id()) {
+            Some(at)
+                if g.records
+                    .get(at)
+                    .is_some_and(|existing| conditions.may_replace(existing, record)) =>
+            {
+                Some(at)
+            }
             Some(_) => return Err(Error::CredentialAlreadyRegistered),
-            None => false,
+            None => None,
         };
-        let account = g.by_handle.get(&record.user_handle);
+        let account_at = g.account_at(&record.user_handle);
+        let account = account_at.and_then(|at| g.accounts.get(at));
         // A new account: its name must still be free. Checked before anything
         // is written, so a refusal leaves the store as it was.
         let new_user = match conditions.creating_user {
@@ -307,7 +390,7 @@ impl CredentialStore for MemoryStore {
                         "creating_user is not the credential's user".into(),
                     ));
                 }
-                if g.names.contains_key(&u.name) {
+                if g.named(&u.name).is_some() {
                     return Err(Error::UsernameTaken);
                 }
                 Some(u)
@@ -323,25 +406,47 @@ impl CredentialStore for MemoryStore {
                 return Err(Error::RegistrationLimit { limit });
             }
         }
+        let stored = Box::new(record.clone());
+        // A replaced record has the same id and the same user: it keeps its
+        // position, which the indexes and its account already list.
+        let added = match replacing {
+            Some(at) => {
+                if let Some(old) = g.records.get_mut(at) {
+                    *old = stored;
+                }
+                None
+            }
+            None => Some(g.records.insert(stored)?),
+        };
+        // Every record belongs to an account, so a replacement's exists.
+        let account = match account_at {
+            Some(at) => at,
+            None => match g.new_account(&record.user_handle) {
+                Ok(at) => at,
+                Err(e) => {
+                    // Only when the store is full: leave it as it was.
+                    if let Some(at) = added {
+                        g.records.remove(at);
+                    }
+                    return Err(e);
+                }
+            },
+        };
         if let Some(u) = new_user {
-            g.names.insert(u.name.clone(), u.handle.clone());
+            g.file_user(account, u);
         }
-        let account = g.by_handle.entry(record.user_handle.clone()).or_default();
-        if let Some(u) = new_user {
-            account.user = Some(u.clone());
+        if let Some(at) = added {
+            let hash = g.by_id.hash(record.id());
+            g.by_id.insert(hash, at);
+            if let Some(a) = g.accounts.get_mut(account) {
+                a.credentials.push(at);
+            }
         }
-        // A replaced record has the same id and the same user: the index
-        // already lists it.
-        if !replacing {
-            account.credentials.push(record.id().to_vec());
-        }
-        g.credentials
-            .insert(record.id().to_vec(), Box::new(record.clone()));
         Ok(())
     }
     async fn update_after_authentication(&self, u: &CredentialUpdate) -> Result<bool> {
         let mut g = self.accounts()?;
-        let Some(c) = g.credentials.get_mut(u.credential_id.as_slice()) else {
+        let Some(c) = g.record_mut(u.credential_id.as_slice()) else {
             return Ok(false);
         };
         if c.sign_count != u.previous_sign_count {
@@ -351,7 +456,7 @@ impl CredentialStore for MemoryStore {
         Ok(true)
     }
     async fn set_credential_name(&self, id: &[u8], name: Option<&str>) -> Result<bool> {
-        Ok(match self.accounts()?.credentials.get_mut(id) {
+        Ok(match self.accounts()?.record_mut(id) {
             Some(c) => {
                 c.name = name.map(str::to_owned);
                 true
@@ -368,7 +473,7 @@ impl CredentialStore for MemoryStore {
         guard: RemovalGuard,
     ) -> Result<bool> {
         let mut g = self.accounts()?;
-        match g.credentials.get(id) {
+        match g.record(id) {
             Some(c) if c.state == from => {
                 if g.refuses(guard, c, Some(to)) {
                     return Err(Error::LastWayIn);
@@ -376,7 +481,7 @@ impl CredentialStore for MemoryStore {
             }
             _ => return Ok(false),
         }
-        if let Some(c) = g.credentials.get_mut(id) {
+        if let Some(c) = g.record_mut(id) {
             c.state = to;
             c.state_changed_at = changed_at;
         }
@@ -384,19 +489,22 @@ impl CredentialStore for MemoryStore {
     }
     async fn delete_credential(&self, id: &[u8], guard: RemovalGuard) -> Result<bool> {
         let mut g = self.accounts()?;
-        match g.credentials.get(id) {
-            Some(c) if g.refuses(guard, c, None) => return Err(Error::LastWayIn),
-            Some(_) => {}
-            None => return Ok(false),
-        }
-        let Some(record) = g.credentials.remove(id) else {
+        let Some(at) = g.record_at(id) else {
             return Ok(false);
         };
-        if let Some(account) = g.by_handle.get_mut(&record.user_handle) {
-            account.credentials.retain(|i| i.as_slice() != id);
-            if account.is_empty() {
-                g.by_handle.remove(&record.user_handle);
+        if g.records.get(at).is_some_and(|c| g.refuses(guard, c, None)) {
+            return Err(Error::LastWayIn);
+        }
+        let Some(record) = g.records.remove(at) else {
+            return Ok(false);
+        };
+        let hash = g.by_id.hash(id);
+        g.by_id.remove(hash, at);
+        if let Some(account) = g.account_at(&record.user_handle) {
+            if let Some(a) = g.accounts.get_mut(account) {
+                a.credentials.retain(|&c| c != at);
             }
+            g.drop_if_empty(account);
         }
         Ok(true)
     }
@@ -542,8 +650,9 @@ mod tests {
         store
             .set_account_policy(&other, AccountPolicy::default())
             .unwrap();
-        assert!(!store.accounts().unwrap().by_handle.contains_key(&other));
-        assert_eq!(store.accounts().unwrap().by_handle.len(), 1);
+        let g = store.accounts().unwrap();
+        assert!(g.account(&other).is_none());
+        assert_eq!((g.by_handle.len(), g.accounts.len()), (1, 1));
     }
 
     /// Mutation testing: the queue is rebuilt from the live states exactly
