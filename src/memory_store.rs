@@ -746,6 +746,50 @@ mod tests {
         assert_eq!(store.credentials_for_user(&ann).await.unwrap().len(), 1);
     }
 
+    /// "A refusal leaves the store as it was": a full store (no room for
+    /// the new user's account) refuses the registration and keeps neither
+    /// the record it had filed nor the name.
+    #[tokio::test]
+    async fn full_store_refuses_a_new_account_and_keeps_no_record_or_name() {
+        let store = MemoryStore::new();
+        let ann = User {
+            handle: UserHandle::new(vec![1]).unwrap(),
+            name: "ann".into(),
+            display_name: "Ann".into(),
+        };
+        store.accounts().unwrap().accounts.set_max(0);
+        let record = crate::internal::store_testing::record(
+            &[7; 16],
+            &ann.handle,
+            b"key",
+            CredentialState::Active,
+        )
+        .unwrap();
+        let registration = crate::internal::store_testing::registration(record);
+        let creating = InsertConditions::new().creating_user(Some(&ann));
+        assert!(matches!(
+            store.insert_credential(&registration, &creating).await,
+            Err(Error::Storage(_))
+        ));
+        assert!(store.credential_by_id(&[7; 16]).await.unwrap().is_none());
+        assert!(store.user_by_name("ann").await.unwrap().is_none());
+        {
+            let g = store.accounts().unwrap();
+            assert_eq!((g.records.len(), g.by_id.len(), g.names.len()), (0, 0, 0));
+        }
+        // With room again, the same registration lands whole.
+        store.accounts().unwrap().accounts.set_max(usize::MAX);
+        store
+            .insert_credential(&registration, &creating)
+            .await
+            .unwrap();
+        assert_eq!(store.user_by_name("ann").await.unwrap(), Some(ann.clone()));
+        assert_eq!(
+            store.credentials_for_user(&ann.handle).await.unwrap().len(),
+            1
+        );
+    }
+
     #[test]
     fn taken_states_do_not_grow_the_expiry_queue_without_bound() {
         let mut s = States::default();

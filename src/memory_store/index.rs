@@ -21,6 +21,9 @@ pub(super) type Slot = u32;
 pub(super) struct Slab<T> {
     items: Vec<Option<T>>,
     free: Vec<Slot>,
+    /// Positions past this are never handed out: every [`Slot`] value, unless
+    /// a test sets fewer to see a full store refuse.
+    max: usize,
 }
 
 impl<T> Default for Slab<T> {
@@ -28,6 +31,7 @@ impl<T> Default for Slab<T> {
         Slab {
             items: Vec::new(),
             free: Vec::new(),
+            max: usize::try_from(Slot::MAX).map_or(usize::MAX, |m| m.saturating_add(1)),
         }
     }
 }
@@ -49,8 +53,11 @@ impl<T> Slab<T> {
             *cell = Some(item);
             return Ok(at);
         }
-        let at = Slot::try_from(self.items.len())
-            .map_err(|_| Error::Storage("memory store is full".into()))?;
+        let full = || Error::Storage("memory store is full".into());
+        if self.items.len() >= self.max {
+            return Err(full());
+        }
+        let at = Slot::try_from(self.items.len()).map_err(|_| full())?;
         self.items.push(Some(item));
         Ok(at)
     }
@@ -68,6 +75,12 @@ impl<T> Slab<T> {
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.items.len() - self.free.len()
+    }
+
+    /// Hands out no position past `max` (tests: a full store).
+    #[cfg(test)]
+    pub(super) fn set_max(&mut self, max: usize) {
+        self.max = max;
     }
 }
 
@@ -226,6 +239,12 @@ mod tests {
             [a, b, c, 3].map(|i| s.get(i).copied()),
             [Some('z'), Some('d'), Some('c'), Some('e')]
         );
+        // Full: a freed position is still reused, a new one is refused.
+        s.set_max(4);
+        assert!(matches!(s.insert('f'), Err(Error::Storage(_))));
+        s.remove(c);
+        assert_eq!(s.insert('g').unwrap(), c);
+        assert_eq!(s.len(), 4);
         assert_eq!(s.get(9), None);
         assert_eq!(s.get_mut(9), None);
         assert_eq!(s.remove(9), None);
