@@ -1,12 +1,12 @@
 //! [`MemoryStore`], the embedded default [`CredentialStore`].
 //!
 //! Every operation costs the same whatever the number of users and
-//! credentials: one entry per user handle holds the user, the ids of their
-//! credentials and their policy; names index handles, credentials are indexed
-//! by id, and expired ceremony states leave through an expiry queue instead of
-//! a scan. Accounts (users, credentials, policies) sit behind one lock, because
+//! credentials: accounts (user, credential positions, policy) and records sit
+//! in slabs, found through compact hash indexes by handle, name and credential
+//! id ([`index`]), and expired ceremony states leave through an expiry queue
+//! instead of a scan. Accounts and records sit behind one lock, because
 //! the rules that span them (the registration limit, a dead record's
-//! replacement) must be atomic; every critical section is a few hash lookups.
+//! replacement) must be atomic; every critical section is a few index lookups.
 //! Ceremony states, written by every `start` and taken by every `finish`, are
 //! spread over [`STATE_SHARDS`] locks of their own so that sign-ins of
 //! independent users do not queue on one another.
