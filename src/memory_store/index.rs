@@ -221,6 +221,18 @@ mod tests {
         assert_eq!(index.len(), 0);
     }
 
+    /// Mutation testing: a `spread` that loses bits only slows lookups (every
+    /// key in one probe chain, or one tag for all), which no lookup result
+    /// shows; the bits are checked here. (`|` → `^` is the same function: the
+    /// two halves share no bit.)
+    #[test]
+    fn spread_keeps_the_hash_in_the_bucket_bits_and_the_tag_bits() {
+        assert_eq!(spread(0x8765_4321), 0x8765_4321_8765_4321);
+        // hashbrown's tag is the top seven bits: the hash's bits 25 to 31.
+        assert_eq!(spread(0xfe00_0000) >> 57, 0x7f);
+        assert_eq!(spread(0x01ff_ffff) >> 57, 0);
+    }
+
     #[test]
     fn slab_reuses_freed_positions_and_keeps_the_others() {
         let mut s = Slab::default();
