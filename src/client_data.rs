@@ -13,6 +13,8 @@ use crate::origin::{AllowedOrigins, CrossOriginPolicy, OriginError};
 use serde::Deserialize;
 use std::borrow::Cow;
 
+mod scan;
+
 /// The `type` member of client data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientDataType {
@@ -36,7 +38,7 @@ impl ClientDataType {
 ///
 /// Strings borrow from the clientDataJSON bytes unless they contain JSON
 /// escapes, which are decoded into owned strings: a sign-in copies nothing.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CollectedClientData<'a> {
     /// `type`, or `None` when it was some other string (refused at the type step).
     pub ty: Option<ClientDataType>,
@@ -80,20 +82,46 @@ impl<'a> CollectedClientData<'a> {
         let text = core::str::from_utf8(bytes).map_err(|_| Error::malformed(F, "not UTF-8"))?;
         // §7.1 step 6 "Let C, the client data claimed as collected during the…"
         // §7.2 step 9 "Let C, the client data claimed as used for the signature…"
-        let raw: Raw = serde_json::from_str(text)
-            .map_err(|_| Error::malformed(F, "not a client data JSON object"))?;
+        // The plain form browsers send is read in one pass; anything else
+        // goes to serde_json, which defines what is accepted (`scan`).
+        let raw = match scan::scan(text) {
+            Some(raw) => raw,
+            None => Self::with_serde_json(text)?,
+        };
+        Ok(Self::from_raw(raw))
+    }
+
+    /// The members as `serde_json` reads them, the definition of what is
+    /// accepted.
+    fn with_serde_json(text: &'a str) -> Result<Raw<'a>> {
+        serde_json::from_str(text)
+            .map_err(|_| Error::malformed(Field::ClientDataJson, "not a client data JSON object"))
+    }
+
+    /// Differential testing of the one-pass reader (tests and the
+    /// `client_data` fuzz target): what the reader alone reads from `text`
+    /// (`None`: it stands aside), and what `serde_json` alone reads.
+    #[doc(hidden)]
+    pub fn both_readers(text: &'a str) -> (Option<Self>, Result<Self>) {
+        (
+            scan::scan(text).map(Self::from_raw),
+            Self::with_serde_json(text).map(Self::from_raw),
+        )
+    }
+
+    fn from_raw(raw: Raw<'a>) -> Self {
         let ty = match &*raw.ty {
             "webauthn.create" => Some(ClientDataType::Create),
             "webauthn.get" => Some(ClientDataType::Get),
             _ => None,
         };
-        Ok(CollectedClientData {
+        CollectedClientData {
             ty,
             challenge: raw.challenge,
             origin: raw.origin,
             cross_origin: raw.cross_origin,
             top_origin: raw.top_origin,
-        })
+        }
     }
 }
 

@@ -42,6 +42,19 @@ pub mod seeds;
 
 /// `clientDataJSON` bytes → `CollectedClientData::parse`. True when it parsed.
 pub fn client_data(data: &[u8]) -> bool {
+    // The one-pass reader of plain client data agrees with serde_json or
+    // stands aside (`client_data::scan`).
+    if let Ok(text) = core::str::from_utf8(data) {
+        let (fast, slow) = CollectedClientData::both_readers(text);
+        if let Some(fast) = fast {
+            let slow =
+                slow.unwrap_or_else(|e| panic!("the reader read what serde_json refuses: {e}"));
+            assert_eq!(
+                fast, slow,
+                "the reader and serde_json read different values"
+            );
+        }
+    }
     match CollectedClientData::parse(data) {
         Ok(c) => {
             // Touch every member (Debug walks them all).
