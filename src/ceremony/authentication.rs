@@ -1,8 +1,8 @@
 //! Verifying an authentication assertion (WebAuthn L3 §7.2).
 
 use super::{
-    Challenge, UserPresence, check_auth_data, check_client_data, check_expiry, check_type_and_id,
-    constant_time_eq, within_limit,
+    Challenge, IdText, UserPresence, check_auth_data, check_client_data, check_expiry,
+    check_type_and_id, constant_time_eq, within_limit,
 };
 use crate::authenticator_data::{AuthenticatorData, Flags};
 use crate::client_data::{ClientDataType, CollectedClientData};
@@ -222,7 +222,7 @@ impl AuthenticationResponse {
         match &self.repr {
             Repr::Json(j) => Parts {
                 type_: j.type_.as_bytes(),
-                id: j.id.as_bytes(),
+                id: IdText::Sent(j.id.as_bytes()),
                 raw_id: j.raw_id.as_slice(),
                 client_data_json: j.response.client_data_json.as_slice(),
                 authenticator_data: j.response.authenticator_data.as_slice(),
@@ -232,7 +232,11 @@ impl AuthenticationResponse {
             },
             Repr::Plain { plain, .. } => Parts {
                 type_: plain.type_(),
-                id: plain.id(),
+                id: if plain.id_is_raw_id_text() {
+                    IdText::SameAsRawId
+                } else {
+                    IdText::Sent(plain.id())
+                },
                 raw_id: plain.raw_id(),
                 client_data_json: plain.client_data_json(),
                 authenticator_data: plain.authenticator_data(),
@@ -248,7 +252,7 @@ impl AuthenticationResponse {
 /// A response's members, borrowed.
 struct Parts<'a> {
     type_: &'a [u8],
-    id: &'a [u8],
+    id: IdText<'a>,
     raw_id: &'a [u8],
     client_data_json: &'a [u8],
     authenticator_data: &'a [u8],

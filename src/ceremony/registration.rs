@@ -382,7 +382,11 @@ impl RelyingParty {
         }
         check_expiry(state.expires_at, now)?;
         let r = &response.json;
-        check_type_and_id(r.type_.as_bytes(), r.id.as_bytes(), r.raw_id.as_slice())?;
+        check_type_and_id(
+            r.type_.as_bytes(),
+            super::IdText::Sent(r.id.as_bytes()),
+            r.raw_id.as_slice(),
+        )?;
 
         // §7.1 steps 5–6: decode and parse clientDataJSON (`client_data`).
         let cdj = within_limit(

@@ -48,6 +48,8 @@ pub struct Plain {
     signature: Span,
     user_handle: Option<Span>,
     authenticator_attachment: Option<AuthenticatorAttachment>,
+    /// `id` was sent as the same text as `rawId` (see [`Plain::id_is_raw_id_text`]).
+    id_is_raw_id_text: bool,
 }
 
 impl Plain {
@@ -81,6 +83,14 @@ impl Plain {
     /// The signature bytes.
     pub fn signature(&self) -> &[u8] {
         self.get(self.signature)
+    }
+    /// Whether `id` was sent as the very text of `rawId`. That text decoded
+    /// under the strict unpadded URL alphabet, which refuses every text but
+    /// the one canonical encoding of its bytes (trailing bits zero, no
+    /// padding): so then `id` is base64url(rawId), and the ceremony need not
+    /// encode rawId to compare them.
+    pub fn id_is_raw_id_text(&self) -> bool {
+        self.id_is_raw_id_text
     }
     /// The user handle, if one was sent.
     pub fn user_handle(&self) -> Option<&[u8]> {
@@ -117,7 +127,8 @@ pub fn scan(json: &str) -> Option<Plain> {
     let mut extensions = None;
     let mut ty = None;
     r.object(|r, key| match key {
-        b"id" => once(&mut id, r.text()?),
+        // Checked as text below, unless it is `rawId`'s very text.
+        b"id" => once(&mut id, r.raw()?),
         b"rawId" => once(&mut raw_id, r.raw()?),
         b"response" => once(&mut response, assertion(r)?),
         b"authenticatorAttachment" => {
@@ -140,6 +151,12 @@ pub fn scan(json: &str) -> Option<Plain> {
     })?;
     r.end()?;
     let (id, ty, raw_id, response) = (id?, ty?, raw_id?, response?);
+    // The same text as `rawId` needs no check of its own: it must decode as
+    // base64url below, so it holds neither an escape nor a control character.
+    let id_is_raw_id_text = id == raw_id;
+    if !id_is_raw_id_text {
+        plain_text(id)?;
+    }
     // Room for everything, so no member moves the buffer.
     let base64 = [
         Some(raw_id),
@@ -156,7 +173,7 @@ pub fn scan(json: &str) -> Option<Plain> {
     let mut b = Builder {
         buf: Vec::with_capacity(room),
     };
-    let id = b.copy(id.as_bytes())?;
+    let id = b.copy(id)?;
     let type_ = b.copy(ty.as_bytes())?;
     let raw_id = b.decode(raw_id)?;
     let client_data_json = b.decode(response.client_data_json)?;
@@ -176,6 +193,7 @@ pub fn scan(json: &str) -> Option<Plain> {
         signature,
         user_handle,
         authenticator_attachment: attachment.flatten(),
+        id_is_raw_id_text,
     })
 }
 
@@ -259,6 +277,15 @@ fn once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
     Some(())
 }
 
+/// A string's raw contents as text, if they hold neither an escape nor a
+/// control character (see [`Reader::text`]).
+fn plain_text(raw: &[u8]) -> Option<&str> {
+    if raw.iter().any(|&b| b == b'\\' || b < 0x20) {
+        return None;
+    }
+    core::str::from_utf8(raw).ok()
+}
+
 /// A cursor over the JSON text. Every method answers `None` for anything
 /// outside the plain form.
 struct Reader<'a> {
@@ -323,11 +350,7 @@ impl<'a> Reader<'a> {
     /// input is a `str` and the cut is at ASCII quotes, so this is valid
     /// UTF-8; checked anyway, as nothing here is unsafe.
     fn text(&mut self) -> Option<&'a str> {
-        let raw = self.raw()?;
-        if raw.iter().any(|&b| b == b'\\' || b < 0x20) {
-            return None;
-        }
-        core::str::from_utf8(raw).ok()
+        plain_text(self.raw()?)
     }
 
     /// A non-empty object: `member` reads each value, given the member's
@@ -396,6 +419,57 @@ mod tests {
         // decoded length (a base64 tail of 2 or 3 characters).
         assert!(p.buf.capacity() >= p.buf.len());
         assert!(p.buf.capacity() - p.buf.len() <= 10, "{}", p.buf.capacity());
+    }
+
+    /// `id` sent as `rawId`'s very text is flagged, and is then base64url of
+    /// the decoded `rawId`; any other `id` is kept to be compared.
+    #[test]
+    fn id_sent_as_the_text_of_raw_id_is_its_encoding() {
+        let p = scan(PLAIN).expect("plain");
+        assert!(p.id_is_raw_id_text());
+        assert_eq!(p.id(), crate::json::b64url(p.raw_id()).as_bytes());
+        let other = PLAIN.replacen("BQoPFBkeIygtMjc8QUZLUFVaX2RpbnN4fYKHjJGWm6A", "AAAA", 1);
+        let p = scan(&other).expect("plain");
+        assert!(!p.id_is_raw_id_text());
+        assert_eq!(p.id(), b"AAAA");
+        // `id` with a raw control character but no other difference from the
+        // text: only the same text as `rawId` skips the text check.
+        let control = PLAIN.replacen("BQoPFB", "BQ\u{1}PFB", 1);
+        assert!(checked(&control).is_none());
+    }
+
+    /// The strict decoder the flag relies on refuses every text of a 1- or
+    /// 2-byte tail but the canonical one (trailing bits zero): every
+    /// 2- and 3-character tail that decodes is the encoding of what it
+    /// decodes to.
+    #[test]
+    fn strict_decoding_accepts_only_canonical_text() {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut decoded = [0usize; 2];
+        for (n, tail) in [(0, 2), (1, 3)] {
+            let mut idx = vec![0usize; tail];
+            loop {
+                let mut text = b"AAAA".to_vec();
+                text.extend(idx.iter().map(|&i| ALPHABET[i]));
+                if let Ok(bytes) = base64_simd::URL_SAFE_NO_PAD.decode_to_vec(&text) {
+                    assert_eq!(crate::json::b64url(&bytes).as_bytes(), &text[..]);
+                    decoded[n] += 1;
+                }
+                // The next tail, as a number in base 64.
+                let mut k = 0;
+                while k < tail && idx[k] == 63 {
+                    idx[k] = 0;
+                    k += 1;
+                }
+                if k == tail {
+                    break;
+                }
+                idx[k] += 1;
+            }
+        }
+        // One text per byte value, one per pair of byte values.
+        assert_eq!(decoded, [256, 65536]);
     }
 
     #[test]

@@ -275,12 +275,45 @@ fn auth_id_and_raw_id_must_agree() {
     let (options, state) = start_discoverable(&rp, 2);
     let mut v: serde_json::Value =
         serde_json::from_str(&a.authenticate(&options, &Tamper::default())).unwrap();
-    v["id"] = "AAAA".into();
-    let resp = AuthenticationResponse::from_json(&v.to_string()).unwrap();
-    assert!(matches!(
-        relypass::danger::finish_authentication_at(&rp, state, &resp, &rec, NOW),
-        Err(Error::CredentialIdMismatch)
-    ));
+    let raw_id = v["rawId"].as_str().unwrap().to_owned();
+    // Other texts of the same bytes are refused too: padded, and (when the
+    // id's length leaves trailing bits) with a trailing bit set, which a
+    // lenient decoder reads to the same bytes.
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let non_canonical = |t: &str| -> Option<String> {
+        let last = ALPHABET.find(t.chars().last()?)?;
+        (!t.len().is_multiple_of(4)).then(|| {
+            let flipped = &ALPHABET[last ^ 1..(last ^ 1) + 1];
+            format!("{}{flipped}", &t[..t.len() - 1])
+        })
+    };
+    let mut ids = vec!["AAAA".to_owned(), format!("{raw_id}=")];
+    ids.extend(non_canonical(&raw_id));
+    for id in ids {
+        let (_, state) = start_discoverable(&rp, 2);
+        v["id"] = id.clone().into();
+        let resp = AuthenticationResponse::from_json(&v.to_string()).unwrap();
+        assert!(
+            matches!(
+                relypass::danger::finish_authentication_at(&rp, state, &resp, &rec, NOW),
+                Err(Error::CredentialIdMismatch)
+            ),
+            "{id}"
+        );
+    }
+    // The same non-canonical text as both id and rawId is no encoding of the
+    // bytes either (the one-pass reader leaves it to serde_json).
+    if let Some(nc) = non_canonical(&raw_id) {
+        v["id"] = nc.clone().into();
+        v["rawId"] = nc.into();
+        if let Ok(resp) = AuthenticationResponse::from_json(&v.to_string()) {
+            assert!(
+                relypass::danger::finish_authentication_at(&rp, state, &resp, &rec, NOW).is_err()
+            );
+        }
+    } else {
+        drop(state);
+    }
 }
 
 #[test]
