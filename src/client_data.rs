@@ -3,7 +3,9 @@
 //! §5.8.1.2 describes a "limited verification algorithm" that string-matches a
 //! prefix; we do not use it. The bytes are parsed as JSON (so escapes, member
 //! order and unknown members are all handled as a JSON parser would), and the
-//! hash that authenticators sign is always taken over the raw bytes.
+//! hash that authenticators sign is always taken over the raw bytes. The plain
+//! form browsers send is read by a one-pass reader (`scan`) that agrees with
+//! `serde_json` or leaves the text to it.
 
 use crate::ceremony::challenge::Challenge;
 use crate::crypto::ct::b64url_eq;
