@@ -25,12 +25,23 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 echo "load average at start: $(cat /proc/loadavg 2>/dev/null || echo n/a)" | tee "$logs/load"
 cargo bench -p relypass-benches --bench ceremony | tee "$logs/ceremony"
+# The interleaved overhead ratios move from one process to the next (the
+# Ed25519 row read from -1.6 % to +14.8 % in six runs of the same build, each
+# steady within itself: where the code and data land decides it), so they are
+# measured in five processes and reported as the median, with every run shown.
+for _ in 1 2 3 4; do
+  cargo bench -p relypass-benches --bench ceremony -- overhead/ | tee -a "$logs/overhead-repeats"
+done
 (cd benches/webauthn-rs && env -u CARGO_TARGET_DIR cargo bench)
 # The ring build writes its criterion results elsewhere: same benchmark ids.
 CRITERION_HOME="$target/criterion-ring" \
   cargo bench -p relypass-benches --features ring --bench ceremony -- es256 | tee "$logs/ring"
 cargo bench -p relypass-benches --features ring --bench p256_verify | tee "$logs/p256"
-cargo bench -p relypass-benches --bench store_scale | tee "$logs/store"
+# The store's growth ratios vary by a few per cent between processes too:
+# three runs, medians reported.
+for _ in 1 2 3; do
+  cargo bench -p relypass-benches --bench store_scale | tee -a "$logs/store"
+done
 echo "load average at end: $(cat /proc/loadavg 2>/dev/null || echo n/a)" | tee -a "$logs/load"
 python3 - "$logs" "$target/criterion" benches/webauthn-rs/target/criterion "$target/criterion-ring" <<'PY'
 import json, pathlib, re, sys
@@ -45,22 +56,37 @@ def medians(*roots):
             med[fid] = est["median"]["point_estimate"]
     return med
 
-def overhead(log):
-    """`overhead-ratio NAME PCT % (N samples)` lines printed by bench_overhead."""
-    out = {}
-    for line in (logs / log).read_text(encoding="utf-8").splitlines():
-        if line.startswith("overhead-ratio "):
-            parts = line.split()
-            out[parts[1]] = float(parts[2])
-    return out
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    return None if n == 0 else (v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2)
+
+runs = {}
+def overhead(*logs_):
+    """Median per row of the `overhead-ratio NAME PCT % (N samples)` lines
+    printed by bench_overhead, over every run in `logs_` (each run kept in
+    `runs` for the record)."""
+    seen = {}
+    for log in logs_:
+        path = logs / log
+        if not path.exists():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("overhead-ratio "):
+                parts = line.split()
+                seen.setdefault(parts[1], []).append(float(parts[2]))
+    for k, v in seen.items():
+        runs[(logs_[0], k)] = v
+    return {k: median(v) for k, v in seen.items()}
 
 def grab(log, pattern):
-    m = re.search(pattern, (logs / log).read_text(encoding="utf-8"))
-    return float(m.group(1)) if m else None
+    """The median of every match of `pattern` in `log` (one per run)."""
+    found = [float(m) for m in re.findall(pattern, (logs / log).read_text(encoding="utf-8"))]
+    return median(found)
 
 med = medians(sys.argv[2], sys.argv[3])
 ring = medians(sys.argv[4])
-ratio_of = overhead("ceremony")
+ratio_of = overhead("ceremony", "overhead-repeats")
 ring_ratio_of = overhead("ring")
 
 def fmt(ns):
@@ -94,12 +120,12 @@ def row(target, measured, value, ok):
 print("| target (issue 16) | measured | met? |\n| --- | --- | --- |")
 reg = grab("store", r"whole ceremony largest/smallest: registration ([0-9.]+)×")
 sig = grab("store", r"whole ceremony largest/smallest: registration [0-9.]+×, sign-in ([0-9.]+)×")
-row("registration at 100k ≤ 1.2× at 1k (MemoryStore, start + finish)", f"{reg}×", reg, lambda v: v <= 1.2)
-row("named sign-in at 100k ≤ 1.2× at 1k", f"{sig}×", sig, lambda v: v <= 1.2)
+row("registration at 100k ≤ 1.2× at 1k (MemoryStore, start + finish; median of 3 runs)", f"{reg:.2f}×" if reg else "—", reg, lambda v: v <= 1.2)
+row("named sign-in at 100k ≤ 1.2× at 1k", f"{sig:.2f}×" if sig else "—", sig, lambda v: v <= 1.2)
 r2 = grab("store", r"2 threads ÷ 1: registration ([0-9.]+)×")
 s2 = grab("store", r"2 threads ÷ 1: registration [0-9.]+×, sign-in ([0-9.]+)×")
-row("2 threads ≥ 1.8× ops/s of 1: registration", f"{r2}×", r2, lambda v: v >= 1.8)
-row("2 threads ≥ 1.8× ops/s of 1: sign-in", f"{s2}×", s2, lambda v: v >= 1.8)
+row("2 threads ≥ 1.8× ops/s of 1: registration", f"{r2:.2f}×" if r2 else "—", r2, lambda v: v >= 1.8)
+row("2 threads ≥ 1.8× ops/s of 1: sign-in", f"{s2:.2f}×" if s2 else "—", s2, lambda v: v >= 1.8)
 fc, f, w = g("finish_authentication_cached_key/rs256"), g("finish_authentication/rs256"), g("webauthn_rs_core/rs256")
 v = fc / w if fc and w else None
 row("RS256 sign-in ≤ 0.85× webauthn-rs-core (key cached, as `Passkeys` does)",
@@ -112,7 +138,7 @@ row("Ed25519 sign-in ≤ 1.03× a bare strict verify (key cached; interleaved pa
 pct = ratio_of.get("verify_assertion/es256")
 full = ratio_of.get("finish_authentication/es256")
 row("ES256 sign-in overhead ≤ 1 % beyond its signature check (key cached, as `Passkeys` does; interleaved pairs)",
-    f"{pct} % (key parsed per call: {full} %)", pct, lambda x: x <= 1.0)
+    f"{pct:.3f} % (key parsed per call: {full:.3f} %; medians of 5 runs)" if pct is not None and full is not None else "—", pct, lambda x: x <= 1.0)
 rr = grab("p256", r"ratio relypass ÷ +ring: ([0-9.]+)")
 rp = grab("p256", r"ratio relypass ÷ +p256[^:]*: ([0-9.]+)")
 row("pure-Rust ES256 verify ≤ 1.35× ring's verify (interleaved)", f"{rr}× (÷ p256: {rp}×)", rr, lambda x: x <= 1.35)
@@ -121,6 +147,16 @@ rfull = ring_ratio_of.get("finish_authentication/es256")
 ratio = lambda p: "—" if p is None else f"{1 + p / 100:.3f}×"
 row("ring build: ES256 sign-in ≤ 1.02× ring's bare verify (key cached; interleaved pairs)",
     f"{ratio(rpct)} (key parsed per call: {ratio(rfull)})", rpct, lambda x: x <= 2.0)
+print()
+print("Interleaved overhead ratios per run (%; the rows above are their medians):")
+for (log, k), v in sorted(runs.items()):
+    print(f"- {k}{' (ring)' if log == 'ring' else ''}: {', '.join(f'{x:.2f}' for x in v)}")
+for name, pattern in [("registration", r"whole ceremony largest/smallest: registration ([0-9.]+)×"),
+                      ("named sign-in", r"whole ceremony largest/smallest: registration [0-9.]+×, sign-in ([0-9.]+)×"),
+                      ("2 threads, registration", r"2 threads ÷ 1: registration ([0-9.]+)×"),
+                      ("2 threads, sign-in", r"2 threads ÷ 1: registration [0-9.]+×, sign-in ([0-9.]+)×")]:
+    found = re.findall(pattern, (logs / "store").read_text(encoding="utf-8"))
+    print(f"- store {name} per run (×): {', '.join(found)}")
 print()
 # Issue 7's targets, kept.
 rs = g("raw_verify/es256/relypass_signature")
