@@ -473,7 +473,10 @@ impl CredentialStore for MemoryStore {
         guard: RemovalGuard,
     ) -> Result<bool> {
         let mut g = self.accounts()?;
-        match g.record(id) {
+        let Some(at) = g.record_at(id) else {
+            return Ok(false);
+        };
+        match g.records.get(at) {
             Some(c) if c.state == from => {
                 if g.refuses(guard, c, Some(to)) {
                     return Err(Error::LastWayIn);
@@ -481,7 +484,7 @@ impl CredentialStore for MemoryStore {
             }
             _ => return Ok(false),
         }
-        if let Some(c) = g.record_mut(id) {
+        if let Some(c) = g.records.get_mut(at) {
             c.state = to;
             c.state_changed_at = changed_at;
         }
