@@ -466,6 +466,55 @@ fn bench_parsing(c: &mut Criterion) {
     g.finish();
 }
 
+/// Where in the stack a timed pair runs. An Ed25519 verify's speed depends on
+/// the address of its stack frame (modulo the 4 KiB page: the loads of its
+/// stack-held point tables alias the stores to other addresses with the same
+/// low twelve bits), and the ceremony reaches `verify_strict` from a deeper
+/// frame than the bare check does. One binary under `setarch -R`, its stack
+/// moved only by the size of the environment, read the Ed25519 overhead row
+/// as anything from −11.5 % to +11.4 % by where the stack started, each
+/// figure repeating to ±0.1 % (benches/README.md). ASLR moves the stack by a
+/// multiple of 16 bytes per process, hence rows that never repeated between
+/// processes. Measuring at one position measures that position; each pair
+/// here runs at the next of 256 positions spread over a page instead, so a row
+/// is the ceremony's cost over all of them (the effect of environment size on
+/// measurements is Mytkowicz et al., "Producing wrong data without doing
+/// anything obviously wrong!", ASPLOS 2009).
+fn next_stack_shift() -> u8 {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    // An odd stride visits all 256 positions, scattered, so a short sample
+    // still sees positions from the whole page.
+    static NEXT: AtomicU8 = AtomicU8::new(0);
+    NEXT.fetch_add(167, Ordering::Relaxed)
+}
+
+/// Runs `f` with the stack `shift` × 16 bytes (plus a few frames' fixed cost)
+/// deeper than at `shift` 0: one frame of 16 × 2^b bytes for each bit b set.
+fn with_stack_shift(shift: u8, f: &mut dyn FnMut()) {
+    #[inline(never)]
+    fn pad<const N: usize>(rest: u8, f: &mut dyn FnMut()) {
+        let pad = std::mem::MaybeUninit::<[u8; N]>::uninit();
+        // Taken before and after the call, so the frame holds all N bytes
+        // for as long as `f` runs.
+        black_box(&pad);
+        with_stack_shift(rest, f);
+        black_box(&pad);
+    }
+    let bit = shift & shift.wrapping_neg();
+    let rest = shift & !bit;
+    match bit {
+        0 => f(),
+        1 => pad::<16>(rest, f),
+        2 => pad::<32>(rest, f),
+        4 => pad::<64>(rest, f),
+        8 => pad::<128>(rest, f),
+        16 => pad::<256>(rest, f),
+        32 => pad::<512>(rest, f),
+        64 => pad::<1024>(rest, f),
+        _ => pad::<2048>(rest, f),
+    }
+}
+
 /// The ceremony's own cost, measured directly: each iteration times the whole
 /// ceremony and the bare signature check of the same signature, back to back
 /// (in alternating order), and adds up the difference. Interleaving the two cancels the drift of a
@@ -489,6 +538,7 @@ fn bench_overhead(c: &mut Criterion) {
         let mut extra: Vec<i128> = Vec::with_capacity(iters as usize);
         let mut sig: Vec<u128> = Vec::with_capacity(iters as usize);
         for i in 0..iters {
+            let shift = next_stack_shift();
             // Each pair's state is made just before it, outside both timings:
             // a server deserializes the state it takes right before `finish`.
             // Made all ahead, a sample's states (megabytes at high iteration
@@ -503,19 +553,24 @@ fn bench_overhead(c: &mut Criterion) {
             // the caches and branch predictors the other left (a constant
             // bias of either sign, several per cent of an Ed25519 verify when
             // the ceremony always went first).
-            let t0 = Instant::now();
-            if i % 2 == 0 {
-                run();
-            } else {
-                signature();
-            }
-            let t1 = Instant::now();
-            if i % 2 == 0 {
-                signature();
-            } else {
-                run();
-            }
-            let t2 = Instant::now();
+            let (mut t0, mut t1, mut t2) = (Instant::now(), Instant::now(), Instant::now());
+            // Both legs run at the same stack position, a different one for
+            // each pair (see `with_stack_shift`).
+            with_stack_shift(shift, &mut || {
+                t0 = Instant::now();
+                if i % 2 == 0 {
+                    run();
+                } else {
+                    signature();
+                }
+                t1 = Instant::now();
+                if i % 2 == 0 {
+                    signature();
+                } else {
+                    run();
+                }
+                t2 = Instant::now();
+            });
             let (c, s) = if i % 2 == 0 {
                 (t1 - t0, t2 - t1)
             } else {
