@@ -15,32 +15,89 @@ pub(crate) mod state;
 pub use state::CredentialState;
 
 /// A user handle (§5.4.3 `user.id`): opaque, 1 to 64 bytes, never personal data.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+///
+/// Held inline, not on the heap: every sign-in copies the stored handle into
+/// its result and drops the one in its ceremony state, and an allocation and
+/// two frees were a tenth of what an ES256 sign-in spends beyond its signature
+/// check (benches/README.md). Equality, order and hash are those of the bytes.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(try_from = "Base64Url", into = "Base64Url")]
-pub struct UserHandle(Vec<u8>);
+pub struct UserHandle {
+    /// 1 to [`limits::MAX_USER_HANDLE`], checked by every constructor.
+    len: u8,
+    bytes: [u8; limits::MAX_USER_HANDLE],
+}
 
 impl UserHandle {
     /// Wraps bytes, refusing empty or longer than 64 bytes.
     pub fn new(bytes: Vec<u8>) -> Result<Self> {
-        if bytes.is_empty() || bytes.len() > limits::MAX_USER_HANDLE {
-            return Err(Error::malformed(
+        Self::from_slice(&bytes)
+    }
+
+    /// The same check as [`UserHandle::new`], from borrowed bytes.
+    fn from_slice(bytes: &[u8]) -> Result<Self> {
+        let too_long = || {
+            Error::malformed(
                 crate::error::Field::UserHandle,
                 "user handle must be 1 to 64 bytes",
-            ));
+            )
+        };
+        let len = u8::try_from(bytes.len()).map_err(|_| too_long())?;
+        let mut inline = [0u8; limits::MAX_USER_HANDLE];
+        match inline.get_mut(..bytes.len()) {
+            Some(dst) if !bytes.is_empty() => dst.copy_from_slice(bytes),
+            _ => return Err(too_long()),
         }
-        Ok(UserHandle(bytes))
+        Ok(UserHandle {
+            len,
+            bytes: inline,
+        })
     }
 
     /// A fresh random 32-byte handle from the OS random source.
     pub fn random() -> Result<Self> {
-        let mut b = vec![0u8; 32];
+        let mut b = [0u8; 32];
         getrandom::fill(&mut b).map_err(|_| Error::Random)?;
-        Ok(UserHandle(b))
+        Self::from_slice(&b)
     }
 
     /// The bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        // `len` is at most the array's length (every constructor checks);
+        // `get` keeps a mistake from becoming a panic.
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+}
+
+impl PartialEq for UserHandle {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for UserHandle {}
+
+impl PartialOrd for UserHandle {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for UserHandle {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl std::hash::Hash for UserHandle {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state)
+    }
+}
+
+impl std::fmt::Debug for UserHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("UserHandle").field(&self.as_bytes()).finish()
     }
 }
 
@@ -49,7 +106,7 @@ impl UserHandle {
 /// a URL.
 impl std::fmt::Display for UserHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::json::b64url(&self.0))
+        f.write_str(&crate::json::b64url(self.as_bytes()))
     }
 }
 
@@ -82,7 +139,7 @@ impl TryFrom<Base64Url> for UserHandle {
 
 impl From<UserHandle> for Base64Url {
     fn from(u: UserHandle) -> Self {
-        Base64Url::from(u.0)
+        Base64Url::from(u.as_bytes().to_vec())
     }
 }
 
@@ -334,5 +391,40 @@ mod tests {
         ] {
             assert!(bad.parse::<UserHandle>().is_err(), "{bad:?}");
         }
+    }
+
+    /// The handle is held in a fixed array: a shorter handle whose bytes are
+    /// a prefix of a longer one's, padded with the zeros the array holds
+    /// anyway, is still another handle, and equality, order, hash and
+    /// `Debug` are all those of the bytes alone.
+    #[test]
+    fn inline_user_handles_compare_hash_and_print_by_their_bytes_alone() {
+        use std::hash::{BuildHasher, RandomState};
+        let short = UserHandle::new(vec![1]).unwrap();
+        let padded = UserHandle::new(vec![1, 0]).unwrap();
+        assert_ne!(short, padded);
+        assert!(short < padded);
+        assert_eq!(short.cmp(&padded), [1u8][..].cmp(&[1u8, 0][..]));
+        assert_eq!(
+            UserHandle::new(vec![2]).unwrap().cmp(&padded),
+            std::cmp::Ordering::Greater
+        );
+        let hasher = RandomState::new();
+        assert_eq!(hasher.hash_one(&short), hasher.hash_one([1u8].as_slice()));
+        assert_ne!(hasher.hash_one(&short), hasher.hash_one(&padded));
+        assert_eq!(short, UserHandle::new(vec![1]).unwrap());
+        assert_eq!(format!("{padded:?}"), "UserHandle([1, 0])");
+        assert_eq!(short.as_bytes(), [1]);
+        assert_eq!(padded.as_bytes(), [1, 0]);
+        // The bounds: 1 to 64 bytes, as before.
+        assert!(UserHandle::new(Vec::new()).is_err());
+        assert!(UserHandle::new(vec![9; 65]).is_err());
+        assert!(UserHandle::new(vec![9; 256]).is_err());
+        assert_eq!(UserHandle::new(vec![9; 64]).unwrap().as_bytes(), [9; 64]);
+        assert_eq!(UserHandle::random().unwrap().as_bytes().len(), 32);
+        assert_eq!(
+            Base64Url::from(padded.clone()).as_slice(),
+            padded.as_bytes()
+        );
     }
 }
