@@ -25,10 +25,11 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 echo "load average at start: $(cat /proc/loadavg 2>/dev/null || echo n/a)" | tee "$logs/load"
 cargo bench -p relypass-benches --bench ceremony | tee "$logs/ceremony"
-# The interleaved overhead ratios move from one process to the next (the
-# Ed25519 row read from -1.6 % to +14.8 % in six runs of the same build, each
-# steady within itself: where the code and data land decides it), so they are
-# measured in five processes and reported as the median, with every run shown.
+# The interleaved overhead ratios are measured in five processes and reported
+# as the median, with every run shown. (The Ed25519 row once read -1.6 % to
+# +14.8 % in six runs of one build: where the process's stack started decided
+# it. Each pair now runs at the next of 256 stack positions, see
+# `with_stack_shift` in benches/ceremony.rs, and five runs read 1.83-2.02 %.)
 for _ in 1 2 3 4; do
   cargo bench -p relypass-benches --bench ceremony -- overhead/ | tee -a "$logs/overhead-repeats"
 done
