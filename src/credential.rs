@@ -48,10 +48,7 @@ impl UserHandle {
             Some(dst) if !bytes.is_empty() => dst.copy_from_slice(bytes),
             _ => return Err(too_long()),
         }
-        Ok(UserHandle {
-            len,
-            bytes: inline,
-        })
+        Ok(UserHandle { len, bytes: inline })
     }
 
     /// A fresh random 32-byte handle from the OS random source.

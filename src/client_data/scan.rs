@@ -332,31 +332,26 @@ mod tests {
     /// character: wherever the reader still reads the text, serde_json agrees.
     #[test]
     fn scan_agrees_with_serde_json() {
+        use crate::json::differential::{each_byte_replaced, prefixes_read};
         for base in [
             PLAIN,
             r#"{"topOrigin":"https://t.example","crossOrigin":true,"origin":"o","challenge":"c","type":"webauthn.create"}"#,
         ] {
-            let mut read_count = 0;
-            for end in 0..=base.len() {
-                if checked(&base[..end]).is_some() {
-                    read_count += 1;
-                }
-            }
-            assert_eq!(read_count, 1, "only the whole text is client data");
-            let bytes = base.as_bytes();
-            for i in 0..bytes.len() {
-                for c in [
-                    b'"', b'\\', b'{', b'}', b',', b':', b' ', b'A', b'n', b't', b'e', b'\n', 0x01,
-                    0x1f, 0x20, 0x7f, 0x80, 0xc3, 0xff,
-                ] {
-                    let mut b = bytes.to_vec();
-                    b[i] = c;
-                    if let Ok(text) = core::str::from_utf8(&b) {
-                        checked(text);
-                    }
-                }
-                // A two-byte character in place of the byte.
-                let mut b = bytes.to_vec();
+            assert_eq!(
+                prefixes_read(base, |t| checked(t).is_some()),
+                1,
+                "only the whole text is client data"
+            );
+            let significant = [
+                b'"', b'\\', b'{', b'}', b',', b':', b' ', b'A', b'n', b't', b'e', b'\n', 0x01,
+                0x1f, 0x20, 0x7f, 0x80, 0xc3, 0xff,
+            ];
+            each_byte_replaced(base, &significant, |text| {
+                checked(text);
+            });
+            // A two-byte character in place of each byte.
+            for i in 0..base.len() {
+                let mut b = base.as_bytes().to_vec();
                 b.splice(i..=i, "é".bytes());
                 checked(core::str::from_utf8(&b).unwrap());
             }

@@ -616,24 +616,17 @@ mod tests {
     /// character: wherever the scan still reads the text, serde_json agrees.
     #[test]
     fn scan_agrees_with_serde_json() {
-        let mut read_count = 0;
-        for end in 0..=PLAIN.len() {
-            if checked(&PLAIN[..end]).is_some() {
-                read_count += 1;
-            }
-        }
-        assert_eq!(read_count, 1, "only the whole text is a response");
-        let bytes = PLAIN.as_bytes();
-        for i in 0..bytes.len() {
-            for c in [
-                b'"', b'\\', b'{', b'}', b',', b':', b' ', b'A', b'=', b'n', b'\n', 0x01,
-            ] {
-                let mut b = bytes.to_vec();
-                b[i] = c;
-                if let Ok(json) = core::str::from_utf8(&b) {
-                    checked(json);
-                }
-            }
-        }
+        use crate::json::differential::{each_byte_replaced, prefixes_read};
+        assert_eq!(
+            prefixes_read(PLAIN, |t| checked(t).is_some()),
+            1,
+            "only the whole text is a response"
+        );
+        let significant = [
+            b'"', b'\\', b'{', b'}', b',', b':', b' ', b'A', b'=', b'n', b'\n', 0x01,
+        ];
+        each_byte_replaced(PLAIN, &significant, |json| {
+            checked(json);
+        });
     }
 }

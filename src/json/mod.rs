@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 pub use base64urlsafedata::Base64UrlSafeData as Base64Url;
 
 pub(crate) mod assertion_scan;
+#[cfg(test)]
+pub(crate) mod differential;
 
 /// A JSON object of extension inputs or outputs, passed through untouched.
 pub type ExtensionsJson = serde_json::Map<String, serde_json::Value>;
