@@ -3,7 +3,8 @@
 //! Grows a [`MemoryStore`] to 1k, 10k and 100k credentials (two per user) and
 //! reports, through [`Passkeys`], the median µs per operation of a new user's
 //! registration (start, finish) and a named user's sign-in (start, finish) at
-//! each size, then the ops/s of whole registrations and sign-ins (the software
+//! each size, the same ratios with the smallest and largest sizes measured in
+//! turns, then the ops/s of whole registrations and sign-ins (the software
 //! authenticator's signing included) on 1 and 2 threads at the largest size.
 //!
 //! Medians are over chunks of [`CHUNK`] operations, so one slow chunk (the VM's
@@ -87,11 +88,16 @@ fn per_op(d: Duration) -> f64 {
 /// Median µs/op of (registration start, registration finish, sign-in start,
 /// sign-in finish) at the store's current size.
 fn measure(pk: &Passkeys<MemoryStore>, size: usize) -> [f64; 4] {
+    measure_chunks(pk, size * 10, CHUNKS)
+}
+
+/// The same over `chunks` chunks, the new users numbered from `first`.
+fn measure_chunks(pk: &Passkeys<MemoryStore>, first: usize, chunks: usize) -> [f64; 4] {
     let mut out: [Vec<f64>; 4] = Default::default();
     block_on(async {
-        for chunk in 0..CHUNKS {
+        for chunk in 0..chunks {
             let users: Vec<User> = (0..CHUNK)
-                .map(|i| new_user((size * 10 + chunk * CHUNK + i) as u64, "reg"))
+                .map(|i| new_user((first + chunk * CHUNK + i) as u64, "reg"))
                 .collect();
             let mut auths: Vec<SoftAuthenticator> =
                 (0..CHUNK).map(|_| SoftAuthenticator::new(ORIGIN)).collect();
@@ -251,6 +257,46 @@ fn main() {
             "store-scale whole ceremony largest/smallest: registration {:.2}×, sign-in {:.2}×",
             whole(0, 1),
             whole(2, 3)
+        );
+    }
+    // The same ratios with the two sizes measured in turns, chunk by chunk,
+    // in this one process: a smallest store grown beside the largest, each
+    // chunk of one followed by a chunk of the other (which goes first
+    // alternates). Measured one after the other as above, the smallest size
+    // early in a young process and the largest a minute later, whatever the
+    // machine did between the two phases enters the ratio; in turns it falls
+    // on both sides. Runs still differ (one binary read 1.05× to 1.47× in
+    // turns, 1.08× to 1.57× one after the other, on a shared VM): the largest
+    // store's work waits on memory, and so on what the machine's other
+    // tenants leave of the shared cache (benches/README.md).
+    if let (Some(&small_size), Some(&big_size)) = (sizes.first(), sizes.last()) {
+        let small = Passkeys::new(rp(), MemoryStore::new());
+        grow(&small, 0, small_size);
+        let mut pairs: [Vec<f64>; 6] = Default::default();
+        for chunk in 0..CHUNKS {
+            // New users for every chunk, numbered apart from all above.
+            let first = (big_size + chunk) * 100;
+            let (a, b) = if chunk % 2 == 0 {
+                let a = measure_chunks(&small, first, 1);
+                (a, measure_chunks(&pk, first + 50, 1))
+            } else {
+                let b = measure_chunks(&pk, first + 50, 1);
+                (measure_chunks(&small, first, 1), b)
+            };
+            for i in 0..4 {
+                pairs[i].push(b[i] / a[i]);
+            }
+            pairs[4].push((b[0] + b[1]) / (a[0] + a[1]));
+            pairs[5].push((b[2] + b[3]) / (a[2] + a[3]));
+        }
+        let m = pairs.map(median);
+        println!(
+            "store-scale in turns largest/smallest: reg start {:.2}×, reg finish {:.2}×, sign-in start {:.2}×, sign-in finish {:.2}× (medians over {CHUNKS} pairs of chunks)",
+            m[0], m[1], m[2], m[3]
+        );
+        println!(
+            "store-scale in turns whole ceremony largest/smallest: registration {:.2}×, sign-in {:.2}×",
+            m[4], m[5]
         );
     }
     if quick {
