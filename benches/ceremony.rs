@@ -467,8 +467,8 @@ fn bench_parsing(c: &mut Criterion) {
 }
 
 /// Where in the stack a timed pair runs. An Ed25519 verify's speed depends on
-/// the address of its stack frame (modulo the 4 KiB page: the loads of its
-/// stack-held point tables alias the stores to other addresses with the same
+/// the address of its stack frame within a 4 KiB page (most likely 4 KiB
+/// aliasing between its stack-held tables and other addresses with the same
 /// low twelve bits), and the ceremony reaches `verify_strict` from a deeper
 /// frame than the bare check does. One binary under `setarch -R`, its stack
 /// moved only by the size of the environment, read the Ed25519 overhead row
