@@ -265,8 +265,9 @@ fn main() {
     // alternates). Measured one after the other as above, the smallest size
     // early in a young process and the largest a minute later, whatever the
     // machine did between the two phases enters the ratio; in turns it falls
-    // on both sides. Runs still differ (one binary read 1.05× to 1.47× in
-    // turns, 1.08× to 1.57× one after the other, on a shared VM): the largest
+    // on both sides. Runs still differ (on a shared VM, runs of the builds
+    // before and after one change read 1.05× to 1.47× in turns and 1.08× to
+    // 1.81× one after the other, neither build better): the largest
     // store's work waits on memory, and so on what the machine's other
     // tenants leave of the shared cache (benches/README.md).
     if let (Some(&small_size), Some(&big_size)) = (sizes.first(), sizes.last()) {
