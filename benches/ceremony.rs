@@ -665,6 +665,53 @@ fn bench_overhead(c: &mut Criterion) {
     };
     sign_in_row(&mut g, &samples, &es, false, es_signature);
     sign_in_row(&mut g, &samples, &es, true, es_signature);
+    // The floor under the ES256 target: a sign-in with every WebAuthn check
+    // left out. What stays is what any sign-in must do besides the signature
+    // check: read the response JSON (base64url members decoded), parse
+    // authenticatorData (for the counter), hash clientDataJSON (§7.2 step 20)
+    // and consume the state. No type, challenge, origin, rpIdHash, flag,
+    // credential, user or counter check; no result. Its ratio beside
+    // `verify_assertion/es256`'s says how much of the overhead the checks are.
+    pair_row(
+        &mut g,
+        &samples,
+        "floor/es256",
+        || es.state(),
+        |state| {
+            let resp =
+                AuthenticationResponse::from_json(black_box(&es.response_json)).expect("JSON");
+            let [cdj, ad, sig] = relypass::internal::signed_parts(&resp);
+            let auth_data = AuthenticatorData::parse(ad).expect("authData");
+            let hash = Sha256::digest(cdj);
+            relypass::internal::signature::verify(&key, &[ad, hash.as_slice()], sig)
+                .expect("verifies");
+            black_box(auth_data.sign_count());
+            drop(state);
+        },
+        es_signature,
+    );
+    // The same floor with the response JSON read ahead, outside the timing:
+    // the difference between the two rows is what reading it costs in place.
+    pair_row(
+        &mut g,
+        &samples,
+        "floor/es256/json_read_ahead",
+        || {
+            let resp = AuthenticationResponse::from_json(&es.response_json).expect("JSON");
+            (es.state(), resp)
+        },
+        |(state, resp)| {
+            let [cdj, ad, sig] = relypass::internal::signed_parts(black_box(&resp));
+            let auth_data = AuthenticatorData::parse(ad).expect("authData");
+            let hash = Sha256::digest(cdj);
+            relypass::internal::signature::verify(&key, &[ad, hash.as_slice()], sig)
+                .expect("verifies");
+            black_box(auth_data.sign_count());
+            drop(state);
+            drop(resp);
+        },
+        es_signature,
+    );
     // Ed25519: against a bare strict verify in ed25519-dalek, with the key
     // decoded ahead and the signed message (authData ‖ hash) built ahead.
     let ed_key = CredentialPublicKey::from_cose_bytes(ed.record.public_key()).expect("key");

@@ -14,6 +14,14 @@ pub mod spec_steps {
 pub mod assertion_scan {
     pub use crate::json::assertion_scan::scan;
 }
+/// A parsed sign-in response's clientDataJSON, authenticatorData and
+/// signature, as decoded: for `benches/ceremony.rs`'s `overhead/floor` row,
+/// which times what a sign-in costs with every WebAuthn check left out.
+pub fn signed_parts(
+    response: &crate::ceremony::authentication::AuthenticationResponse,
+) -> [&[u8]; 3] {
+    response.signed_parts()
+}
 /// §6.1 authenticator data.
 pub mod authenticator_data {
     pub use crate::authenticator_data::*;

@@ -109,3 +109,34 @@ fn bench_fixtures_are_current_and_verify() {
         );
     }
 }
+
+/// `internal::signed_parts` (which `benches/ceremony.rs`'s `overhead/floor`
+/// rows time a sign-in with) hands back clientDataJSON, authenticatorData and
+/// the signature as decoded, whichever reader read the response: the
+/// one-pass reader (the fixtures' plain form) or `serde_json` (a response
+/// handed in already deserialized).
+#[test]
+fn signed_parts_are_the_decoded_members_for_both_readers() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fixtures");
+    for name in ["es256", "ed25519", "rs256"] {
+        let text =
+            std::fs::read_to_string(dir.join(format!("authentication-{name}.json"))).unwrap();
+        let case: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let member = |m: &str| {
+            let t = case["response"]["response"][m].as_str().unwrap();
+            relypass::json::b64url_decode(t).unwrap()
+        };
+        let want = [
+            member("clientDataJSON"),
+            member("authenticatorData"),
+            member("signature"),
+        ];
+        let response = case["response"].to_string();
+        let plain = AuthenticationResponse::from_json(&response).unwrap();
+        let parsed = AuthenticationResponse::from_parsed(serde_json::from_str(&response).unwrap());
+        for r in [&plain, &parsed] {
+            let got = relypass::internal::signed_parts(r);
+            assert_eq!(got.map(<[u8]>::to_vec), want, "{name}");
+        }
+    }
+}

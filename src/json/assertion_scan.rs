@@ -234,12 +234,17 @@ fn assertion<'a>(r: &mut Reader<'a>) -> Option<RawAssertion<'a>> {
     })
 }
 
-/// Fills [`Plain`]'s buffer member by member.
+/// Fills [`Plain`]'s buffer member by member. Its methods are inlined: called,
+/// each returned its `Option<Span>` through memory, and `perf annotate` put
+/// the reads of those five returns among the hottest instructions of `scan`.
+/// Inlined, `parse/authentication_response_json` reads 205-209 ns against
+/// 212-220 ns (three runs each, alternated).
 struct Builder {
     buf: Vec<u8>,
 }
 
 impl Builder {
+    #[inline(always)]
     fn copy(&mut self, bytes: &[u8]) -> Option<Span> {
         let start = self.buf.len();
         self.buf.extend_from_slice(bytes);
@@ -248,6 +253,7 @@ impl Builder {
 
     /// The span from `start` to the end of the buffer (`None` past 4 GiB,
     /// which the response size limit keeps far away).
+    #[inline(always)]
     fn span_from(&self, start: usize) -> Option<Span> {
         Some(Span {
             start: u32::try_from(start).ok()?,
@@ -258,6 +264,7 @@ impl Builder {
     /// Decodes unpadded URL-alphabet base64. The decoder refuses any other
     /// byte, so `\` and control characters (escapes, raw controls) end up
     /// refused too.
+    #[inline(always)]
     fn decode(&mut self, text: &[u8]) -> Option<Span> {
         let start = self.buf.len();
         base64_simd::URL_SAFE_NO_PAD
