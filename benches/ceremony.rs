@@ -16,7 +16,9 @@
 //! - `finish_registration/...`: `none` from the software authenticator, and one
 //!   conformance vector per attestation format (verified under
 //!   [`FORMAT_TRUST`]);
-//! - `parse/...`: clientDataJSON, authenticatorData and COSE key parsing alone.
+//! - `parse/...`: clientDataJSON, authenticatorData and COSE key parsing alone,
+//!   and the response JSON beside two serde_json reference rows;
+//! - `digest/sha256/client_data_json`: the hash every sign-in must take.
 
 use relypass_testkit::soft_authenticator as common;
 
@@ -458,12 +460,97 @@ fn bench_parsing(c: &mut Criterion) {
     g.bench_function("authentication_response_json", |b| {
         b.iter(|| AuthenticationResponse::from_json(black_box(&es.response_json)).expect("parses"))
     });
+    // Two reference rows for the one above, on the same bytes: serde_json into
+    // borrowed `&str` members (no copy, no escape handling, no decode: less
+    // than the reader must do), then the same with the five base64url members
+    // decoded into one buffer by the decoder the reader uses. They say what
+    // the row above would cost with a mainstream JSON parser in its place.
+    g.bench_function("authentication_response_json/serde_json_borrowed", |b| {
+        b.iter(|| {
+            serde_json::from_str::<BorrowedResponse>(black_box(&es.response_json)).expect("parses")
+        })
+    });
+    g.bench_function(
+        "authentication_response_json/serde_json_borrowed_decoded",
+        |b| {
+            b.iter(|| {
+                let r: BorrowedResponse =
+                    serde_json::from_str(black_box(&es.response_json)).expect("parses");
+                let mut buf = Vec::with_capacity(r.len_hint());
+                for member in r.base64_members() {
+                    base64_simd::URL_SAFE_NO_PAD
+                        .decode_append(member, &mut buf)
+                        .expect("base64url");
+                }
+                buf
+            })
+        },
+    );
     let (name, text) = vector!("packed-self/w3c-es256", "packed/w3c-packed-self-es256.json");
     let packed = reg_case_from_vector(name, text);
     g.bench_function("registration_response_json/packed-self", |b| {
         b.iter(|| RegistrationResponse::from_json(black_box(&packed.response)).expect("parses"))
     });
     g.finish();
+    // The hash §7.2 requires of every sign-in, on the same clientDataJSON: a
+    // part of the sign-in's overhead that no reader can lower.
+    let mut g = c.benchmark_group("digest");
+    g.bench_function("sha256/client_data_json", |b| {
+        b.iter(|| Sha256::digest(black_box(&es.client_data_json)))
+    });
+    g.finish();
+}
+
+/// The sign-in response as serde_json reads it with every string borrowed:
+/// the reference rows `parse/authentication_response_json/serde_json_*`.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // read by serde only: what is parsed, not what is used
+struct BorrowedResponse<'a> {
+    id: &'a str,
+    raw_id: &'a str,
+    #[serde(rename = "type")]
+    type_: &'a str,
+    #[serde(borrow)]
+    response: BorrowedAssertion<'a>,
+    #[serde(default)]
+    authenticator_attachment: Option<&'a str>,
+    #[serde(default)]
+    client_extension_results: serde::de::IgnoredAny,
+}
+
+/// `response` of [`BorrowedResponse`].
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BorrowedAssertion<'a> {
+    #[serde(rename = "clientDataJSON")]
+    client_data_json: &'a str,
+    authenticator_data: &'a str,
+    signature: &'a str,
+    #[serde(default)]
+    user_handle: Option<&'a str>,
+}
+
+impl BorrowedResponse<'_> {
+    /// The base64url members the reader decodes: rawId and the four of
+    /// `response` (`id` is the same text as `rawId`).
+    fn base64_members(&self) -> impl Iterator<Item = &[u8]> {
+        let r = &self.response;
+        [
+            self.raw_id,
+            r.client_data_json,
+            r.authenticator_data,
+            r.signature,
+        ]
+        .into_iter()
+        .chain(r.user_handle)
+        .map(str::as_bytes)
+    }
+
+    /// Room for every decoded member (base64 is 4 characters per 3 bytes).
+    fn len_hint(&self) -> usize {
+        self.base64_members().map(|m| m.len() / 4 * 3 + 3).sum()
+    }
 }
 
 /// Where in the stack a timed pair runs. An Ed25519 verify's speed depends on
@@ -672,6 +759,16 @@ fn bench_overhead(c: &mut Criterion) {
     // and consume the state. No type, challenge, origin, rpIdHash, flag,
     // credential, user or counter check; no result. Its ratio beside
     // `verify_assertion/es256`'s says how much of the overhead the checks are.
+    // What both floor rows do once the response is read: the signed parts,
+    // authenticatorData, the hash, the signature; then the state is consumed.
+    let floor_after_read = |state, resp: &AuthenticationResponse| {
+        let [cdj, ad, sig] = relypass::internal::signed_parts(resp);
+        let auth_data = AuthenticatorData::parse(ad).expect("authData");
+        let hash = Sha256::digest(cdj);
+        relypass::internal::signature::verify(&key, &[ad, hash.as_slice()], sig).expect("verifies");
+        black_box(auth_data.sign_count());
+        drop(state);
+    };
     pair_row(
         &mut g,
         &samples,
@@ -680,13 +777,7 @@ fn bench_overhead(c: &mut Criterion) {
         |state| {
             let resp =
                 AuthenticationResponse::from_json(black_box(&es.response_json)).expect("JSON");
-            let [cdj, ad, sig] = relypass::internal::signed_parts(&resp);
-            let auth_data = AuthenticatorData::parse(ad).expect("authData");
-            let hash = Sha256::digest(cdj);
-            relypass::internal::signature::verify(&key, &[ad, hash.as_slice()], sig)
-                .expect("verifies");
-            black_box(auth_data.sign_count());
-            drop(state);
+            floor_after_read(state, &resp);
         },
         es_signature,
     );
@@ -701,13 +792,7 @@ fn bench_overhead(c: &mut Criterion) {
             (es.state(), resp)
         },
         |(state, resp)| {
-            let [cdj, ad, sig] = relypass::internal::signed_parts(black_box(&resp));
-            let auth_data = AuthenticatorData::parse(ad).expect("authData");
-            let hash = Sha256::digest(cdj);
-            relypass::internal::signature::verify(&key, &[ad, hash.as_slice()], sig)
-                .expect("verifies");
-            black_box(auth_data.sign_count());
-            drop(state);
+            floor_after_read(state, black_box(&resp));
             drop(resp);
         },
         es_signature,

@@ -165,6 +165,14 @@ if fl is not None and fla is not None:
     print(f"ES256 floor under the 1 % target (a sign-in with every WebAuthn check left out: the response JSON read, "
           f"authenticatorData parsed, clientDataJSON hashed, the state consumed): {fl:.3f} %; "
           f"with the JSON read ahead: {fla:.3f} % (medians of 5 runs; see `overhead/floor` in benches/ceremony.rs)")
+pj = g("parse/authentication_response_json")
+sb = g("parse/authentication_response_json/serde_json_borrowed")
+sd = g("parse/authentication_response_json/serde_json_borrowed_decoded")
+h = g("digest/sha256/client_data_json")
+if pj and sb and sd and h:
+    print(f"The response reader, warm: {fmt(pj)}; serde_json into borrowed strings on the same bytes: {fmt(sb)} "
+          f"({times(pj, sb)}), and with the five base64url members decoded: {fmt(sd)} ({times(pj, sd)}); "
+          f"SHA-256 of clientDataJSON alone: {fmt(h)} (separate rows, one after the other)")
 print()
 print("Interleaved overhead ratios per run (%; the rows above are their medians):")
 for (log, k), v in sorted(runs.items()):
