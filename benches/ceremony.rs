@@ -547,9 +547,11 @@ impl BorrowedResponse<'_> {
         .map(str::as_bytes)
     }
 
-    /// Room for every decoded member (base64 is 4 characters per 3 bytes).
+    /// Room for every decoded member, as the reader reserves it.
     fn len_hint(&self) -> usize {
-        self.base64_members().map(|m| m.len() / 4 * 3 + 3).sum()
+        self.base64_members()
+            .map(|m| base64_simd::URL_SAFE_NO_PAD.estimated_decoded_length(m.len()))
+            .sum()
     }
 }
 
@@ -759,8 +761,10 @@ fn bench_overhead(c: &mut Criterion) {
     // and consume the state. No type, challenge, origin, rpIdHash, flag,
     // credential, user or counter check; no result. Its ratio beside
     // `verify_assertion/es256`'s says how much of the overhead the checks are.
-    // What both floor rows do once the response is read: the signed parts,
-    // authenticatorData, the hash, the signature; then the state is consumed.
+    //
+    // `floor_after_read` is what both floor rows do once the response is
+    // read: the signed parts, authenticatorData, the hash, the signature; then
+    // the state is consumed.
     let floor_after_read = |state, resp: &AuthenticationResponse| {
         let [cdj, ad, sig] = relypass::internal::signed_parts(resp);
         let auth_data = AuthenticatorData::parse(ad).expect("authData");
